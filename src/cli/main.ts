@@ -1,0 +1,60 @@
+import { Command, CommanderError, Option } from 'commander';
+import { runAuditCommand } from '../commands/audit.js';
+import { runRulesCommand } from '../commands/rules.js';
+import { runExplainCommand } from '../commands/explain.js';
+import { formatters } from '../report/index.js';
+import { VERSION } from '../version.js';
+import { UsageError } from './errors.js';
+
+/** Exit codes: 0 below the threshold, 1 at or above it, 2 for a usage error. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('shipready')
+    .description('Finds every reason a Node.js/TypeScript service will fail on AWS ECS Fargate, before you deploy.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('audit')
+    .description('audit a repository (static: never runs or writes its code)')
+    .argument('[dir]', 'repository folder', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(formatters)).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info']).default('high'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-v, --verbose', 'print timings')
+    .action(async (dir: string, opts) => {
+      exitCode = await runAuditCommand(dir, opts);
+    });
+
+  program
+    .command('rules')
+    .description('list every rule with its id, severity and title')
+    .addOption(new Option('-f, --format <format>').choices(['text', 'json']).default('text'))
+    .action((opts) => {
+      exitCode = runRulesCommand(opts);
+    });
+
+  program
+    .command('explain')
+    .description("print a rule's documentation")
+    .argument('<ruleId>', 'rule id, e.g. docker/runs-as-root')
+    .action((ruleId: string) => {
+      exitCode = runExplainCommand(ruleId);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`shipready: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,342 @@
+import { posix } from 'node:path';
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { createRequire } from 'node:module';
+import type { Ignore as DockerignoreMatcher } from '@balena/dockerignore';
+import type { DeploymentModel } from '../model/index.js';
+import type { Located, Loc } from '../model/location.js';
+import type {
+  BaseImage,
+  CommandSpec,
+  CopyInstruction,
+  Dockerfile,
+  DockerIgnore,
+  EnvEntry,
+  Stage,
+} from '../model/docker.js';
+import { shellWords } from '../model/shell.js';
+
+// The package is CommonJS whose typings claim an ES default export; require() gives the factory itself.
+const dockerignore: (options?: { ignorecase?: boolean }) => DockerignoreMatcher = createRequire(import.meta.url)('@balena/dockerignore');
+
+const KEYWORDS = new Set([
+  'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
+  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
+]);
+
+/** Dockerfile, Dockerfile.api, api.Dockerfile, api.dockerfile, Containerfile. */
+export function isDockerfileName(name: string): boolean {
+  if (name.endsWith('.dockerignore')) return false;
+  return (
+    name === 'Dockerfile' ||
+    name === 'dockerfile' ||
+    name === 'Containerfile' ||
+    name.startsWith('Dockerfile.') ||
+    name.endsWith('.Dockerfile') ||
+    name.endsWith('.dockerfile')
+  );
+}
+
+export function discoverDockerfiles(model: DeploymentModel): void {
+  for (const path of model.files.paths) {
+    const name = posix.basename(path);
+    if (!isDockerfileName(name)) continue;
+    // Dockerfile.md and friends are documentation, not build files.
+    if (/\.(md|txt|json|ya?ml|sh|bak|orig)$/i.test(name) && !name.endsWith('.Dockerfile')) continue;
+    const text = model.files.read(path);
+    if (text === undefined) continue;
+    const dockerfile = parseDockerfile(text, path);
+    for (const err of dockerfile.syntaxErrors) {
+      model.problems.push({ kind: 'parse-error', artifact: 'Dockerfile', message: `${path}: ${err.message}`, loc: err.loc });
+    }
+    model.dockerfiles.push(dockerfile);
+  }
+  for (const path of [...model.files.named('.dockerignore'), ...model.files.paths.filter((p) => p.endsWith('.dockerignore') && !p.endsWith('/.dockerignore') && p !== '.dockerignore')]) {
+    const text = model.files.read(path);
+    if (text !== undefined) model.dockerignores.set(path, parseDockerignore(text, path));
+  }
+}
+
+export function parseDockerignore(text: string, path: string): DockerIgnore {
+  const patterns: Located<string>[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line && !line.startsWith('#')) patterns.push({ value: line, loc: { file: path, line: i + 1 } });
+  });
+  const matcher = dockerignore({ ignorecase: false }).add(patterns.map((p) => p.value));
+  return {
+    path,
+    patterns,
+    ignores: (pathInContext: string) => {
+      const p = pathInContext.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+      if (p === '' || p === '.') return false;
+      return matcher.ignores(p);
+    },
+  };
+}
+
+/**
+ * The .dockerignore that applies to a Dockerfile built from a context: `<Dockerfile>.dockerignore`
+ * next to the Dockerfile wins (BuildKit), then `.dockerignore` at the context root.
+ */
+export function dockerignoreFor(model: DeploymentModel, dockerfile: Dockerfile, contextDir: string): DockerIgnore | undefined {
+  const specific = model.dockerignores.get(`${dockerfile.path}.dockerignore`);
+  if (specific) return specific;
+  return model.dockerignores.get(contextDir ? `${contextDir}/.dockerignore` : '.dockerignore');
+}
+
+export function parseDockerfile(text: string, path: string): Dockerfile {
+  const ast = DockerfileParser.parse(text);
+  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+  const result: Dockerfile = { path, dir, stages: [], contexts: [{ dir, via: 'dockerfile-folder' }], globalArgs: [], syntaxErrors: [] };
+  const loc = (ins: Instruction): Loc => ({ file: path, line: ins.getRange().start.line + 1 });
+  const args = new Map<string, string>();
+  let stage: Stage | undefined;
+  let workdir = '/';
+  const instructions = ast.getInstructions();
+  for (const ins of instructions) {
+    const keyword = ins.getKeyword().toUpperCase();
+    const at = loc(ins);
+    if (!KEYWORDS.has(keyword)) {
+      result.syntaxErrors.push({ message: `unknown instruction "${ins.getKeyword()}" at line ${at.line}; docker build stops here`, loc: at });
+      continue;
+    }
+    const raw = ins.getRawArgumentsContent() ?? '';
+    if (keyword === 'FROM') {
+      const from = parseFrom(ins, raw, at, args, result.stages);
+      if (!from) {
+        result.syntaxErrors.push({ message: `FROM without an image at line ${at.line}`, loc: at });
+        continue;
+      }
+      if (stage) stage.endLine = at.line - 1;
+      const nameArg = fromStageName(raw);
+      stage = {
+        index: result.stages.length,
+        name: nameArg ? { value: nameArg, loc: at } : undefined,
+        from,
+        rootImage: from.stageRef !== undefined ? result.stages[from.stageRef].rootImage : from,
+        copies: [],
+        runs: [],
+        env: [],
+        args: [],
+        expose: [],
+        startLine: at.line,
+        endLine: at.line,
+      };
+      // A stage built FROM another stage inherits its environment, user and commands.
+      if (from.stageRef !== undefined) {
+        const parent = result.stages[from.stageRef];
+        stage.env = [...parent.env];
+        stage.user = parent.user;
+        stage.workdir = parent.workdir;
+        stage.cmd = parent.cmd;
+        stage.entrypoint = parent.entrypoint;
+        stage.healthcheck = parent.healthcheck;
+        stage.expose = [...parent.expose];
+        workdir = parent.workdir?.value ?? '/';
+      } else workdir = '/';
+      result.stages.push(stage);
+      continue;
+    }
+    if (!stage) {
+      if (keyword === 'ARG') {
+        for (const entry of parseAssignments(raw, at)) {
+          result.globalArgs.push(entry);
+          args.set(entry.name, entry.value);
+        }
+      } else {
+        result.syntaxErrors.push({ message: `${keyword} at line ${at.line} comes before the first FROM; only ARG may`, loc: at });
+      }
+      continue;
+    }
+    stage.endLine = ins.getRange().end.line + 1;
+    switch (keyword) {
+      case 'RUN': {
+        const flags = flagsOf(ins);
+        stage.runs.push({
+          command: commandFromText(stripFlags(raw).trim(), at),
+          mounts: flags.filter((f) => f.name === 'mount').map((f) => f.value ?? ''),
+          workdir,
+          loc: at,
+        });
+        break;
+      }
+      case 'COPY':
+      case 'ADD': {
+        const copy = parseCopy(ins, keyword, raw, at, workdir, result.stages);
+        if (copy) stage.copies.push(copy);
+        else result.syntaxErrors.push({ message: `${keyword} at line ${at.line} needs a source and a destination`, loc: at });
+        break;
+      }
+      case 'ENV':
+        stage.env.push(...parseAssignments(raw, at));
+        break;
+      case 'ARG':
+        stage.args.push(...parseAssignments(raw, at));
+        break;
+      case 'USER':
+        stage.user = { value: raw.trim(), loc: at };
+        break;
+      case 'WORKDIR': {
+        const value = raw.trim().replace(/^["']|["']$/g, '');
+        workdir = posix.resolve(workdir, value);
+        stage.workdir = { value: workdir, loc: at };
+        break;
+      }
+      case 'CMD':
+        stage.cmd = commandFromText(stripFlags(raw).trim(), at);
+        break;
+      case 'ENTRYPOINT':
+        stage.entrypoint = commandFromText(stripFlags(raw).trim(), at);
+        break;
+      case 'EXPOSE':
+        for (const port of raw.split(/\s+/).filter(Boolean)) stage.expose.push({ value: port, loc: at });
+        break;
+      case 'HEALTHCHECK': {
+        const body = stripFlags(raw).trim();
+        if (/^NONE$/i.test(body)) stage.healthcheck = { none: true, loc: at };
+        else {
+          const cmdText = body.replace(/^CMD\s+/i, '');
+          stage.healthcheck = { none: false, command: commandFromText(cmdText, at), loc: at };
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (result.stages.length === 0 && result.syntaxErrors.length === 0) {
+    result.syntaxErrors.push({ message: 'no FROM instruction: docker build cannot start', loc: { file: path, line: 1 } });
+  }
+  return result;
+}
+
+function fromStageName(raw: string): string | undefined {
+  const words = stripFlags(raw).trim().split(/\s+/);
+  return words.length >= 3 && words[1].toUpperCase() === 'AS' ? words[2] : undefined;
+}
+
+function parseFrom(ins: Instruction, raw: string, at: Loc, args: Map<string, string>, stages: Stage[]): BaseImage | undefined {
+  const words = stripFlags(raw).trim().split(/\s+/).filter(Boolean);
+  const written = words[0];
+  if (!written) return undefined;
+  const platformFlag = flagsOf(ins).find((f) => f.name === 'platform');
+  const platform = platformFlag?.value ? { value: platformFlag.value, loc: at } : undefined;
+  const stageRef = stages.findIndex((s) => s.name?.value.toLowerCase() === written.toLowerCase());
+  if (stageRef >= 0) return { raw: written, name: written, stageRef, unresolved: false, platform, loc: at };
+  const expanded = written.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (whole, a: string, def: string | undefined, b: string) => {
+    const name = a ?? b;
+    return args.get(name) || def || whole;
+  });
+  const unresolved = /\$/.test(expanded);
+  return { ...splitImage(expanded), raw: written, unresolved, platform, loc: at };
+}
+
+/** "registry:5000/org/node:20-alpine@sha256:…" into its parts. */
+export function splitImage(image: string): { name: string; registry?: string; tag?: string; digest?: string } {
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  let registry: string | undefined;
+  const parts = rest.split('/');
+  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) {
+    registry = parts.shift();
+  }
+  let name = parts.join('/');
+  if (name.startsWith('library/')) name = name.slice('library/'.length);
+  return { name, registry, tag, digest };
+}
+
+function flagsOf(ins: Instruction): { name: string; value: string | null }[] {
+  const withFlags = ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] };
+  return withFlags.getFlags ? withFlags.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [];
+}
+
+/** Removes leading `--flag[=value]` words. */
+function stripFlags(raw: string): string {
+  return raw.replace(/^(\s*--[\w-]+(=("[^"]*"|'[^']*'|\S*))?)+/, '');
+}
+
+function parseCopy(ins: Instruction, keyword: 'COPY' | 'ADD', raw: string, at: Loc, workdir: string, stages: Stage[]): CopyInstruction | undefined {
+  const body = stripFlags(raw).trim();
+  const flags = flagsOf(ins);
+  const fromFlag = flags.find((f) => f.name === 'from');
+  let items: string[] | undefined;
+  let heredoc = false;
+  if (body.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(body.replace(/\\\n/g, ''));
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) items = parsed;
+    } catch {
+      items = undefined;
+    }
+  }
+  if (!items) {
+    if (body.startsWith('<<')) {
+      heredoc = true;
+      const firstLine = body.split('\n')[0];
+      items = shellWords(firstLine).filter((w) => !w.startsWith('<<'));
+      items.unshift('<<heredoc');
+    } else items = shellWords(body.split('\n').join(' '));
+  }
+  if (items.length < 2) return undefined;
+  const dest = items[items.length - 1];
+  const sources = items.slice(0, -1).filter((s) => s !== '<<heredoc');
+  const from = fromFlag?.value ? { value: fromFlag.value, loc: at } : undefined;
+  const fromStage = from ? stages.findIndex((s) => s.name?.value.toLowerCase() === from.value.toLowerCase() || String(s.index) === from.value) : -1;
+  return {
+    keyword,
+    sources: sources.map((s) => ({ value: s, loc: at })),
+    dest: { value: dest, loc: at },
+    from,
+    fromStage: fromStage >= 0 ? fromStage : undefined,
+    workdir,
+    heredoc,
+    loc: at,
+  };
+}
+
+function parseAssignments(raw: string, at: Loc): EnvEntry[] {
+  const words = shellWords(raw.replace(/\\\n/g, ' '));
+  // `ENV KEY value with spaces` (legacy form) vs `ENV A=1 B=2`.
+  if (words.length >= 2 && !words[0].includes('=')) {
+    return [{ name: words[0], value: words.slice(1).join(' '), loc: at }];
+  }
+  return words.map((w) => {
+    const eq = w.indexOf('=');
+    return eq < 0 ? { name: w, value: '', loc: at } : { name: w.slice(0, eq), value: w.slice(eq + 1), loc: at };
+  });
+}
+
+/** Exec form when the text is a JSON array of strings, as Docker decides; shell form otherwise. */
+export function commandFromText(body: string, at: Loc): CommandSpec {
+  if (body.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(body.replace(/\\\r?\n/g, ''));
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) {
+        return { form: 'exec', argv: parsed, text: parsed.join(' '), loc: at };
+      }
+    } catch {
+      // Not valid JSON: Docker runs it with /bin/sh -c, exactly like shell form.
+    }
+  }
+  let text = body;
+  if (body.startsWith('<<')) {
+    // RUN <<EOF … EOF: the heredoc body is the script.
+    const lines = body.split('\n');
+    const delimiter = /^<<-?\s*["']?(\w+)["']?/.exec(lines[0])?.[1] ?? 'EOF';
+    const end = lines.findIndex((l, i) => i > 0 && l.trim() === delimiter);
+    text = lines.slice(1, end < 0 ? undefined : end).join('\n');
+  }
+  return { form: 'shell', argv: shellWords(text), text, loc: at };
+}

@@ -1,0 +1,39 @@
+import type { FileIndex } from '../discover/files.js';
+import type { ComposeFile, DependencyUpdateConfig } from './compose.js';
+import type { Dockerfile, DockerIgnore } from './docker.js';
+import type { InfraModel } from './infra.js';
+import type { MigrationFile } from './migrations.js';
+import type { NodeVersionFile, PackageJson, Project } from './packages.js';
+import type { ArtifactProblem } from './problems.js';
+import type { EnvFile, GitFacts, SecretCandidate } from './repo.js';
+import type { Service } from './source.js';
+import type { Workflow } from './workflow.js';
+
+export type { Loc, Located } from './location.js';
+
+/**
+ * One model of the deployment, built once by the discoverers. Rules read this and nothing else.
+ */
+export interface DeploymentModel {
+  /** Absolute path of the audited folder. */
+  root: string;
+  files: FileIndex;
+  /** Undefined when the folder is not in a git work tree. */
+  git?: GitFacts;
+  packages: PackageJson[];
+  projects: Project[];
+  nodeVersionFiles: NodeVersionFile[];
+  dockerfiles: Dockerfile[];
+  /** .dockerignore files by repo-relative path. */
+  dockerignores: Map<string, DockerIgnore>;
+  envFiles: EnvFile[];
+  secretCandidates: SecretCandidate[];
+  workflows: Workflow[];
+  compose: ComposeFile[];
+  dependencyUpdates: DependencyUpdateConfig[];
+  services: Service[];
+  infra: InfraModel;
+  migrations: MigrationFile[];
+  /** Files that were needed and could not be used. */
+  problems: ArtifactProblem[];
+}

@@ -1,0 +1,4 @@
+/** Database migrations. Filled by discover/migrations/. */
+export interface MigrationFile {
+  path: string;
+}
