@@ -77,3 +77,35 @@ test('JSON report validates against schema/report.schema.json', () => {
   assert.equal(finding.line, 8);
   assert.equal(report.tool.name, 'shipready');
 });
+
+test('audit never writes into the audited repository', async () => {
+  const { cpSync, mkdtempSync, readdirSync, statSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createHash } = await import('node:crypto');
+  const root = mkdtempSync(join(tmpdir(), 'shipready-readonly-'));
+  cpSync(fileURLToPath(new URL('../examples/shopfront', import.meta.url)), root, { recursive: true });
+  const snapshot = () => {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else {
+          const st = statSync(p);
+          out.push(`${p} ${st.size} ${st.mtimeMs} ${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
+        }
+      }
+    };
+    walk(root);
+    return out.sort();
+  };
+  try {
+    const before = snapshot();
+    const r = cli(['audit', root, '--format', 'json']);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    assert.deepEqual(snapshot(), before);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
