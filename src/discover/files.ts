@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, realpathSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, realpathSync, constants, type Dirent } from 'node:fs';
 import { join, posix, sep, relative } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
@@ -19,6 +19,12 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 export type FileProblemKind = 'too-large' | 'binary' | 'unreadable' | 'symlink-loop' | 'broken-symlink';
 
+/** What reading a file gave: its text, or why there is none. */
+interface ReadOutcome {
+  text?: string;
+  problem?: FileProblem;
+}
+
 export interface FileProblem {
   kind: FileProblemKind;
   file: string;
@@ -37,8 +43,11 @@ export class FileIndex {
   readonly dirs = new Set<string>(['']);
   readonly problems: FileProblem[] = [];
   private readonly pathSet = new Set<string>();
-  private readonly cache = new Map<string, string | undefined>();
-  private readonly ignoreStack: { prefix: string; matcher: Ignore }[] = [];
+  private readonly cache = new Map<string, ReadOutcome>();
+  /** Files whose read problem is already in `problems` (each is recorded once). */
+  private readonly reported = new Set<string>();
+  /** The .gitignore of each walked folder that has one, by folder ('' for the root). */
+  private readonly gitignores = new Map<string, Ignore>();
   private readonly byName = new Map<string, string[]>();
 
   constructor(root: string) {
@@ -89,37 +98,46 @@ export class FileIndex {
   /** True when a path (that may not exist) would be excluded by the repository's .gitignore files. */
   isGitignored(path: string): boolean {
     const p = normalize(path);
-    if (p.split('/').some((seg) => SKIPPED_DIRS.has(seg))) return true;
+    if (p === '' || p.startsWith('../')) return false;
+    const segments = p.split('/');
+    if (segments.some((seg) => SKIPPED_DIRS.has(seg))) return true;
+    // As in git, nothing inside an excluded folder can be re-included.
+    for (let i = 1; i < segments.length; i++) {
+      if (this.ignored(segments.slice(0, i).join('/'), true)) return true;
+    }
     return this.ignored(p, false) || this.ignored(p, true);
   }
 
   /**
    * Text of a file, or undefined when it cannot be read as text (the reason is recorded once in
-   * `problems`). Files outside the walked index (skipped folders) can be read too.
+   * `problems`: the caller expected this file to be text). Files outside the walked index (skipped
+   * folders) can be read too; paths that leave the audited folder cannot.
    */
   read(path: string): string | undefined {
     const p = normalize(path);
-    if (this.cache.has(p)) return this.cache.get(p);
-    let text: string | undefined;
-    try {
-      const abs = join(this.root, p);
-      const st = statSync(abs);
-      if (st.size > MAX_FILE_BYTES) {
-        this.problem('too-large', p, `${p} is ${(st.size / 1048576).toFixed(1)} MiB, over the 1 MiB read limit; it was not analysed`);
-      } else {
-        const buf = readFileSync(abs);
-        if (buf.subarray(0, 8000).includes(0)) {
-          this.problem('binary', p, `${p} is a binary file where text was expected; it was not analysed`);
-        } else {
-          text = buf.toString('utf8');
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        }
-      }
-    } catch (err) {
-      this.problem('unreadable', p, `${p} could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    const outcome = this.load(p);
+    if (outcome.problem && !this.reported.has(p)) {
+      this.reported.add(p);
+      this.problems.push(outcome.problem);
     }
-    this.cache.set(p, text);
-    return text;
+    return outcome.text;
+  }
+
+  /**
+   * Text of a file when it is a readable text file of at most 1 MiB; undefined otherwise, without
+   * recording why. For scans that look at every file (secrets), where a binary or a large data file
+   * is expected and not a problem.
+   */
+  readIfText(path: string): string | undefined {
+    return this.load(normalize(path)).text;
+  }
+
+  private load(p: string): ReadOutcome {
+    const cached = this.cache.get(p);
+    if (cached) return cached;
+    const outcome = p === '..' || p.startsWith('../') ? {} : readText(this.root, p);
+    this.cache.set(p, outcome);
+    return outcome;
   }
 
   /** Entries of a folder that the walk skipped (such as cdk.out), read on demand. */
@@ -138,12 +156,22 @@ export class FileIndex {
     this.problems.push({ kind, file, message });
   }
 
+  /** The verdict of the .gitignore files of the path's folders, outermost first (deeper files win). */
   private ignored(path: string, isDir: boolean): boolean {
     let result = false;
-    for (const { prefix, matcher } of this.ignoreStack) {
-      if (prefix && !path.startsWith(prefix + '/')) continue;
-      const rel = prefix ? path.slice(prefix.length + 1) : path;
-      const verdict = matcher.test(isDir ? rel + '/' : rel);
+    const segments = path.split('/');
+    for (let depth = 0; depth < segments.length; depth++) {
+      const prefix = segments.slice(0, depth).join('/');
+      const matcher = this.gitignores.get(prefix);
+      if (!matcher) continue;
+      const rel = segments.slice(depth).join('/');
+      let verdict: { ignored: boolean; unignored: boolean };
+      try {
+        verdict = matcher.test(isDir ? rel + '/' : rel);
+      } catch {
+        // The matcher refuses names it takes for non-relative paths (a file called "..."): git keeps them.
+        continue;
+      }
       if (verdict.ignored) result = true;
       else if (verdict.unignored) result = false;
     }
@@ -160,15 +188,10 @@ export class FileIndex {
       return;
     }
     const gitignore = entries.find((e) => e.name === '.gitignore' && e.isFile());
-    let pushed = false;
     if (gitignore) {
-      try {
-        const text = readFileSync(join(abs, '.gitignore'), 'utf8');
-        this.ignoreStack.push({ prefix: dir, matcher: ignore().add(text) });
-        pushed = true;
-      } catch {
-        // An unreadable .gitignore only means nothing more is excluded.
-      }
+      const { text } = readText(this.root, dir ? `${dir}/.gitignore` : '.gitignore');
+      // An unreadable, binary or huge .gitignore only means nothing more is excluded.
+      if (text !== undefined) this.gitignores.set(dir, ignore().add(text));
     }
     for (const entry of entries) {
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
@@ -180,7 +203,7 @@ export class FileIndex {
           const st = statSync(join(abs, entry.name));
           isDir = st.isDirectory();
           isFile = st.isFile();
-          if (isDir) real = safeRealpath(join(abs, entry.name));
+          real = safeRealpath(join(abs, entry.name));
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ELOOP') this.problem('symlink-loop', rel, `${rel} is a symbolic link that points back to itself (a loop); it was skipped`);
@@ -203,12 +226,64 @@ export class FileIndex {
         ancestors.delete(realDir);
       } else if (isFile) {
         if (this.ignored(rel, false)) continue;
+        // Docker does not follow a link out of the build context, and reading one would put files
+        // from elsewhere on this machine into the report.
+        if (real !== undefined && !isInside(this.root, real)) continue;
         this.paths.push(rel);
         this.pathSet.add(rel);
+      } else if (!this.ignored(rel, false)) {
+        // A FIFO, socket or device: opening a FIFO blocks until someone writes to it.
+        this.problem('unreadable', rel, `${rel} is not a regular file (a named pipe, socket or device); it was skipped`);
       }
     }
-    if (pushed) this.ignoreStack.pop();
   }
+}
+
+/**
+ * Reads a regular file as UTF-8 text. Checks the type before reading: a named pipe would block the
+ * audit forever, a folder or device cannot be text. Refuses files over MAX_FILE_BYTES and files with
+ * NUL bytes (binary).
+ */
+function readText(root: string, p: string): ReadOutcome {
+  const abs = join(root, p);
+  let fd: number | undefined;
+  try {
+    const st = statSync(abs);
+    if (st.isDirectory()) return { problem: { kind: 'unreadable', file: p, message: `${p} is a folder where a file was expected; it was not analysed` } };
+    if (!st.isFile()) return { problem: { kind: 'unreadable', file: p, message: `${p} is not a regular file (a named pipe, socket or device); it was not read` } };
+    if (st.size > MAX_FILE_BYTES) return { problem: tooLarge(p, st.size) };
+    // O_NONBLOCK: if the file was swapped for a FIFO since stat, open must not wait for a writer.
+    fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const opened = fstatSync(fd);
+    if (!opened.isFile()) return { problem: { kind: 'unreadable', file: p, message: `${p} is not a regular file; it was not read` } };
+    if (opened.size > MAX_FILE_BYTES) return { problem: tooLarge(p, opened.size) };
+    const buf = Buffer.alloc(opened.size);
+    let length = 0;
+    while (length < buf.length) {
+      const n = readSync(fd, buf, length, buf.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    const bytes = buf.subarray(0, length);
+    if (bytes.subarray(0, 8000).includes(0)) {
+      return { problem: { kind: 'binary', file: p, message: `${p} is a binary file where text was expected; it was not analysed` } };
+    }
+    let text = bytes.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { text };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { problem: { kind: 'symlink-loop', file: p, message: `${p} is a symbolic link loop; it was not read` } };
+    // A missing file is not a reading problem: the rules that expect it say so in their own words.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
+    return { problem: { kind: 'unreadable', file: p, message: `${p} could not be read (${code ?? String(err)})` } };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function tooLarge(p: string, size: number): FileProblem {
+  return { kind: 'too-large', file: p, message: `${p} is ${(size / 1048576).toFixed(1)} MiB, over the 1 MiB read limit; it was not analysed` };
 }
 
 function safeRealpath(p: string): string {

@@ -1,4 +1,5 @@
-import { posix } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import { parseDocument, isSeq, isScalar, LineCounter } from 'yaml';
 import type { DeploymentModel } from '../model/index.js';
@@ -32,6 +33,15 @@ export function discoverPackages(model: DeploymentModel): void {
     const pkg = readPackageJson(model, path);
     if (pkg) model.packages.push(pkg);
   }
+  for (const dir of files.dirs) {
+    if (posix.basename(dir) !== 'package.json') continue;
+    model.problems.push({
+      kind: 'unreadable',
+      artifact: 'package.json',
+      message: `${dir} is a folder, not a file: npm cannot read this package's manifest`,
+      loc: { file: dir, line: 1 },
+    });
+  }
   const lockfiles: Lockfile[] = [];
   for (const [name, manager] of Object.entries(LOCKFILES)) {
     for (const path of files.named(name)) lockfiles.push({ path, manager, dir: posix.dirname(path) === '.' ? '' : posix.dirname(path) });
@@ -42,6 +52,13 @@ export function discoverPackages(model: DeploymentModel): void {
     if (parsed) pnpmWorkspaces.set(dirOf(path), parsed);
   }
   model.projects = buildProjects(model.packages, lockfiles, pnpmWorkspaces);
+  for (const project of model.projects) {
+    if (project.lockfiles.length > 0) continue;
+    const ignored = Object.keys(LOCKFILES)
+      .map((name) => (project.dir ? `${project.dir}/${name}` : name))
+      .filter((path) => files.isGitignored(path) && existsSync(join(model.root, path)));
+    if (ignored.length > 0) project.gitignoredLockfiles = ignored;
+  }
   model.nodeVersionFiles = readNodeVersionFiles(model);
 }
 

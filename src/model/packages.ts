@@ -53,6 +53,11 @@ export interface Project {
   /** pnpm-workspace.yaml, when present. */
   pnpmWorkspace?: { path: string; packages: Located<string>[] };
   lockfiles: Lockfile[];
+  /**
+   * Lockfiles that exist in the project's folder but are excluded by .gitignore: they stay on the
+   * developer's machine, so CI and image builds that start from the repository never see them.
+   */
+  gitignoredLockfiles?: string[];
   /** The manager the project uses, from packageManager, then lockfiles, then pnpm-workspace.yaml. */
   manager?: PackageManager;
 }
@@ -61,4 +66,86 @@ export interface NodeVersionFile {
   path: string;
   /** Raw text, e.g. "20", "v20.11.1", "lts/iron". */
   version: Located<string>;
+}
+
+/**
+ * End of life of each Node.js major line (the date security fixes stop), from the Node.js release
+ * schedule. Odd majors live about 14 months; even majors become LTS and live 30 months after that.
+ * Majors above the table are newer than this list and are not judged.
+ */
+export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
+  4: '2018-04-30',
+  5: '2016-06-30',
+  6: '2019-04-30',
+  7: '2017-06-30',
+  8: '2019-12-31',
+  9: '2018-06-30',
+  10: '2021-04-30',
+  11: '2019-06-01',
+  12: '2022-04-30',
+  13: '2020-06-01',
+  14: '2023-04-30',
+  15: '2021-06-01',
+  16: '2023-09-11',
+  17: '2022-06-01',
+  18: '2025-04-30',
+  19: '2023-06-01',
+  20: '2026-04-30',
+  21: '2024-06-01',
+  22: '2027-04-30',
+  23: '2025-06-01',
+  24: '2028-04-30',
+  25: '2026-06-01',
+  26: '2029-04-30',
+};
+
+/** LTS code names, as used in `.nvmrc` (`lts/iron`) and image tags (`node:iron-alpine`). */
+export const NODE_LTS_CODENAMES: Readonly<Record<string, number>> = {
+  argon: 4,
+  boron: 6,
+  carbon: 8,
+  dubnium: 10,
+  erbium: 12,
+  fermium: 14,
+  gallium: 16,
+  hydrogen: 18,
+  iron: 20,
+  jod: 22,
+  krypton: 24,
+};
+
+/** The end-of-life date of a major (ISO day) when it has passed on `today`; undefined while supported or unknown. */
+export function nodeEndOfLifePassed(major: number, today: Date): string | undefined {
+  const date = major < 4 ? '2018-04-30' : NODE_END_OF_LIFE[major];
+  if (!date) return undefined;
+  return today.toISOString().slice(0, 10) > date ? date : undefined;
+}
+
+/**
+ * The Node major a version text names: "20", "v20.11.1", "20.x", "lts/iron", "iron". Undefined for
+ * what names no fixed major ("lts/*", "node", "latest", ranges such as ">=18").
+ */
+export function nodeMajorOfVersion(text: string): number | undefined {
+  const v = text.trim().replace(/^["']|["']$/g, '').toLowerCase();
+  const numeric = /^v?(\d+)(?:\.(?:\d+|x|\*)){0,2}$/.exec(v);
+  if (numeric) return Number(numeric[1]);
+  const codename = /^(?:lts\/)?([a-z]+)$/.exec(v);
+  if (codename) return NODE_LTS_CODENAMES[codename[1]];
+  return undefined;
+}
+
+/**
+ * The Node major of a base image: `node:20-alpine`, `node:20.11.1-bookworm-slim`, `node:iron-slim`,
+ * `public.ecr.aws/docker/library/node:22`, `gcr.io/distroless/nodejs22-debian12`. Undefined when the
+ * image is not Node's or its tag names no fixed major (`latest`, `lts`, `current`, `alpine`).
+ */
+export function nodeMajorOfImage(image: { name: string; tag?: string }): number | undefined {
+  const distroless = /(?:^|\/)distroless\/nodejs(\d+)(?:-|$)/.exec(image.name);
+  if (distroless) return Number(distroless[1]);
+  if (!/(?:^|\/)node$/.test(image.name) || !image.tag) return undefined;
+  const tag = image.tag.toLowerCase();
+  const numeric = /^(\d+)(?:[.-]|$)/.exec(tag);
+  if (numeric) return Number(numeric[1]);
+  const codename = /^([a-z]+)(?:-|$)/.exec(tag);
+  return codename ? NODE_LTS_CODENAMES[codename[1]] : undefined;
 }

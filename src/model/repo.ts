@@ -1,11 +1,35 @@
 import type { Loc } from './location.js';
 
+/** One `KEY=value` line of an env file. */
+export interface EnvKey {
+  name: string;
+  loc: Loc;
+  hasValue: boolean;
+}
+
+/** An env file that git has or had: the version at that commit, by key names only (never values). */
+export interface CommittedEnvFile {
+  path: string;
+  /** The commit that added it (the oldest such commit when it was added more than once). */
+  commit: string;
+  /** Author date of that commit, YYYY-MM-DD. */
+  date: string;
+  /** First line of that commit's message. */
+  subject: string;
+  /** Still tracked in the current checkout. */
+  stillTracked: boolean;
+  /** Names of the keys that had a value in the committed version (undefined when it could not be read). */
+  keysWithValue?: string[];
+}
+
 /** Facts from git, when the audited folder is inside a git work tree. */
 export interface GitFacts {
   /** Repo-relative paths (relative to the audited folder) of tracked files. */
   tracked: Set<string>;
-  /** Env files (.env, .env.production, …) that were added in some commit, with that commit. */
-  envFilesInHistory: { path: string; commit: string; stillTracked: boolean }[];
+  /** Env files (.env, .env.production, …; not examples) tracked now, with their keys. */
+  trackedEnvFiles: { path: string; keys: EnvKey[] }[];
+  /** Env files (not examples) that were added in some commit of any branch. */
+  envFilesInHistory: CommittedEnvFile[];
 }
 
 /** A `.env`-style file: KEY=value lines. */
@@ -13,13 +37,15 @@ export interface EnvFile {
   path: string;
   /** `.env.example`, `.env.sample`, `.env.template`: documentation of the variables, not values. */
   isExample: boolean;
-  keys: { name: string; loc: Loc; hasValue: boolean }[];
+  keys: EnvKey[];
 }
 
-/** A credential-looking string found in a tracked file. The secret itself is never kept. */
+/** A credential-looking string found in a file of the repository. The secret itself is never kept. */
 export interface SecretCandidate {
   kind: string;
   loc: Loc;
-  /** A redacted preview, e.g. "AKIA…WXYZ". */
+  /** A redacted preview, e.g. "AKIA…YZ". */
   redacted: string;
+  /** The file is tracked by git (false: only on disk, not ignored, so the next commit or build takes it). */
+  tracked?: boolean;
 }
