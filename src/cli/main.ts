@@ -20,8 +20,22 @@ export async function main(argv: string[]): Promise<number> {
     .description('audit a repository (static: never runs or writes its code)')
     .argument('[dir]', 'repository folder', '.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(formatters)).default('text'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info']).default('high'))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when an unwaived finding is at or above this severity (default: the config file\'s failOn, else high)').choices([
+        'critical',
+        'high',
+        'medium',
+        'low',
+        'info',
+      ]),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--report <format=file>', 'also write a report in another format, e.g. sarif=shipready.sarif (repeatable)', (spec: string, all: string[] = []) => [...all, spec])
+    .option('--markdown-summary <file>', 'append the Markdown report to a file, e.g. $GITHUB_STEP_SUMMARY')
+    .option('--config <file>', 'config file (default: shipready.config.json or .shipready.yml in the audited folder)')
+    .option('--no-config', 'ignore any config file: no waivers, overrides or disabled rules')
+    .option('--baseline <report.json>', 'an earlier JSON report: mark findings new or still open, and list the fixed ones')
+    .option('--write-baseline <file>', 'write this run\'s JSON report to a file, for a later --baseline')
     .option('-v, --verbose', 'print timings')
     .action(async (dir: string, opts) => {
       exitCode = await runAuditCommand(dir, opts);
