@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { posix } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import type { DeploymentModel } from '../model/index.js';
 import { LineMap } from '../model/location.js';
 import type { CommittedEnvFile, EnvKey, GitFacts, SecretCandidate } from '../model/repo.js';
@@ -89,7 +90,14 @@ export function discoverGit(model: DeploymentModel): void {
       const name = posix.basename(path);
       if (!isEnvFileName(name) || isEnvExampleName(name)) continue;
       // git log lists the newest commit first: the last one seen is the oldest, when the values first leaked.
-      byPath.set(path, { path, commit: header[1], date: header[2], subject: header[3], stillTracked: tracked.has(path) });
+      byPath.set(path, {
+        path,
+        commit: header[1],
+        date: header[2],
+        subject: header[3],
+        stillTracked: tracked.has(path),
+        onDisk: existsSync(join(model.root, path)),
+      });
     }
   }
   let read = 0;
@@ -112,7 +120,8 @@ interface SecretPattern {
 /** Credential formats with a recognisable shape. Generic "password=…" guesses are left out: they are mostly placeholders. */
 const SECRET_PATTERNS: SecretPattern[] = [
   { kind: 'AWS access key id', regex: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/g, group: 1 },
-  { kind: 'AWS secret access key', regex: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1 },
+  // AWS_SECRET_ACCESS_KEY=…, aws_secret_access_key = … (credentials file), secretAccessKey: '…' (SDK config).
+  { kind: 'AWS secret access key', regex: /secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1 },
   // The header alone is not enough: code that assembles a PEM or documents one has no key body.
   { kind: 'private key', regex: /-----BEGIN (?:RSA |EC |OPENSSH |DSA |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-(?!----)){0,300}?[A-Za-z0-9+/=]{40,}/g },
   { kind: 'GitHub token', regex: /\b(gh[pousr]_[A-Za-z0-9]{36,255})\b/g, group: 1 },
@@ -156,8 +165,7 @@ export function discoverSecrets(model: DeploymentModel): void {
   }
   for (const path of candidates) {
     if (SECRET_SCAN_SKIP.test(path)) continue;
-    const name = posix.basename(path);
-    if (isEnvFileName(name) && isEnvExampleName(name)) continue;
+    // Example env files are scanned too: a real key pasted there leaks like any other; placeholders are skipped below.
     // Binary and oversized files are expected among "every file": skipped without a note.
     const text = model.files.readIfText(path);
     if (text === undefined || !SECRET_PREFILTER.test(text)) continue;

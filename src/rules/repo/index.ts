@@ -1,4 +1,14 @@
 import type { Rule } from '../rule.js';
 import parseError from './parse-error.js';
+import lockfileMismatch from './lockfile-mismatch.js';
+import envFileCommitted from './env-file-committed.js';
+import hardcodedSecret from './hardcoded-secret.js';
+import nodeVersionDrift from './node-version-drift.js';
 
-export const repoRules: Rule[] = [parseError];
+export const repoRules: Rule[] = [
+  parseError,
+  lockfileMismatch,
+  envFileCommitted,
+  hardcodedSecret,
+  nodeVersionDrift,
+];

@@ -1,0 +1,16 @@
+/**
+ * Folders of test data: packages, keys and env files there are inputs to tests, not parts of the
+ * deployment, and are often deliberately broken or fake.
+ */
+const TEST_DATA_DIR = /(^|\/)(fixtures?|__fixtures__|test-?fixtures|testdata|__mocks__|__snapshots__)(\/|$)/;
+
+/** Folders of tests in general (their files still reach an image built with `COPY . .`). */
+const TEST_DIR = /(^|\/)(tests?|__tests__|spec|e2e)(\/|$)/;
+
+export function isTestDataPath(path: string): boolean {
+  return TEST_DATA_DIR.test(path);
+}
+
+export function isTestPath(path: string): boolean {
+  return TEST_DATA_DIR.test(path) || TEST_DIR.test(path);
+}

@@ -1,0 +1,342 @@
+import semver from 'semver';
+import { finalStage } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
+import type { Loc } from '../../model/location.js';
+import {
+  NODE_END_OF_LIFE,
+  nodeEndOfLifePassed,
+  nodeMajorOfImage,
+  nodeMajorOfVersion,
+  type NodeVersionFile,
+  type PackageJson,
+} from '../../model/packages.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
+
+/** A place that fixes which Node major runs: a version file, a CI setup-node step, a Dockerfile FROM. */
+interface NodePin {
+  major: number;
+  /** As written: "20", "v20.11.1", "node:18-alpine". */
+  text: string;
+  loc: Loc;
+}
+
+interface VersionFilePin extends NodePin {
+  file: NodeVersionFile;
+  dir: string;
+}
+
+const NEWEST_KNOWN_MAJOR = Math.max(...Object.keys(NODE_END_OF_LIFE).map(Number));
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function isInside(dir: string, ancestor: string): boolean {
+  return ancestor === '' || dir === ancestor || dir.startsWith(ancestor + '/');
+}
+
+/** Does a version text ("20", "20.x", "v20.11.1") fall in an engines range? Undefined when either cannot be read. */
+function inRange(versionText: string, major: number, range: string): boolean | undefined {
+  try {
+    if (!semver.validRange(range)) return undefined;
+    const exact = semver.valid(semver.clean(versionText.replace(/^v/i, '')) ?? '');
+    return exact ? semver.satisfies(exact, range) : semver.intersects(range, `${major}.x`);
+  } catch {
+    return undefined;
+  }
+}
+
+function minMajor(range: string): number | undefined {
+  try {
+    return semver.minVersion(range)?.major;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The majors an engines range admits, when they are all known to this table; undefined when it admits a newer one. */
+function majorsAdmitted(range: string): number[] | undefined {
+  if (!semver.validRange(range)) return undefined;
+  const admitted: number[] = [];
+  try {
+    for (let major = 0; major <= NEWEST_KNOWN_MAJOR + 1; major++) {
+      if (semver.intersects(range, `${major}.x`)) admitted.push(major);
+    }
+  } catch {
+    return undefined;
+  }
+  return admitted.includes(NEWEST_KNOWN_MAJOR + 1) ? undefined : admitted;
+}
+
+function versionFilePins(model: DeploymentModel): VersionFilePin[] {
+  const pins: VersionFilePin[] = [];
+  for (const file of model.nodeVersionFiles) {
+    const major = nodeMajorOfVersion(file.version.value);
+    if (major !== undefined) pins.push({ major, text: file.version.value, loc: file.version.loc, file, dir: dirOf(file.path) });
+  }
+  // nvm reads .nvmrc; tools that read both prefer .node-version only when .nvmrc is absent.
+  return pins.sort((a, b) => a.file.path.localeCompare(b.file.path) || (a.file.path.endsWith('.nvmrc') ? -1 : 1));
+}
+
+/** The version file that applies in a folder: the nearest one in the folder or above it. */
+function nearestVersionFile(pins: VersionFilePin[], dir: string): VersionFilePin | undefined {
+  let best: VersionFilePin | undefined;
+  for (const pin of pins) {
+    if (!isInside(dir, pin.dir)) continue;
+    if (!best || pin.dir.length > best.dir.length || (pin.dir === best.dir && pin.file.path.endsWith('.nvmrc'))) best = pin;
+  }
+  return best;
+}
+
+/**
+ * `actions/setup-node` steps with a fixed `node-version`. A `${{ matrix.x }}` value resolves to the
+ * job's literal matrix list; those are test coverage, so they count as CI majors but are not pins
+ * judged on their own.
+ */
+function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors: number[] } {
+  const pins: NodePin[] = [];
+  const matrixMajors: number[] = [];
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      for (const step of job.steps) {
+        if (!step.uses?.value.startsWith('actions/setup-node')) continue;
+        const version = step.with.get('node-version');
+        if (!version) continue;
+        const matrixRef = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(version.value.trim());
+        if (matrixRef) {
+          for (const value of job.matrix?.get(matrixRef[1]) ?? []) {
+            const major = nodeMajorOfVersion(value.value);
+            if (major !== undefined) matrixMajors.push(major);
+          }
+          continue;
+        }
+        const major = nodeMajorOfVersion(version.value);
+        if (major !== undefined) pins.push({ major, text: version.value.trim(), loc: version.loc });
+      }
+    }
+  }
+  return { pins, matrixMajors };
+}
+
+interface DockerNode {
+  path: string;
+  final?: NodePin;
+  /** Stages FROM an external Node image, with their index. */
+  stages: (NodePin & { index: number })[];
+  /** Stages whose output the final stage copies. */
+  copiedByFinal: Set<number>;
+}
+
+function dockerNodeImages(model: DeploymentModel): DockerNode[] {
+  const out: DockerNode[] = [];
+  for (const dockerfile of model.dockerfiles) {
+    const stages: DockerNode['stages'] = [];
+    for (const stage of dockerfile.stages) {
+      if (stage.from.stageRef !== undefined || stage.from.unresolved) continue;
+      const major = nodeMajorOfImage(stage.from);
+      if (major !== undefined) stages.push({ major, text: stage.from.raw, loc: stage.from.loc, index: stage.index });
+    }
+    if (stages.length === 0) continue;
+    const last = finalStage(dockerfile);
+    let final: NodePin | undefined;
+    if (last && !last.rootImage.unresolved) {
+      const major = nodeMajorOfImage(last.rootImage);
+      if (major !== undefined) final = { major, text: last.rootImage.raw, loc: last.rootImage.loc };
+    }
+    const copiedByFinal = new Set<number>();
+    for (const copy of last?.copies ?? []) if (copy.fromStage !== undefined) copiedByFinal.add(copy.fromStage);
+    out.push({ path: dockerfile.path, final, stages, copiedByFinal });
+  }
+  return out;
+}
+
+function enginesRelated(pkg: PackageJson): RelatedLocation {
+  return { ...pkg.engines.node!.loc, message: `${pkg.path}: engines.node "${pkg.engines.node!.value}"` };
+}
+
+function majorsList(majors: number[]): string {
+  return [...new Set(majors)].sort((a, b) => a - b).join(', ');
+}
+
+export default defineRule({
+  id: 'repo/node-version-drift',
+  severity: 'medium',
+  title: 'Node.js versions disagree or are past end of life',
+  messages: {
+    endOfLife: {
+      message: '{{what}} runs Node {{major}}, which reached end of life on {{date}}: no security fixes, and current releases of dependencies drop it',
+      fix: 'move to a supported LTS major ({{supported}}; see https://nodejs.org/en/about/previous-releases) here and in every other place that names the version (.nvmrc, engines, CI setup-node, Dockerfile FROM)',
+    },
+    enginesEndOfLife: {
+      message: 'engines.node "{{range}}" admits only Node versions past end of life ({{majors}}; the newest of them, {{newest}}, ended on {{date}})',
+      fix: 'raise the range to supported LTS majors ({{supported}}), e.g. ">={{oldestSupported}}", once the code runs on them; keep .nvmrc, CI and Dockerfile FROM on the same major',
+    },
+    versionFileOutsideEngines: {
+      message: '{{file}} says Node {{version}}, {{direction}} the engines.node range of {{packages}}: developers work on a Node the package does not declare support for',
+      fix: 'make them agree: set {{file}} to a version inside {{range}}, or change engines.node to include Node {{major}}',
+    },
+    versionFilesDisagree: {
+      message: '{{file}} says Node {{version}} but {{other}} in the same folder says {{otherVersion}}: nvm, fnm, volta and CI each pick one of them',
+      fix: 'keep one version file (or make both name the same version)',
+    },
+    ciOutsideEngines: {
+      message: 'CI sets up Node {{version}}, {{direction}} engines.node "{{range}}" of {{package}}: tests run on a Node the package does not declare support for',
+      fix: 'set node-version to a version inside {{range}} (or use `node-version-file: {{versionFile}}` so CI follows one source)',
+    },
+    ciDrift: {
+      message: 'CI sets up Node {{version}}, but {{others}}: tests pass on one Node major and production runs another',
+      fix: 'use one Node major everywhere: `node-version-file: {{versionFile}}` in setup-node, and the same major in Dockerfile FROM',
+    },
+    dockerDrift: {
+      message: 'the image runs Node {{major}} (FROM {{image}}), but {{file}} says Node {{version}}: code developed and tested on one major runs on another in ECS',
+      fix: 'use the same major in both: FROM node:{{version}}-<variant>, or update {{file}} to {{major}}',
+    },
+    stageDrift: {
+      message: 'this build stage uses Node {{buildMajor}} (FROM {{image}}) but the final stage runs Node {{finalMajor}} and copies its output: native addons compiled for Node {{buildMajor}} fail to load on Node {{finalMajor}} (NODE_MODULE_VERSION mismatch)',
+      fix: 'build and run on the same Node major: FROM node:{{finalMajor}}-<variant> in both stages',
+    },
+  },
+  check(model, report) {
+    const today = new Date();
+    // Even majors become LTS; odd ones never do and are no target to move to.
+    const supportedMajors = Object.keys(NODE_END_OF_LIFE).map(Number).filter((m) => m % 2 === 0 && !nodeEndOfLifePassed(m, today));
+    const supported = supportedMajors.join(', ');
+    const versionFiles = versionFilePins(model);
+    const ci = ciNodeVersions(model);
+    const docker = dockerNodeImages(model);
+
+    // End of life: every place that fixes the major that actually runs.
+    for (const pin of versionFiles) {
+      const date = nodeEndOfLifePassed(pin.major, today);
+      if (date) report('endOfLife', pin.loc, { what: `${pin.file.path} ("${pin.text}")`, major: pin.major, date, supported });
+    }
+    for (const pin of ci.pins) {
+      const date = nodeEndOfLifePassed(pin.major, today);
+      if (date) report('endOfLife', pin.loc, { what: `CI (setup-node node-version "${pin.text}")`, major: pin.major, date, supported });
+    }
+    for (const image of docker) {
+      for (const stage of image.stages) {
+        const date = nodeEndOfLifePassed(stage.major, today);
+        if (date) report('endOfLife', stage.loc, { what: `FROM ${stage.text}`, major: stage.major, date, supported });
+      }
+    }
+    for (const pkg of model.packages) {
+      const range = pkg.engines.node;
+      if (!range) continue;
+      const admitted = majorsAdmitted(range.value);
+      if (!admitted || admitted.length === 0) continue;
+      const newest = Math.max(...admitted);
+      const date = nodeEndOfLifePassed(newest, today);
+      if (date && admitted.every((m) => nodeEndOfLifePassed(m, today))) {
+        report('enginesEndOfLife', range.loc, {
+          range: range.value,
+          majors: majorsList(admitted.filter((m) => m >= 4)),
+          newest,
+          date,
+          supported,
+          oldestSupported: supportedMajors[0] ?? NEWEST_KNOWN_MAJOR,
+        });
+      }
+    }
+
+    // Two version files in one folder that disagree.
+    for (const pin of versionFiles) {
+      const other = versionFiles.find((o) => o !== pin && o.dir === pin.dir && o.major !== pin.major);
+      if (other && pin.file.path.endsWith('.node-version')) {
+        report('versionFilesDisagree', pin.loc, { file: pin.file.path, version: pin.text, other: other.file.path, otherVersion: other.text }, {
+          related: [{ ...other.loc, message: `${other.file.path}: ${other.text}` }],
+        });
+      }
+    }
+
+    // Version files against the engines of the packages they apply to.
+    for (const pin of versionFiles) {
+      const outside = model.packages.filter((pkg) => {
+        if (!pkg.engines.node || nearestVersionFile(versionFiles, pkg.dir) !== pin) return false;
+        return inRange(pin.text, pin.major, pkg.engines.node.value) === false;
+      });
+      if (outside.length === 0) continue;
+      const first = outside[0].engines.node!.value;
+      const min = minMajor(first);
+      report(
+        'versionFileOutsideEngines',
+        pin.loc,
+        {
+          file: pin.file.path,
+          version: pin.text,
+          major: pin.major,
+          direction: min !== undefined && pin.major < min ? 'below' : 'outside',
+          packages: outside.map((p) => `${p.path} ("${p.engines.node!.value}")`).slice(0, 3).join(', '),
+          range: `"${first}"`,
+        },
+        { related: outside.slice(0, 5).map(enginesRelated), key: `engines:${pin.file.path}` },
+      );
+    }
+
+    // CI against engines, version files and images.
+    const rootPackage = model.packages.find((p) => p.dir === '');
+    const rootVersionFile = versionFiles.find((p) => p.dir === '');
+    const ciMajors = new Set([...ci.pins.map((p) => p.major), ...ci.matrixMajors]);
+    const finals = docker.filter((d) => d.final);
+    const imagesCoveredByCi = finals.some((d) => ciMajors.has(d.final!.major));
+    for (const pin of ci.pins) {
+      const range = rootPackage?.engines.node;
+      if (range && inRange(pin.text, pin.major, range.value) === false) {
+        const min = minMajor(range.value);
+        report(
+          'ciOutsideEngines',
+          pin.loc,
+          {
+            version: pin.text,
+            direction: min !== undefined && pin.major < min ? 'below' : 'outside',
+            range: range.value,
+            package: rootPackage.path,
+            versionFile: rootVersionFile?.file.path ?? '.nvmrc',
+          },
+          { related: [enginesRelated(rootPackage)] },
+        );
+        continue;
+      }
+      const others: string[] = [];
+      const related: RelatedLocation[] = [];
+      // Other CI jobs may cover the other major: only a major that no CI job runs is drift.
+      if (rootVersionFile && rootVersionFile.major !== pin.major && !ciMajors.has(rootVersionFile.major)) {
+        others.push(`${rootVersionFile.file.path} says ${rootVersionFile.text}`);
+        related.push({ ...rootVersionFile.loc, message: `${rootVersionFile.file.path}: ${rootVersionFile.text}` });
+      }
+      if (finals.length > 0 && !imagesCoveredByCi) {
+        others.push(`the images run Node ${majorsList(finals.map((d) => d.final!.major))}`);
+        for (const d of finals.slice(0, 3)) related.push({ ...d.final!.loc, message: `FROM ${d.final!.text}` });
+      }
+      if (others.length > 0) {
+        report('ciDrift', pin.loc, { version: pin.text, others: others.join(', and '), versionFile: rootVersionFile?.file.path ?? '.nvmrc' }, { related });
+      }
+    }
+
+    // Images against the version file of their folder, and build stages against the final stage.
+    for (const image of docker) {
+      const final = image.final;
+      if (!final) continue;
+      const dockerfile = model.dockerfiles.find((d) => d.path === image.path)!;
+      const pin = nearestVersionFile(versionFiles, dockerfile.dir) ?? nearestVersionFile(versionFiles, dockerfile.contexts[0]?.dir ?? dockerfile.dir);
+      if (pin && pin.major !== final.major) {
+        report(
+          'dockerDrift',
+          final.loc,
+          { major: final.major, image: final.text, file: pin.file.path, version: pin.major },
+          { related: [{ ...pin.loc, message: `${pin.file.path}: ${pin.text}` }] },
+        );
+      }
+      for (const stage of image.stages) {
+        if (stage.major === final.major || !image.copiedByFinal.has(stage.index)) continue;
+        report(
+          'stageDrift',
+          stage.loc,
+          { buildMajor: stage.major, finalMajor: final.major, image: stage.text },
+          { related: [{ ...final.loc, message: `final stage: FROM ${final.text}` }] },
+        );
+      }
+    }
+  },
+});
