@@ -18,6 +18,8 @@ export interface CommittedEnvFile {
   subject: string;
   /** Still tracked in the current checkout. */
   stillTracked: boolean;
+  /** Present in the working tree (untracked now, usually gitignored). */
+  onDisk: boolean;
   /** Names of the keys that had a value in the committed version (undefined when it could not be read). */
   keysWithValue?: string[];
 }
