@@ -104,14 +104,19 @@ interface SchemaError {
 
 let validateConfigShape: ((value: unknown) => boolean) & { errors?: SchemaError[] | null } | undefined;
 
-function formatProblem(file: string, parsed: ParsedConfigText, instancePath: string, detail: string): string {
-  const path = instancePath
+function pointerPath(pointer: string): Path {
+  return pointer
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+/** `file:line: where detail`, with `where` the path of the offending value (JSON pointer `instancePath`). */
+function formatProblem(file: string, parsed: ParsedConfigText, instancePath: string, linePointer: string, detail: string): string {
+  const path = pointerPath(instancePath);
   const where = path.length ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : 'the configuration';
-  return `${file}:${parsed.lineOf(path)}: ${where} ${detail}`;
+  return `${file}:${parsed.lineOf(pointerPath(linePointer))}: ${where} ${detail}`;
 }
 
 const CONFIG_SCHEMA_PATH = fileURLToPath(new URL('../../schema/config.schema.json', import.meta.url));
@@ -140,7 +145,9 @@ export async function parseConfig(text: string, file: string): Promise<Shipready
       else if (e.keyword === 'pattern' && /\/(expires|approvedAt)$/.test(e.instancePath)) detail = 'must be a date (YYYY-MM-DD)';
       const perKey = e.keyword === 'required' || e.keyword === 'additionalProperties';
       const key = perKey ? `${e.instancePath} ${detail}` : e.instancePath;
-      if (!problems.has(key)) problems.set(key, formatProblem(file, parsed, e.instancePath, detail));
+      // An unknown key is reported at its own line, not at the line of the object holding it.
+      const at = e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}` : e.instancePath;
+      if (!problems.has(key)) problems.set(key, formatProblem(file, parsed, e.instancePath, at, detail));
     }
     throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   }
@@ -158,13 +165,21 @@ export async function parseConfig(text: string, file: string): Promise<Shipready
   }
   (value.waivers ?? []).forEach((w, i) => {
     for (const key of ['expires', 'approvedAt'] as const) {
-      if (w[key] !== undefined && Number.isNaN(Date.parse(w[key]!))) {
+      if (w[key] !== undefined && !isRealDate(w[key]!)) {
         throw new ConfigError(`${file}:${parsed.lineOf(['waivers', i, key])}: waivers[${i}].${key} "${w[key]}" is not a real date`);
       }
     }
     config.waivers.push({ ...w, source: `${file}:${parsed.lineOf(['waivers', i])}` });
   });
   return config;
+}
+
+/** Date.parse accepts 2026-02-30 (it rolls over to March); a waiver date must be a real day. */
+function isRealDate(text: string): boolean {
+  const [, y, m, d] = /^(\d{4})-(\d{2})-(\d{2})/.exec(text) ?? [];
+  if (!y) return false;
+  const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return day.getUTCMonth() === Number(m) - 1 && day.getUTCDate() === Number(d) && !Number.isNaN(Date.parse(text));
 }
 
 /**

@@ -85,7 +85,7 @@ function areaNotes(open: Finding[], waived: number, passed: number): string {
     parts.push(`${counts}: ${titles.slice(0, 2).join('; ')}${titles.length > 2 ? ` and ${titles.length - 2} more` : ''}`);
   }
   if (waived > 0) parts.push(`${waived} waived`);
-  parts.push(passed === 1 ? '1 check passed' : `${passed} checks passed`);
+  if (passed > 0 || parts.length === 0) parts.push(passed === 1 ? '1 check passed' : `${passed} checks passed`);
   return parts.join('; ');
 }
 

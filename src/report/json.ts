@@ -37,6 +37,9 @@ export function toJsonReport(result: AuditResult): object {
     })),
     passed: result.passed,
     errors: result.errors,
+    config: result.config.file,
+    waivers: result.waivers.map((w) => ({ ...w.waiver, state: w.state, matched: w.matched })),
+    ...(result.baseline ? { baseline: result.baseline } : {}),
     stats: {
       files: result.stats.files,
       rules: result.rulesRun,

@@ -1,4 +1,5 @@
 import type { AuditResult } from '../engine/audit.js';
+import { lapsedWaivers } from '../engine/waivers.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 import { VERSION } from '../version.js';
 
@@ -58,11 +59,25 @@ export function renderText(result: AuditResult, options: TextOptions): string {
       for (const r of f.related) out.push(paint('dim', `    ↳ ${rel(r.file, r.line)}: ${r.message}`));
       out.push(`    ${paint('green', 'fix:')} ${f.fix}`);
       if (f.waiver) out.push(paint('cyan', `    waived: ${f.waiver.reason}${f.waiver.approvedBy ? ` (approved by ${f.waiver.approvedBy})` : ''}`));
+      for (const lapsed of lapsedWaivers(f, result.waivers)) {
+        out.push(paint('yellow', `    waiver expired on ${lapsed.waiver.expires} (${lapsed.waiver.source}): this finding counts again`));
+      }
     }
     out.push('');
   }
   if (result.findings.length === 0) {
     out.push(paint('green', 'No findings.'));
+    out.push('');
+  }
+  if (result.baseline && result.baseline.fixed.length > 0) {
+    out.push(paint('green', `FIXED SINCE THE BASELINE (${result.baseline.fixed.length})`));
+    for (const e of result.baseline.fixed) out.push(`  ${rel(e.file, e.line)}  ${paint('dim', e.ruleId)}  ${e.title}`);
+    out.push('');
+  }
+  const unusedWaivers = result.waivers.filter((w) => w.state === 'active' && w.matched.length === 0);
+  if (unusedWaivers.length > 0) {
+    out.push(paint('yellow', `UNUSED WAIVERS (${unusedWaivers.length}) — they match no finding; remove them`));
+    for (const w of unusedWaivers) out.push(`  ${w.waiver.source}  ${w.waiver.ruleId}${w.waiver.path ? ` ${w.waiver.path}` : ''}`);
     out.push('');
   }
   if (result.ignored.length > 0) {
@@ -91,6 +106,10 @@ export function renderText(result: AuditResult, options: TextOptions): string {
   out.push(
     `${paint(['bold', GATE_STYLE[result.gate.status]], `Gate: ${result.gate.status}`)}  score ${result.gate.score}/100 · ${counts} · fails on ${result.gate.failOn} and above`,
   );
+  if (result.baseline) {
+    const b = result.baseline;
+    out.push(paint('dim', `Since the baseline ${b.source}: ${b.fixed.length} fixed, ${b.open} still open, ${b.new} new`));
+  }
   return out.join('\n') + '\n';
 }
 
