@@ -9,6 +9,7 @@ import { discoverCompose } from './compose.js';
 import { discoverDependencyUpdates } from './dependency-updates.js';
 import { discoverSources } from './source/index.js';
 import { discoverInfra } from './infra/index.js';
+import { emptyInfraModel } from '../model/infra.js';
 import { discoverMigrations } from './migrations/index.js';
 
 /**
@@ -47,7 +48,7 @@ export function emptyModel(root: string, files: FileIndex): DeploymentModel {
     compose: [],
     dependencyUpdates: [],
     services: [],
-    infra: { taskDefinitions: [] },
+    infra: emptyInfraModel(),
     migrations: [],
     problems: [],
   };

@@ -1,6 +1,195 @@
+import { posix } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
+import type { InfraModel } from '../../model/infra.js';
+import {
+  buildEcrRepository,
+  buildEcsService,
+  buildListener,
+  buildListenerRule,
+  buildLoadBalancer,
+  buildPolicyStatements,
+  buildTargetGroup,
+  buildTaskDefinition,
+  type ResourceContext,
+} from './build.js';
+import { isCloudFormation, readCloudFormation } from './cloudformation.js';
+import { parseJsonTree } from './json-tree.js';
+import { linkInfra } from './link.js';
+import { get, getAll, literal, refOf, type InfraNode } from './tree.js';
 
-/** Task definitions, ECS services, load balancers, ECR repositories and IAM from task-definition JSON, Terraform, CloudFormation and CDK. */
+/**
+ * Task definitions, ECS services, load balancers, ECR repositories and IAM from task-definition
+ * JSON, Terraform, CloudFormation/SAM (YAML and JSON, incl. `cdk.out/*.template.json`) and CDK
+ * source (only for CDK apps without synth output). Parsers are imported only when the repository
+ * has files of their kind; files are pre-filtered on a cheap substring before parsing.
+ */
 export async function discoverInfra(model: DeploymentModel): Promise<void> {
-  void model;
+  const infra = model.infra;
+  const { files } = model;
+
+  for (const path of files.paths) {
+    const base = posix.basename(path);
+    if (path.endsWith('.json')) {
+      if (NOT_INFRA_JSON.test(base)) continue;
+      const text = files.read(path);
+      if (text === undefined || !(text.includes('ontainerDefinitions') || text.includes('AWS::'))) continue;
+      readJsonArtifact(model, path, text);
+    } else if (/\.(ya?ml|template)$/.test(path)) {
+      if (path.startsWith('.github/') || /(^|\/)(docker-)?compose[^/]*\.ya?ml$|pnpm-(lock|workspace)\.yaml$/.test(path)) continue;
+      const text = files.read(path);
+      if (text === undefined || !text.includes('AWS::') || !text.includes('Resources')) continue;
+      const { parseYamlTree } = await import('./yaml-tree.js');
+      const parsed = parseYamlTree(text, path);
+      if (parsed.error) {
+        if (/AWSTemplateFormatVersion|Resources\s*:/.test(text)) {
+          model.problems.push({ kind: 'parse-error', artifact: 'CloudFormation template', message: `${path} is not valid YAML: ${parsed.error.message}`, loc: parsed.error.loc });
+        }
+        continue;
+      }
+      if (isCloudFormation(parsed.root)) readCloudFormation(parsed.root!, path, infra);
+    }
+  }
+
+  const tfFiles = files.paths.filter((p) => p.endsWith('.tf'));
+  if (tfFiles.length > 0) {
+    const { parseTerraformFile } = await import('./terraform.js');
+    for (const file of tfFiles) {
+      const text = files.read(file);
+      if (text === undefined || !/aws_(ecs|lb|alb|ecr|iam)/.test(text)) continue;
+      readTerraform(await parseTerraformFile(model, file), infra);
+    }
+  }
+
+  // CDK: synth output when present, otherwise the app's TypeScript source.
+  const cdkApps = new Set<string>(files.named('cdk.json').map((p) => posix.dirname(p)).map((d) => (d === '.' ? '' : d)));
+  for (const pkg of model.packages) {
+    if ([...pkg.dependencies.keys()].some((d) => d === 'aws-cdk-lib' || d.startsWith('@aws-cdk/'))) cdkApps.add(pkg.dir);
+  }
+  const sourceApps: string[] = [];
+  for (const dir of cdkApps) {
+    const templates = files.listSkippedDir(dir ? `${dir}/cdk.out` : 'cdk.out').filter((p) => p.endsWith('.template.json'));
+    if (templates.length === 0) {
+      sourceApps.push(dir);
+      continue;
+    }
+    for (const t of templates) {
+      const text = files.read(t);
+      if (text !== undefined) readJsonArtifact(model, t, text);
+    }
+  }
+  if (sourceApps.length > 0) {
+    const { parseCdkFile } = await import('./cdk.js');
+    const seen = new Set<string>();
+    for (const dir of sourceApps) {
+      for (const file of files.under(dir)) {
+        if (seen.has(file) || !/\.(ts|mts|js|mjs)$/.test(file) || /\.d\.ts$|\.(test|spec)\.[mc]?[jt]s$|(^|\/)(test|tests|__tests__)\//.test(file)) continue;
+        seen.add(file);
+        const text = files.read(file);
+        if (text === undefined || !/aws-cdk-lib|@aws-cdk\//.test(text)) continue;
+        await parseCdkFile(model, file, infra, dir);
+      }
+    }
+  }
+
+  linkInfra(model);
+}
+
+/** JSON files that are never infrastructure, skipped without reading. */
+const NOT_INFRA_JSON = /^(package(-lock)?\.json|tsconfig.*\.json|jsconfig\.json|\.eslintrc.*|composer\.json|renovate\.json|tslint\.json|lerna\.json|nx\.json|turbo\.json|cdk\.json|\.prettierrc.*|manifest\.json|tree\.json)$/;
+
+function readJsonArtifact(model: DeploymentModel, path: string, text: string): void {
+  const parsed = parseJsonTree(text, path);
+  if (!parsed.root) {
+    if (parsed.error && /containerDefinitions|AWSTemplateFormatVersion/.test(text)) {
+      model.problems.push({ kind: 'parse-error', artifact: 'task definition', message: `${path} is not valid JSON: ${parsed.error.message}`, loc: parsed.error.loc });
+    }
+    return;
+  }
+  const root = parsed.root;
+  if (isCloudFormation(root)) {
+    readCloudFormation(root, path, model.infra);
+    return;
+  }
+  // A task definition as `aws ecs register-task-definition --cli-input-json` and the render action take it,
+  // or as `describe-task-definition` prints it ({ "taskDefinition": { … } }).
+  const task = get(root, 'taskDefinition')?.kind === 'object' && get(root, 'taskDefinition', 'containerDefinitions') ? get(root, 'taskDefinition')! : root;
+  if (task.kind === 'object' && get(task, 'containerDefinitions')?.kind === 'array' && task.entries.some((e) => e.key === 'containerDefinitions')) {
+    model.infra.taskDefinitions.push(
+      buildTaskDefinition(task, { format: 'task-definition-json', file: path, resourceName: path, loc: { file: path, line: task.loc.line } }),
+    );
+  }
+}
+
+/** JSON written as a string in HCL (heredoc or quoted) → tree, with lines of the .tf file. */
+function jsonInString(node: InfraNode): InfraNode {
+  if (node.kind === 'unresolved' && node.template) {
+    const parsed = parseJsonTree(node.template.body, node.loc.file, { lineOffset: node.template.line - 1, templateStrings: true });
+    return parsed.root ?? node;
+  }
+  if (node.kind !== 'scalar' || typeof node.value !== 'string') return node;
+  const parsed = parseJsonTree(node.value, node.loc.file, { lineOffset: node.loc.line - 1 });
+  return parsed.root ?? { kind: 'unresolved', text: 'JSON string that does not parse', loc: node.loc };
+}
+
+function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js').parseTerraformFile>>, infra: InfraModel): void {
+  for (const block of blocks) {
+    const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
+    const body = block.body;
+    switch (block.type) {
+      case 'aws_ecs_task_definition': {
+        const defs = get(body, 'container_definitions');
+        infra.taskDefinitions.push(buildTaskDefinition(body, ctx, defs ? jsonInString(defs) : undefined));
+        break;
+      }
+      case 'aws_ecs_service': {
+        const service = buildEcsService(body, ctx);
+        // Fargate through a capacity provider strategy instead of launch_type.
+        if (!service.launchType) {
+          const provider = getAll(body, 'capacity_provider_strategy').map((c) => literal(get(c, 'capacity_provider'))).find((p) => p?.startsWith('FARGATE'));
+          if (provider) service.launchType = { value: 'FARGATE', loc: block.loc };
+        }
+        infra.ecsServices.push(service);
+        break;
+      }
+      case 'aws_lb':
+      case 'aws_alb':
+        infra.loadBalancers.push(buildLoadBalancer(body, ctx));
+        break;
+      case 'aws_lb_listener':
+      case 'aws_alb_listener':
+        infra.listeners.push(buildListener(body, ctx));
+        break;
+      case 'aws_lb_listener_rule':
+      case 'aws_alb_listener_rule':
+        infra.listenerRules.push(buildListenerRule(body, ctx));
+        break;
+      case 'aws_lb_target_group':
+      case 'aws_alb_target_group':
+        infra.targetGroups.push(buildTargetGroup(body, ctx));
+        break;
+      case 'aws_ecr_repository':
+        infra.ecrRepositories.push(buildEcrRepository(body, ctx));
+        break;
+      case 'aws_iam_policy_document':
+        if (block.kind === 'data') infra.iamStatements.push(...buildPolicyStatements(body, ctx));
+        break;
+      case 'aws_iam_policy':
+      case 'aws_iam_role_policy': {
+        const policy = get(body, 'policy');
+        const role = refOf(get(body, 'role'));
+        if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, role ? [role] : []));
+        break;
+      }
+      case 'aws_iam_role': {
+        infra.iamRoles.push({ format: 'terraform', file: block.file, resourceName: block.address, name: undefined, managedPolicyArns: [], loc: block.loc });
+        for (const inline of getAll(body, 'inline_policy')) {
+          const policy = get(inline, 'policy');
+          if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, [block.address]));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
 }

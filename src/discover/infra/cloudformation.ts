@@ -1,0 +1,83 @@
+import type { InfraModel } from '../../model/infra.js';
+import {
+  buildEcrRepository,
+  buildEcsService,
+  buildListener,
+  buildListenerRule,
+  buildLoadBalancer,
+  buildPolicyStatements,
+  buildTargetGroup,
+  buildTaskDefinition,
+  type ResourceContext,
+} from './build.js';
+import { get, items, literal, refOf, type InfraNode } from './tree.js';
+
+/** True when a parsed document is a CloudFormation/SAM template (or CDK synth output). */
+export function isCloudFormation(root: InfraNode | undefined): boolean {
+  if (root?.kind !== 'object') return false;
+  const resources = get(root, 'Resources');
+  if (resources?.kind !== 'object') return false;
+  return resources.entries.some((e) => (literal(get(e.node, 'Type')) ?? '').startsWith('AWS::'));
+}
+
+/** Adds the resources of a CloudFormation template to the model. Logical ids are the references. */
+export function readCloudFormation(root: InfraNode, file: string, infra: InfraModel): void {
+  const resources = get(root, 'Resources');
+  if (resources?.kind !== 'object') return;
+  for (const { key, keyLoc, node } of resources.entries) {
+    const type = literal(get(node, 'Type'));
+    if (!type) continue;
+    const props: InfraNode = get(node, 'Properties') ?? { kind: 'object', entries: [], loc: keyLoc };
+    const ctx: ResourceContext = { format: 'cloudformation', file, resourceName: key, loc: keyLoc };
+    switch (type) {
+      case 'AWS::ECS::TaskDefinition':
+        infra.taskDefinitions.push(buildTaskDefinition(props, ctx));
+        break;
+      case 'AWS::ECS::Service':
+        infra.ecsServices.push(buildEcsService(props, ctx));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+        infra.loadBalancers.push(buildLoadBalancer(props, ctx));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::Listener':
+        infra.listeners.push(buildListener(props, ctx));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::ListenerRule':
+        infra.listenerRules.push(buildListenerRule(props, ctx));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
+        infra.targetGroups.push(buildTargetGroup(props, ctx));
+        break;
+      case 'AWS::ECR::Repository':
+        infra.ecrRepositories.push(buildEcrRepository(props, ctx));
+        break;
+      case 'AWS::IAM::Policy':
+      case 'AWS::IAM::ManagedPolicy': {
+        const roles = items(get(props, 'Roles')).list.flatMap((r) => {
+          const ref = refOf(r) ?? literal(r);
+          return ref ? [ref] : [];
+        });
+        const doc = get(props, 'PolicyDocument');
+        if (doc) infra.iamStatements.push(...buildPolicyStatements(doc, ctx, roles));
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        infra.iamRoles.push({
+          format: 'cloudformation',
+          file,
+          resourceName: key,
+          loc: keyLoc,
+          name: undefined,
+          managedPolicyArns: items(get(props, 'ManagedPolicyArns')).list.flatMap((m) => (m.kind === 'scalar' ? [{ value: String(m.value), loc: m.loc }] : [])),
+        });
+        for (const policy of items(get(props, 'Policies')).list) {
+          const doc = get(policy, 'PolicyDocument');
+          if (doc) infra.iamStatements.push(...buildPolicyStatements(doc, ctx, [key]));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
