@@ -8,15 +8,18 @@ import { renderJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderPrompt } from '../src/report/prompt.js';
 import { renderText } from '../src/report/text.js';
+import { findRule } from '../src/rules/index.js';
 import { SERVICES_REPO, tempRepo } from './golden/repos.js';
 
 const ROOT = 'docker/runs-as-root';
+/** Two rules, so that rules added later cannot change which findings these repositories have. */
+const RULES = [findRule(ROOT)!, findRule('repo/parse-error')!];
 const key = (f: { ruleId: string; file: string | null }) => `${f.file} ${f.ruleId}`;
 
 test('run, fix two problems, run with --baseline: exactly those two fixed, the rest open, a new problem new', async () => {
   const repo = tempRepo('fleet', SERVICES_REPO);
   try {
-    const first = await audit(repo.root, { config: false });
+    const first = await audit(repo.root, { rules: RULES, config: false });
     const baselineFile = join(repo.root, '..', 'baseline.json');
     writeFileSync(baselineFile, renderJson(first));
     const before = first.findings.map(key);
@@ -30,7 +33,7 @@ test('run, fix two problems, run with --baseline: exactly those two fixed, the r
     // A new problem.
     repo.write('services/reports/Dockerfile', 'FROM node:20-alpine\nWORKDIR /app\nCOPY dist ./dist\nCMD ["node", "dist/reports.js"]\n');
 
-    const second = await audit(repo.root, { config: false, baseline: baselineFile });
+    const second = await audit(repo.root, { rules: RULES, config: false, baseline: baselineFile });
     const b = second.baseline!;
     assert.deepEqual(b.fixed.map(key).sort(), [`services/api/Dockerfile ${ROOT}`, `services/billing/Dockerfile ${ROOT}`]);
     const legacy = second.findings.find((f) => f.file === 'services/legacy/Dockerfile' && f.ruleId === ROOT)!;
@@ -69,9 +72,9 @@ test('a changed offending line is a new finding; its old self is fixed', async (
   const repo = tempRepo('fleet', { 'Dockerfile': 'FROM node:20\nUSER root\n' });
   try {
     const baselineFile = join(repo.root, '..', 'baseline.json');
-    writeFileSync(baselineFile, renderJson(await audit(repo.root, { config: false })));
+    writeFileSync(baselineFile, renderJson(await audit(repo.root, { rules: RULES, config: false })));
     repo.write('Dockerfile', 'FROM node:20\nUSER 0\n');
-    const second = await audit(repo.root, { config: false, baseline: baselineFile });
+    const second = await audit(repo.root, { rules: RULES, config: false, baseline: baselineFile });
     assert.deepEqual(second.findings.filter((f) => f.ruleId === ROOT).map((f) => f.baseline), ['new']);
     assert.deepEqual(second.baseline!.fixed.filter((e) => e.ruleId === ROOT).map((e) => e.line), [2]);
   } finally {
@@ -83,9 +86,9 @@ test('findings of a rule that no longer runs are not called fixed', async () => 
   const repo = tempRepo('fleet', { 'Dockerfile': 'FROM node:20\nUSER root\n' });
   try {
     const baselineFile = join(repo.root, '..', 'baseline.json');
-    writeFileSync(baselineFile, renderJson(await audit(repo.root, { config: false })));
+    writeFileSync(baselineFile, renderJson(await audit(repo.root, { rules: RULES, config: false })));
     repo.write('shipready.config.json', JSON.stringify({ rules: { [ROOT]: 'off' } }));
-    const second = await audit(repo.root, { baseline: baselineFile });
+    const second = await audit(repo.root, { rules: RULES, baseline: baselineFile });
     assert.equal(second.baseline!.fixed.filter((e) => e.ruleId === ROOT).length, 0);
     assert.deepEqual(second.baseline!.notChecked.map((e) => e.ruleId), [ROOT]);
   } finally {
@@ -105,17 +108,17 @@ test('--write-baseline writes a report that --baseline reads back; a bad baselin
     } finally {
       process.stdout.write = out;
     }
-    const again = await audit(repo.root, { config: false, baseline: file });
+    const again = await audit(repo.root, { rules: RULES, config: false, baseline: file });
     assert.equal(again.baseline!.fixed.length, 0);
     assert.equal(again.baseline!.new, 0);
     assert.ok(again.findings.every((f) => f.baseline === 'open'));
     assert.ok(JSON.parse(readFileSync(file, 'utf8')).findings.length > 0);
 
     writeFileSync(file, '{"tool": {"name": "shipready"}}');
-    await assert.rejects(audit(repo.root, { config: false, baseline: file }), (err: Error) => err instanceof ConfigError && /no "findings" array/.test(err.message));
+    await assert.rejects(audit(repo.root, { rules: RULES, config: false, baseline: file }), (err: Error) => err instanceof ConfigError && /no "findings" array/.test(err.message));
     writeFileSync(file, 'not json');
-    await assert.rejects(audit(repo.root, { config: false, baseline: file }), /is not JSON/);
-    await assert.rejects(audit(repo.root, { config: false, baseline: file + '.missing' }), /cannot read the baseline/);
+    await assert.rejects(audit(repo.root, { rules: RULES, config: false, baseline: file }), /is not JSON/);
+    await assert.rejects(audit(repo.root, { rules: RULES, config: false, baseline: file + '.missing' }), /cannot read the baseline/);
   } finally {
     repo.cleanup();
   }

@@ -8,9 +8,15 @@ import { renderJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderPrompt } from '../src/report/prompt.js';
 import { renderText } from '../src/report/text.js';
+import { findRule } from '../src/rules/index.js';
 import { tempRepo } from './golden/repos.js';
 
 const ROOT = 'docker/runs-as-root';
+/**
+ * The waiver machinery is the same whatever the rule; the tests run two rules so that rules added
+ * later cannot change which findings exist in these small repositories.
+ */
+const RULES = [findRule(ROOT)!, findRule('repo/parse-error')!];
 
 /** One blocking problem (a service image running as root) and nothing else the current rules report. */
 const ONE_SERVICE = {
@@ -30,13 +36,13 @@ const WAIVER = {
 test('a waiver with reason and approver turns FAIL into WAIVED, and shows under "what not to do"', async () => {
   const repo = tempRepo('payments', ONE_SERVICE);
   try {
-    const before = await audit(repo.root, { now: new Date('2026-04-01T12:00:00Z') });
+    const before = await audit(repo.root, { rules: RULES, now: new Date('2026-04-01T12:00:00Z') });
     assert.equal(before.gate.status, 'FAIL');
     const blocking = before.findings.filter((f) => f.severity === 'high' || f.severity === 'critical');
     assert.deepEqual(blocking.map((f) => `${f.file} ${f.ruleId}`), [`services/payments/Dockerfile ${ROOT}`]);
 
     repo.write('shipready.config.json', JSON.stringify({ waivers: [WAIVER] }, null, 2));
-    const after = await audit(repo.root, { now: new Date('2026-04-01T12:00:00Z') });
+    const after = await audit(repo.root, { rules: RULES, now: new Date('2026-04-01T12:00:00Z') });
     assert.equal(after.gate.status, 'WAIVED');
     assert.equal(after.gate.score, before.gate.score, 'a waived risk still costs points: it is accepted, not gone');
     const waived = after.findings.find((f) => f.ruleId === ROOT)!;
@@ -67,9 +73,9 @@ test('a waiver with reason and approver turns FAIL into WAIVED, and shows under 
 test('after its expiry date a waiver no longer applies, and the reports say it lapsed', async () => {
   const repo = tempRepo('payments', { ...ONE_SERVICE, '.shipready.yml': yamlOf(WAIVER) });
   try {
-    const lastDay = await audit(repo.root, { now: new Date('2026-06-30T23:59:00Z') });
+    const lastDay = await audit(repo.root, { rules: RULES, now: new Date('2026-06-30T23:59:00Z') });
     assert.equal(lastDay.gate.status, 'WAIVED', 'the expiry day itself is still covered');
-    const after = await audit(repo.root, { now: new Date('2026-07-01T00:00:01Z') });
+    const after = await audit(repo.root, { rules: RULES, now: new Date('2026-07-01T00:00:01Z') });
     assert.equal(after.gate.status, 'FAIL');
     const finding = after.findings.find((f) => f.ruleId === ROOT)!;
     assert.equal(finding.waiver, undefined);
@@ -107,7 +113,7 @@ test('a waiver covers only its rule and its paths; an unused one is reported', a
     }),
   });
   try {
-    const result = await audit(repo.root, { now: new Date('2026-04-01T00:00:00Z') });
+    const result = await audit(repo.root, { rules: RULES, now: new Date('2026-04-01T00:00:00Z') });
     const byFile = Object.fromEntries(result.findings.filter((f) => f.ruleId === ROOT).map((f) => [f.file, Boolean(f.waiver)]));
     assert.deepEqual(byFile, { 'services/payments/Dockerfile': true, 'services/search/Dockerfile': false });
     assert.equal(result.gate.status, 'FAIL');
@@ -120,16 +126,16 @@ test('a waiver covers only its rule and its paths; an unused one is reported', a
 test('per-rule severity overrides and disabled rules', async () => {
   const repo = tempRepo('payments', { ...ONE_SERVICE, 'shipready.config.json': JSON.stringify({ rules: { [ROOT]: 'medium' } }) });
   try {
-    const lowered = await audit(repo.root);
+    const lowered = await audit(repo.root, { rules: RULES });
     assert.equal(lowered.findings.find((f) => f.ruleId === ROOT)?.severity, 'medium');
     assert.notEqual(lowered.gate.status, 'FAIL');
     repo.write('shipready.config.json', JSON.stringify({ rules: { [ROOT]: 'off' }, failOn: 'critical' }));
-    const off = await audit(repo.root);
+    const off = await audit(repo.root, { rules: RULES });
     assert.equal(off.findings.filter((f) => f.ruleId === ROOT).length, 0);
     assert.ok(!off.passed.includes(ROOT), 'a disabled rule did not run, so it did not pass either');
     assert.equal(off.gate.failOn, 'critical');
-    assert.equal((await audit(repo.root, { failOn: 'low' })).gate.failOn, 'low', '--fail-on wins over the config file');
-    assert.equal((await audit(repo.root, { config: false })).findings.filter((f) => f.ruleId === ROOT).length, 1, '--no-config');
+    assert.equal((await audit(repo.root, { rules: RULES, failOn: 'low' })).gate.failOn, 'low', '--fail-on wins over the config file');
+    assert.equal((await audit(repo.root, { rules: RULES, config: false })).findings.filter((f) => f.ruleId === ROOT).length, 1, '--no-config');
   } finally {
     repo.cleanup();
   }

@@ -3,7 +3,10 @@ import type { Finding } from '../engine/finding.js';
 import { lapsedWaivers } from '../engine/waivers.js';
 import { SEVERITIES, type Severity } from '../rules/rule.js';
 import { VERSION } from '../version.js';
-import { classify, repoName, ruleTitle, STATUS_ICON, summarizeAreas, where } from './areas.js';
+import { classify, repoName, ruleTitle, summarizeAreas, where, type AreaStatus } from './areas.js';
+
+/** Words, not emoji: the page must read the same in a browser without an emoji font and on paper. */
+const STATUS_LABEL: Record<AreaStatus, string> = { pass: 'OK', warn: 'Concerns', fail: 'Must fix' };
 
 /**
  * One self-contained HTML page: inline styles, no script, no network, so it can be attached to a
@@ -23,6 +26,7 @@ function excerpt(result: AuditResult, file: string | null, line: number | null):
   const text = result.model.files.read(file);
   if (text === undefined) return '';
   const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
   if (line > lines.length) return '';
   const from = Math.max(1, line - CONTEXT_LINES);
   const to = Math.min(lines.length, line + CONTEXT_LINES);
@@ -33,7 +37,8 @@ function excerpt(result: AuditResult, file: string | null, line: number | null):
     const shown = content.length > 240 ? content.slice(0, 240) + ' …' : content;
     rows.push(`<span class="ln${n === line ? ' hit' : ''}"><span class="no">${n}</span>${esc(shown)}</span>`);
   }
-  return `<pre class="code" aria-label="${esc(file)} lines ${from} to ${to}">${rows.join('\n')}</pre>`;
+  // Each line is a block of its own: no newline between them, or the pre would double-space.
+  return `<pre class="code" aria-label="${esc(file)} lines ${from} to ${to}">${rows.join('')}</pre>`;
 }
 
 function badge(f: Finding): string {
@@ -94,6 +99,8 @@ pre.code { background: var(--soft); border: 1px solid var(--line); border-radius
 .no { display: inline-block; width: 4em; padding-right: 12px; text-align: right; color: var(--muted); user-select: none; }
 ul.related { margin: 8px 0; padding-left: 20px; }
 .passed li { margin: 2px 0; }
+.status { font-weight: 600; white-space: nowrap; } .status::before { content: "●"; margin-right: 6px; }
+.status.pass { color: #1a7f37; } .status.warn { color: #9a6700; } .status.fail { color: #cf222e; }
 footer { color: var(--muted); margin-top: 40px; font-size: 13px; }
 @media print {
   body { font-size: 11pt; } main { max-width: none; padding: 0; }
@@ -132,7 +139,7 @@ export function renderHtml(result: AuditResult): string {
 <ul class="counts">${counts}</ul>
 <section id="areas"><h2>Areas</h2>
 <table><thead><tr><th>Area</th><th>Status</th><th>Notes</th></tr></thead><tbody>
-${areas.map((a) => `<tr class="area ${a.status}"><td>${esc(a.name)}</td><td>${STATUS_ICON[a.status]}</td><td>${esc(a.notes)}</td></tr>`).join('\n')}
+${areas.map((a) => `<tr class="area ${a.status}"><td>${esc(a.name)}</td><td><span class="status ${a.status}">${STATUS_LABEL[a.status]}</span></td><td>${esc(a.notes)}</td></tr>`).join('\n')}
 </tbody></table></section>
 ${baseline}
 ${section('blocking', 'Must fix before deploying', blocking, `Nothing at ${result.gate.failOn} or above is left unwaived.`)}
