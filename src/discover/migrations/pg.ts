@@ -1,0 +1,22 @@
+import type { ParseResult, ScanResult } from 'libpg-query';
+
+/** The PostgreSQL parser's synchronous entry points, once its WASM module is loaded. */
+export interface PgParser {
+  parse(sql: string): ParseResult;
+  scan(sql: string): ScanResult;
+}
+
+let loading: Promise<PgParser> | undefined;
+
+/**
+ * Loads libpg-query (the real PostgreSQL parser compiled to WASM) on first use. Importing and
+ * instantiating it costs about 100 ms, so it is loaded only when the repository has migrations.
+ */
+export function loadPgParser(): Promise<PgParser> {
+  loading ??= (async () => {
+    const pg = await import('libpg-query');
+    await pg.loadModule();
+    return { parse: pg.parseSync, scan: pg.scanSync };
+  })();
+  return loading;
+}
