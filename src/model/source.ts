@@ -39,6 +39,8 @@ export interface ServerFact {
   port?: PortOrDuration;
   /** Host argument, when written (`'127.0.0.1'`, `'0.0.0.0'`, `'::'`). */
   host?: Located<string>;
+  /** The host is an environment variable and `host` is its default (`process.env.HOST ?? '127.0.0.1'`). */
+  hostEnv?: string;
   loc: Loc;
 }
 
@@ -56,6 +58,8 @@ export interface SignalHandlerFact {
   loc: Loc;
   /** What the handler (transitively, within the file) calls: "server.close", "pool.end", "process.exit"… */
   calls: Located<string>[];
+  /** A library or framework does the signal handling ("enableShutdownHooks", "@godaddy/terminus"…). */
+  via?: string;
 }
 
 export interface ConnectionFact {
@@ -66,20 +70,80 @@ export interface ConnectionFact {
   loc: Loc;
   /** Where it is closed (`pool.end()`, `prisma.$disconnect()`, …), if anywhere. */
   closedAt?: Loc;
+  /** The source text that opens it, for messages (`new Pool({...})`). */
+  text: string;
 }
 
-export interface Service {
-  /** Package name, or folder name when the package has none. */
-  name: string;
-  /** Folder of the service ('' for the repository root). */
-  dir: string;
-  package?: PackageJson;
-  /** http: its entry graph starts a server; worker: it does not; unknown: no entry found. */
-  kind: 'http' | 'worker' | 'unknown';
-  /** Production entry source files and how each was found ("Dockerfile CMD", "package.json main", …). */
-  entries: { file: string; via: string; loc?: Loc }[];
-  /** Dockerfiles that build this service. */
-  dockerfiles: Dockerfile[];
+/** One step of an import chain: `file` imports `specifier` at `line`. */
+export interface ImportStep {
+  file: string;
+  line: number;
+  specifier: string;
+  /** static: `import`/`export … from`; require: `require()`; dynamic: `import()` outside a development-only branch. */
+  kind: 'static' | 'require' | 'dynamic';
+}
+
+/**
+ * A package (not a file of the repository) that the production module graph loads. The last step
+ * of `chain` is the import of the package itself; the steps before it lead there from the entry.
+ */
+export interface ExternalImport {
+  /** npm package name (`vite`, `@vitejs/plugin-react`). */
+  packageName: string;
+  /** The package.json of the package whose file imports it (its dependencies are what gets installed). */
+  ownerPackage: string;
+  chain: ImportStep[];
+  /** True when every path from the entry to it goes through at least one dynamic `import()`. */
+  viaDynamicImport: boolean;
+}
+
+/** TLS certificate verification turned off in code. */
+export interface TlsFact {
+  /** `rejectUnauthorized: false`, `checkServerIdentity: () => undefined`, `NODE_TLS_REJECT_UNAUTHORIZED = '0'`. */
+  setting: 'rejectUnauthorized' | 'checkServerIdentity' | 'NODE_TLS_REJECT_UNAUTHORIZED';
+  /** The source text, for messages. */
+  text: string;
+  /** What the options object configures, when known from its surroundings ("ssl", "pg Pool", "https.Agent"…). */
+  context?: string;
+  loc: Loc;
+}
+
+/** A CORS configuration found in code. */
+export interface CorsFact {
+  /** cors, @fastify/cors, @koa/cors, nest enableCors, header (a hand-written Access-Control-Allow-Origin). */
+  library: string;
+  /** The origin setting as written ('(default)' when absent). */
+  origin: string;
+  /** Any origin is allowed: `*`, `true`, absent with a library whose default is `*`, or the request's Origin reflected. */
+  anyOrigin: boolean;
+  /** `credentials: true` (or `Access-Control-Allow-Credentials: true`). */
+  credentials: boolean;
+  /** The origin comes from an environment variable with an any-origin default (`process.env.CORS_ORIGIN ?? '*'`). */
+  originEnv?: string;
+  loc: Loc;
+}
+
+/** A log destination that writes to a file in the container. */
+export interface LogFileFact {
+  /** winston, winston-daily-rotate-file, pino, log4js, bunyan, fs. */
+  library: string;
+  /** The file name or path as written, when literal. */
+  target?: string;
+  /** The same logger setup also writes to the console (stdout/stderr). */
+  alsoConsole: boolean;
+  loc: Loc;
+}
+
+/** A URL built in browser code with a fixed backend port (`ws://${host}:8000/...`). */
+export interface ClientUrlFact {
+  /** The expression as written. */
+  text: string;
+  port: number;
+  loc: Loc;
+}
+
+/** The facts read from source code: those of one file, or of all the files of a service. */
+export interface SourceFacts {
   env: EnvRead[];
   servers: ServerFact[];
   routes: RouteFact[];
@@ -87,6 +151,32 @@ export interface Service {
   /** Shutdown deadlines the code sets (e.g. a forced exit after 30 s), in milliseconds. */
   shutdownTimeouts: PortOrDuration[];
   connections: ConnectionFact[];
+  tls: TlsFact[];
+  cors: CorsFact[];
+  logFiles: LogFileFact[];
+  /** Browser code only (kind frontend, or the client folder of a full-stack package). */
+  clientUrls: ClientUrlFact[];
+}
+
+export interface Service extends SourceFacts {
+  /** Package name, or folder name when the package has none. */
+  name: string;
+  /** Folder of the service ('' for the repository root). */
+  dir: string;
+  package?: PackageJson;
+  /**
+   * http: its entry graph starts a server; worker: it does not; unknown: no entry found;
+   * frontend: a browser app (React, Vue, Svelte…) whose code runs in the browser, not in the container.
+   */
+  kind: 'http' | 'worker' | 'unknown' | 'frontend';
+  /** Production entry source files and how each was found ("Dockerfile CMD", "package.json main", …). */
+  entries: { file: string; via: string; loc?: Loc }[];
+  /** Dockerfiles that build this service. */
+  dockerfiles: Dockerfile[];
+  /** Source files of the production module graph (entries first). */
+  files: string[];
+  /** npm packages the production graph loads, each with the chain of imports from an entry. */
+  externalImports: ExternalImport[];
 }
 
 /** Paths a load balancer or container health check is likely to use. */

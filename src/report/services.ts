@@ -1,21 +1,50 @@
 import type { Service } from '../model/source.js';
 import { healthRoutes } from '../model/source.js';
 
+/** The port as far as the code says it: a literal, an env variable with its default, or "unknown". */
+function portJson(service: Service): object | string | null {
+  if (service.kind !== 'http') return null; // workers and browser apps listen on nothing
+  const port = service.servers[0]?.port;
+  if (!port || (port.value === undefined && port.env === undefined)) return 'unknown';
+  return { value: port.value ?? null, env: port.env ?? null, text: port.text, file: port.loc.file, line: port.loc.line };
+}
+
 /**
  * The `services` section of the JSON report: what shipready understood of each service, so users
  * and later tools can see the facts behind the cross-file findings. "unknown" is said, never guessed.
  */
 export function toServiceJson(service: Service): object {
   const server = service.servers[0];
+  const sigterm = service.signalHandlers.find((h) => h.signal === 'SIGTERM');
   return {
     name: service.name,
     dir: service.dir,
     kind: service.kind,
-    entry: service.entries[0]?.file ?? null,
+    framework: server?.framework ?? (service.kind === 'http' ? 'unknown' : null),
+    entry: service.entries[0]?.file ?? 'unknown',
     entries: service.entries.map((e) => ({ file: e.file, via: e.via })),
-    port: server?.port ? { value: server.port.value ?? null, env: server.port.env ?? null, file: server.port.loc.file, line: server.port.loc.line } : 'unknown',
+    port: portJson(service),
+    host: server ? server.host?.value ?? (server.port ? 'all interfaces' : 'unknown') : null,
     healthRoutes: healthRoutes(service).map((r) => ({ method: r.method, path: r.path, file: r.loc.file, line: r.loc.line })),
-    requiredEnv: service.env.filter((e) => e.required).map((e) => ({ name: e.name, file: e.loc.file, line: e.loc.line, via: e.via })),
+    requiredEnv: uniqueByName(service.env.filter((e) => e.required)).map((e) => ({ name: e.name, file: e.loc.file, line: e.loc.line, via: e.via })),
+    optionalEnv: uniqueByName(service.env.filter((e) => !e.required && !service.env.some((r) => r.required && r.name === e.name))).map((e) => ({
+      name: e.name,
+      default: e.defaultValue ?? null,
+      file: e.loc.file,
+      line: e.loc.line,
+    })),
+    shutdown: sigterm
+      ? { signal: 'SIGTERM', file: sigterm.loc.file, line: sigterm.loc.line, via: sigterm.via ?? 'process.on', timeoutMs: service.shutdownTimeouts[0]?.value ?? null }
+      : service.kind === 'http' || service.kind === 'worker'
+        ? 'none found'
+        : null,
+    connections: service.connections.map((c) => ({ kind: c.kind, file: c.loc.file, line: c.loc.line, closed: !!c.closedAt })),
     dockerfiles: service.dockerfiles.map((d) => d.path),
+    files: service.files.length,
   };
+}
+
+function uniqueByName<T extends { name: string }>(list: T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((e) => (seen.has(e.name) ? false : (seen.add(e.name), true)));
 }

@@ -4,6 +4,7 @@ import lockfileMismatch from './lockfile-mismatch.js';
 import envFileCommitted from './env-file-committed.js';
 import hardcodedSecret from './hardcoded-secret.js';
 import nodeVersionDrift from './node-version-drift.js';
+import envExampleIncomplete from './env-example-incomplete.js';
 
 export const repoRules: Rule[] = [
   parseError,
@@ -11,4 +12,5 @@ export const repoRules: Rule[] = [
   envFileCommitted,
   hardcodedSecret,
   nodeVersionDrift,
+  envExampleIncomplete,
 ];

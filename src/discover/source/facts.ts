@@ -1,0 +1,443 @@
+import type { Loc, Located } from '../../model/location.js';
+import { LineMap } from '../../model/location.js';
+import type { PortOrDuration, SourceFacts } from '../../model/source.js';
+import {
+  calleePath,
+  inDevOnlyBranch,
+  isFunction,
+  isProcessEnv,
+  memberPath,
+  numberValue,
+  objectProperties,
+  propertyName,
+  stringValue,
+  unwrap,
+  walk,
+  type Node,
+} from './ast.js';
+import { CLOSE_METHODS } from './frameworks/connections.js';
+import type { Detector, WalkContext } from './frameworks/index.js';
+import { appenderObject, pinoFileTarget } from './frameworks/loggers.js';
+import { portOrDuration } from './frameworks/shared.js';
+
+/** One import of a file, as written. */
+export interface ImportSite {
+  specifier: string;
+  line: number;
+  kind: 'static' | 'require' | 'dynamic';
+  /** Inside a development-only branch (`if (NODE_ENV !== 'production')`): not loaded in production. */
+  devOnly: boolean;
+}
+
+/** A call that closes something (`pool.end()`), matched later to the connections of the service. */
+export interface CloseCall {
+  /** The object closed, as a dotted path (`pool`, `this.pool`, `mongoose.connection`). */
+  object: string;
+  method: string;
+  loc: Loc;
+}
+
+/** Everything read from one file. Files are parsed once, however many services include them. */
+export interface FileFacts extends SourceFacts {
+  imports: ImportSite[];
+  closes: CloseCall[];
+}
+
+export function emptyFacts(): FileFacts {
+  return { imports: [], env: [], servers: [], routes: [], signalHandlers: [], shutdownTimeouts: [], connections: [], closes: [], tls: [], cors: [], logFiles: [], clientUrls: [] };
+}
+
+/** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
+const CORE_HINTS = /process\.env|process\.(on|once|addListener)\b|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+
+/** Variables every container gets from Node, the OS or ECS; never "required" configuration. */
+const PLATFORM_ENV = new Set(['NODE_ENV']);
+
+interface ParseResultLike {
+  program: Node;
+  module: {
+    staticImports: { moduleRequest: { value: string; start: number }; entries: { importName: { kind: string; name: string | null }; localName: { value: string }; isType: boolean }[]; start: number }[];
+    staticExports: { entries: { moduleRequest: { value: string; start: number } | null; isType: boolean }[]; start: number }[];
+    dynamicImports: { start: number; moduleRequest: { start: number; end: number } }[];
+  };
+}
+
+export interface ExtractOptions {
+  file: string;
+  text: string;
+  parsed: ParseResultLike;
+  detectors: Detector[];
+  /** Browser code: read the URLs it builds, not server facts. */
+  browser: boolean;
+}
+
+/** Reads the imports of a file and, when its text can hold one, its facts. */
+export function extractFacts({ file, text, parsed, detectors, browser }: ExtractOptions): FileFacts {
+  const facts = emptyFacts();
+  const lines = new LineMap(text);
+  const loc = (node: Node | number): Loc => {
+    const offset = typeof node === 'number' ? node : node.start;
+    return { file, line: lines.line(offset), column: lines.column(offset) };
+  };
+
+  // Imports come from the parser's module record: no AST walk needed for them.
+  const importedNames = new Map<string, { module: string; imported: string }>();
+  const importedModules = new Set<string>();
+  for (const imp of parsed.module.staticImports) {
+    const specifier = imp.moduleRequest.value;
+    const runtime = imp.entries.length === 0 || imp.entries.some((e) => !e.isType);
+    if (!runtime) continue;
+    importedModules.add(specifier);
+    facts.imports.push({ specifier, line: lines.line(imp.start), kind: 'static', devOnly: false });
+    for (const e of imp.entries) {
+      if (e.isType) continue;
+      const imported = e.importName.kind === 'Default' ? 'default' : e.importName.kind === 'NamespaceObject' ? '*' : e.importName.name ?? '*';
+      importedNames.set(e.localName.value, { module: specifier, imported });
+    }
+  }
+  for (const exp of parsed.module.staticExports) {
+    for (const e of exp.entries) {
+      if (!e.moduleRequest || e.isType) continue;
+      if (facts.imports.some((i) => i.specifier === e.moduleRequest!.value && i.line === lines.line(exp.start))) continue;
+      facts.imports.push({ specifier: e.moduleRequest.value, line: lines.line(exp.start), kind: 'static', devOnly: false });
+    }
+  }
+
+  const active = browser ? [] : detectors.filter((d) => d.hints.test(text));
+  const needsWalk = browser ? /\/\/|:\d{2,5}/.test(text) : active.length > 0 || CORE_HINTS.test(text);
+  if (!needsWalk) return facts;
+  if (!browser && parsed.module.dynamicImports.length === 0 && !active.length && !CORE_HINTS.test(text)) return facts;
+
+  const program = parsed.program;
+  const constants = new Map<string, Node>();
+  const functions = new Map<string, Node>();
+  const pendingCalls: { fn: Node; out: Located<string>[] }[] = [];
+  let ancestors: Node[] = [];
+  let current: Node = program;
+
+  const ctx: WalkContext = {
+    file,
+    text,
+    loc,
+    source: (node: Node) => (node ? text.slice(node.start, node.end) : ''),
+    importedFrom: (name) => importedNames.get(name),
+    imports: (module) => {
+      for (const m of importedModules) if (m === module || m.startsWith(module + '/') || m === `node:${module}`) return true;
+      return false;
+    },
+    constant: (name) => constants.get(name) ?? functions.get(name),
+    get ancestors() {
+      return ancestors;
+    },
+    devOnly: () => inDevOnlyBranch(current, ancestors),
+    servers: facts.servers,
+    routes: facts.routes,
+    signalHandlers: facts.signalHandlers,
+    connections: facts.connections,
+    cors: facts.cors,
+    logFiles: facts.logFiles,
+    callsOf: (fn: Node) => {
+      const out: Located<string>[] = [];
+      pendingCalls.push({ fn, out });
+      return out;
+    },
+  };
+
+  const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string }[] = [];
+  const listNames: { name: string; loc: Loc }[] = [];
+  const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
+
+  walk(program, (node, anc) => {
+    ancestors = anc;
+    current = node;
+    switch (node.type) {
+      case 'VariableDeclarator':
+        if (node.id?.type === 'Identifier' && node.init) {
+          constants.set(node.id.name, node.init);
+          if (isFunction(node.init)) functions.set(node.id.name, node.init);
+          if (!browser) requiredList(node);
+        }
+        if (!browser && node.id?.type === 'ObjectPattern' && node.init && isProcessEnv(node.init)) destructuredEnv(node);
+        break;
+      case 'FunctionDeclaration':
+        if (node.id?.name) functions.set(node.id.name, node);
+        break;
+      case 'MemberExpression':
+        if (!browser && isProcessEnv(node.object)) envRead(node, anc);
+        break;
+      case 'ImportExpression': {
+        const specifier = stringValue(node.source);
+        if (specifier !== undefined) facts.imports.push({ specifier, line: loc(node).line, kind: 'dynamic', devOnly: inDevOnlyBranch(node, anc) });
+        break;
+      }
+      case 'CallExpression':
+        if (browser) break;
+        callExpression(node, anc);
+        for (const d of active) d.call?.(node, ctx);
+        break;
+      case 'NewExpression':
+        if (browser) break;
+        for (const d of active) d.construct?.(node, ctx);
+        break;
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        if (browser) break;
+        for (const d of active) d.klass?.(node, ctx);
+        break;
+      case 'BinaryExpression':
+        if (browser) {
+          if (node.operator === '+') concatenatedPort(node, anc);
+          break;
+        }
+        if (node.operator === '===' || node.operator === '==') for (const d of active) d.compare?.(node.left, node.right, node, ctx);
+        break;
+      case 'SwitchStatement':
+        if (browser) break;
+        for (const c of node.cases) if (c.test) for (const d of active) d.compare?.(node.discriminant, c.test, c, ctx);
+        break;
+      case 'ObjectExpression':
+        if (browser) break;
+        tlsOptions(node, anc);
+        if (ctx.imports('pino')) pinoFileTarget(node, ctx);
+        if (ctx.imports('log4js') || ctx.imports('bunyan')) appenderObject(node, ctx);
+        break;
+      case 'AssignmentExpression':
+        if (!browser && memberPath(node.left)?.endsWith('env.NODE_TLS_REJECT_UNAUTHORIZED') && stringValue(node.right) === '0' && !inDevOnlyBranch(node, anc)) {
+          facts.tls.push({ setting: 'NODE_TLS_REJECT_UNAUTHORIZED', text: text.slice(node.start, node.end), loc: loc(node) });
+        }
+        break;
+      case 'TemplateLiteral':
+        if (browser) templatePort(node, anc);
+        break;
+    }
+  });
+
+  for (const { fn, out } of pendingCalls) out.push(...collectCalls(fn, new Set(), 0));
+  // Only a timer that forces the exit is a shutdown deadline.
+  for (const t of pendingTimeouts) if (t.calls.some((c) => c.value === 'process.exit')) facts.shutdownTimeouts.push(t.duration);
+  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(/.test(text)) {
+    for (const k of schemaKeys) {
+      if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
+      facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, via: k.via });
+    }
+  }
+  if (listNames.length && /process\.env\[/.test(text)) {
+    for (const k of listNames) facts.env.push({ name: k.name, loc: k.loc, required: true, via: 'list of required variables' });
+  }
+  return facts;
+
+  /** What a function calls, following functions of this file by name (a few levels deep). */
+  function collectCalls(fnNode: Node, seen: Set<Node>, depth: number): Located<string>[] {
+    let fn = unwrap(fnNode);
+    if (fn?.type === 'Identifier') fn = functions.get(fn.name) ?? constants.get(fn.name);
+    if (!fn || seen.has(fn) || depth > 4) return [];
+    seen.add(fn);
+    const out: Located<string>[] = [];
+    walk(fn, (n) => {
+      if (n.type !== 'CallExpression') return;
+      const path = calleePath(n);
+      if (!path) return;
+      out.push({ value: path, loc: loc(n) });
+      if (functions.has(path) || (constants.has(path) && isFunction(constants.get(path)))) out.push(...collectCalls({ type: 'Identifier', name: path }, seen, depth + 1));
+      // `server.close(() => …)`, `Promise.all([...])`: callbacks are walked as part of the body already.
+    });
+    return out;
+  }
+
+  function callExpression(node: Node, anc: Node[]): void {
+    const callee = unwrap(node.callee);
+    if (callee?.type === 'Identifier' && callee.name === 'require' && node.arguments.length === 1) {
+      const specifier = stringValue(node.arguments[0]);
+      if (specifier !== undefined) {
+        facts.imports.push({ specifier, line: loc(node).line, kind: 'require', devOnly: inDevOnlyBranch(node, anc) });
+        importedModules.add(specifier);
+        const parent = anc[anc.length - 1];
+        if (parent?.type === 'VariableDeclarator' && parent.init === node) {
+          if (parent.id.type === 'Identifier') importedNames.set(parent.id.name, { module: specifier, imported: 'default' });
+          else if (parent.id.type === 'ObjectPattern') {
+            for (const p of parent.id.properties) {
+              const key = propertyName(p.key, p.computed);
+              const local = unwrap(p.value)?.type === 'Identifier' ? unwrap(p.value).name : undefined;
+              if (key && local) importedNames.set(local, { module: specifier, imported: key });
+            }
+          }
+        }
+      }
+      return;
+    }
+    const path = calleePath(node) ?? '';
+    if (/^process\.(on|once|addListener|prependListener)$/.test(path)) {
+      const signalNode = node.arguments[0];
+      let signals: string[] = [];
+      const literal = stringValue(signalNode);
+      if (literal !== undefined) signals = [literal];
+      else if (/['"`]SIGTERM['"`]/.test(text)) signals = ['SIGTERM']; // `for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, …)`
+      for (const signal of signals.filter((s) => s.startsWith('SIG'))) {
+        const handler = node.arguments[1];
+        facts.signalHandlers.push({ signal, loc: loc(node), calls: handler ? ctx.callsOf(handler) : [] });
+      }
+      return;
+    }
+    if (path === 'setTimeout' && node.arguments.length >= 2) {
+      const calls = ctx.callsOf(node.arguments[0]);
+      const delay = node.arguments[1];
+      const duration = portOrDuration(delay, ctx);
+      pendingTimeouts.push({ calls, duration });
+      return;
+    }
+    if (callee?.type === 'MemberExpression') {
+      const method = propertyName(callee.property, callee.computed);
+      const object = memberPath(callee.object);
+      if (method && object && CLOSE_METHODS.has(method)) facts.closes.push({ object, method, loc: loc(node) });
+      // zod: `z.object({ A: z.string(), B: z.string().optional() })`; envalid: `cleanEnv(process.env, { A: str() })`; t3: `createEnv({ server: {...} })`
+      if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
+    }
+    if (callee?.type === 'Identifier' && callee.name === 'cleanEnv') schemaObject(node.arguments[1], 'envalid cleanEnv');
+    if (callee?.type === 'Identifier' && callee.name === 'createEnv') {
+      const props = objectProperties(node.arguments[0]);
+      for (const key of ['server', 'shared', 'runtimeEnv']) if (key !== 'runtimeEnv' && props.get(key)) schemaObject(props.get(key)!.value, 'createEnv schema');
+    }
+  }
+
+  function schemaObject(objectNode: Node, via: string): void {
+    const obj = unwrap(objectNode);
+    if (obj?.type !== 'ObjectExpression') return;
+    for (const p of obj.properties) {
+      if (p.type !== 'Property') continue;
+      const name = propertyName(p.key, p.computed);
+      if (!name || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+      const valueText = text.slice(p.value.start, p.value.end);
+      const optional = /\.optional\(|\.default\(|\.catch\(|default\s*:|devDefault\s*:|\.nullish\(/.test(valueText);
+      schemaKeys.push({ name, loc: loc(p), optional, via });
+    }
+  }
+
+  function requiredList(declarator: Node): void {
+    const init = unwrap(declarator.init);
+    if (init?.type !== 'ArrayExpression' || !/required|env|vars|variables/i.test(declarator.id.name)) return;
+    const names = init.elements.map((e: Node) => ({ name: stringValue(e), node: e }));
+    if (!names.length || !names.every((n: { name?: string }) => n.name && /^[A-Z][A-Z0-9_]*$/.test(n.name))) return;
+    for (const n of names) listNames.push({ name: n.name!, loc: loc(n.node) });
+  }
+
+  function destructuredEnv(declarator: Node): void {
+    for (const p of declarator.id.properties) {
+      if (p.type !== 'Property') continue;
+      const name = propertyName(p.key, p.computed);
+      if (!name) continue;
+      const value = unwrap(p.value);
+      const hasDefault = value?.type === 'AssignmentPattern';
+      const defaultValue = hasDefault ? stringValue(value.right) ?? numberValue(value.right)?.toString() : undefined;
+      facts.env.push({ name, loc: loc(p), required: !hasDefault && !PLATFORM_ENV.has(name), ...(defaultValue !== undefined ? { defaultValue } : {}), via: 'destructuring of process.env' });
+    }
+  }
+
+  function envRead(member: Node, anc: Node[]): void {
+    const name = propertyName(member.property, member.computed);
+    if (!name) return;
+    let child = member;
+    let i = anc.length - 1;
+    while (i >= 0 && ['TSAsExpression', 'ParenthesizedExpression', 'TSSatisfiesExpression'].includes(anc[i].type)) child = anc[i--];
+    const parent = anc[i];
+    if (parent?.type === 'AssignmentExpression' && parent.left === child) return; // a write, not a read
+    const via = member.computed ? `process.env['${name}']` : `process.env.${name}`;
+    let required = true;
+    let defaultValue: string | undefined;
+    if (parent?.type === 'TSNonNullExpression') required = true;
+    else if (parent?.type === 'LogicalExpression' && (parent.operator === '??' || parent.operator === '||') && parent.left === child) {
+      required = false;
+      const fallback = unwrap(parent.right);
+      defaultValue = stringValue(fallback) ?? numberValue(fallback)?.toString();
+    } else if (parent?.type === 'UnaryExpression' && parent.operator === '!') {
+      // `if (!process.env.X) throw …`: required when the branch throws or exits; a check otherwise.
+      const test = anc[i - 1];
+      const consequent = (test?.type === 'IfStatement' || test?.type === 'ConditionalExpression') && test.test === parent ? test.consequent : undefined;
+      required = !!consequent && /\bthrow\b|process\.exit|exit\(/.test(text.slice(consequent.start, consequent.end));
+    } else if (
+      ((parent?.type === 'IfStatement' || parent?.type === 'ConditionalExpression') && parent.test === child) ||
+      (parent?.type === 'LogicalExpression' && parent.operator === '&&' && parent.left === child) ||
+      (parent?.type === 'BinaryExpression' && ['===', '!==', '==', '!='].includes(parent.operator))
+    ) {
+      required = false; // checked before use, or compared with a value: a feature switch
+    } else if (parent?.type === 'CallExpression' && /(^|\.)(Boolean)$/.test(calleePath(parent) ?? '')) required = false;
+    if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc)) required = false;
+    facts.env.push({ name, loc: loc(member), required, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
+  }
+
+  function tlsOptions(node: Node, anc: Node[]): void {
+    const props = objectProperties(node);
+    const reject = props.get('rejectUnauthorized');
+    const identity = props.get('checkServerIdentity');
+    if (!reject && !identity) return;
+    if (inDevOnlyBranch(node, anc)) return;
+    const context = tlsContext(anc);
+    if (reject) {
+      const v = unwrap(reject.value);
+      if ((v?.type === 'Literal' && (v.value === false || v.value === 0)) || (v?.type === 'UnaryExpression' && v.operator === '!' && numberValue(v.argument) === 1)) {
+        facts.tls.push({ setting: 'rejectUnauthorized', text: text.slice(reject.start, reject.end), ...(context ? { context } : {}), loc: loc(reject) });
+      }
+    }
+    if (identity && acceptsEveryCertificate(identity.value)) {
+      facts.tls.push({ setting: 'checkServerIdentity', text: text.slice(identity.start, identity.end).split('\n')[0], ...(context ? { context } : {}), loc: loc(identity) });
+    }
+  }
+
+  /** `ssl` option of `new Pool(...)`, `https.Agent`, …: the nearest key and constructor above the options. */
+  function tlsContext(anc: Node[]): string | undefined {
+    const parts: string[] = [];
+    for (let i = anc.length - 1; i >= 0 && parts.length < 2; i--) {
+      const a = anc[i];
+      if (a.type === 'Property' && parts.length === 0) {
+        const key = propertyName(a.key, a.computed);
+        if (key) parts.push(`the "${key}" option`);
+      } else if (a.type === 'NewExpression' || a.type === 'CallExpression') {
+        const path = memberPath(a.callee);
+        if (path) {
+          parts.push(a.type === 'NewExpression' ? `new ${path}()` : `${path}()`);
+          break;
+        }
+      }
+    }
+    return parts.length ? parts.join(' of ') : undefined;
+  }
+
+  function acceptsEveryCertificate(value: Node): boolean {
+    const fn = unwrap(value);
+    if (!isFunction(fn)) return false;
+    const body = unwrap(fn.body);
+    if (body?.type === 'Identifier' && body.name === 'undefined') return true;
+    if (body?.type === 'Literal' && body.value === null) return true;
+    if (body?.type === 'BlockStatement') {
+      if (body.body.length === 0) return true;
+      if (body.body.length === 1 && body.body[0].type === 'ReturnStatement') {
+        const arg = unwrap(body.body[0].argument);
+        return !arg || (arg.type === 'Identifier' && arg.name === 'undefined') || (arg.type === 'Literal' && arg.value === null);
+      }
+    }
+    return false;
+  }
+
+  function templatePort(node: Node, anc: Node[]): void {
+    const quasis: Node[] = node.quasis;
+    for (let i = 0; i + 1 < quasis.length; i++) {
+      const before = quasis[i].value.cooked ?? '';
+      const after = quasis[i + 1].value.cooked ?? '';
+      const match = /^:(\d{2,5})(?=[/?#]|$)/.exec(after);
+      if (!before.endsWith('//') || !match) continue;
+      pushClientUrl(node, Number(match[1]), anc);
+    }
+  }
+
+  function concatenatedPort(node: Node, anc: Node[]): void {
+    const right = stringValue(node.right);
+    const match = right !== undefined ? /^:(\d{2,5})(?=[/?#]|$)/.exec(right) : null;
+    if (!match || !/host|location/i.test(text.slice(node.left.start, node.left.end))) return;
+    pushClientUrl(node, Number(match[1]), anc);
+  }
+
+  function pushClientUrl(node: Node, port: number, anc: Node[]): void {
+    if (port === 80 || port === 443 || inDevOnlyBranch(node, anc)) return;
+    if (facts.clientUrls.some((u) => u.loc.line === loc(node).line)) return;
+    facts.clientUrls.push({ text: text.slice(node.start, node.end), port, loc: loc(node) });
+  }
+}

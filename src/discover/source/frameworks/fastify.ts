@@ -1,0 +1,44 @@
+import { calleePath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
+import { recordCorsOptions } from './cors.js';
+import { routeFromMethodCall, serverFromListen } from './shared.js';
+import type { Detector, WalkContext } from './types.js';
+
+/** Fastify: shorthand routes, `fastify.route({ method, url })`, `fastify.listen({ port, host })`, `register(cors, opts)`. */
+export const fastify: Detector = {
+  name: 'fastify',
+  packages: ['fastify'],
+  entryConventions: ['src/server.ts', 'src/index.ts', 'src/main.ts', 'src/app.ts', 'server.js', 'index.js', 'app.js'],
+  hints: /fastify|\.(get|post|put|delete|patch|all|route|listen|register)\s*\(/i,
+  call(call: Node, ctx: WalkContext) {
+    const path = calleePath(call) ?? '';
+    const route = routeFromMethodCall(call);
+    if (route) {
+      ctx.routes.push({ ...route, framework: 'fastify', loc: ctx.loc(call) });
+      return;
+    }
+    if (path.endsWith('.route')) {
+      const props = objectProperties(call.arguments[0]);
+      const url = stringValue(props.get('url')?.value ?? props.get('path')?.value);
+      const methodNode = unwrap(props.get('method')?.value);
+      const methods: string[] =
+        methodNode?.type === 'ArrayExpression'
+          ? methodNode.elements.map((e: Node) => stringValue(e)).filter((m: string | undefined): m is string => !!m)
+          : [stringValue(methodNode) ?? 'GET'];
+      if (url?.startsWith('/')) for (const method of methods) ctx.routes.push({ method: method.toUpperCase(), path: url, framework: 'fastify', loc: ctx.loc(call) });
+      return;
+    }
+    if (path.endsWith('.listen') && (ctx.imports('fastify') || unwrap(call.arguments[0])?.type === 'ObjectExpression')) {
+      const server = serverFromListen(call, 'fastify', ctx);
+      if (server && !ctx.servers.some((s) => s.loc.line === server.loc.line)) ctx.servers.push(server);
+      return;
+    }
+    if (path.endsWith('.register')) {
+      const plugin = unwrap(call.arguments[0]);
+      const from = plugin?.type === 'Identifier' ? ctx.importedFrom(plugin.name)?.module : undefined;
+      if (from === '@fastify/cors' || from === 'fastify-cors') {
+        recordCorsOptions(call.arguments[1], from, ctx, call);
+      }
+    }
+  },
+};
+

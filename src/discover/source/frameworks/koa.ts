@@ -1,0 +1,22 @@
+import { calleePath, type Node } from '../ast.js';
+import { routeFromMethodCall, serverFromListen } from './shared.js';
+import type { Detector, WalkContext } from './types.js';
+
+/** Koa with @koa/router (or koa-router): `router.get('/health', …)`, `app.listen(port)`. Path checks on `ctx.path` are read by the http detector. */
+export const koa: Detector = {
+  name: 'koa',
+  packages: ['koa', '@koa/router', 'koa-router'],
+  entryConventions: ['src/server.ts', 'src/index.ts', 'src/main.ts', 'src/app.ts', 'server.js', 'index.js', 'app.js'],
+  hints: /\.(get|post|put|delete|patch|all|listen)\s*\(/,
+  call(call: Node, ctx: WalkContext) {
+    const route = routeFromMethodCall(call);
+    if (route) {
+      ctx.routes.push({ ...route, framework: 'koa', loc: ctx.loc(call) });
+      return;
+    }
+    if ((calleePath(call) ?? '').endsWith('.listen') && (ctx.imports('koa') || /new\s+Koa\b/.test(ctx.text))) {
+      const server = serverFromListen(call, 'koa', ctx);
+      if (server && !ctx.servers.some((s) => s.loc.line === server.loc.line)) ctx.servers.push(server);
+    }
+  },
+};

@@ -1,0 +1,130 @@
+import type { PortOrDuration, ServerFact } from '../../../model/source.js';
+import { isProcessEnv, memberPath, numberValue, objectProperties, propertyName, stringValue, unwrap, type Node } from '../ast.js';
+import type { WalkContext } from './types.js';
+
+/**
+ * Shapes shared by the router-style frameworks (Express, Fastify, Koa router, Hono): the detectors
+ * decide when they apply; these helpers only read the call.
+ */
+
+export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'all', 'head', 'options']);
+
+/** `app.get('/health', handler)` → { method, path }; undefined when the call is not a route registration. */
+export function routeFromMethodCall(call: Node): { method: string; path: string } | undefined {
+  const callee = unwrap(call.callee);
+  if (callee?.type !== 'MemberExpression' || callee.computed) return undefined;
+  const method = propertyName(callee.property);
+  if (!method || !ROUTE_METHODS.has(method) || call.arguments.length < 2) return undefined;
+  const path = stringValue(call.arguments[0]);
+  if (path === undefined || !path.startsWith('/')) {
+    // `app.route('/x').get(handler)`
+    const inner = unwrap(callee.object);
+    if (inner?.type === 'CallExpression' && propertyName(unwrap(inner.callee)?.property) === 'route') {
+      const routePath = stringValue(inner.arguments[0]);
+      if (routePath?.startsWith('/')) return { method: method.toUpperCase(), path: routePath };
+    }
+    return undefined;
+  }
+  return { method: method === 'all' ? 'ALL' : method.toUpperCase(), path };
+}
+
+/** Follows a local constant to its initializer, up to a few steps (`const port = process.env.PORT ?? 3000`). */
+export function valueOf(node: Node, ctx: { constant(name: string): Node | undefined }): Node {
+  let n = unwrap(node);
+  for (let i = 0; i < 4 && n?.type === 'Identifier'; i++) {
+    const init = ctx.constant(n.name);
+    if (!init) break;
+    n = unwrap(init);
+  }
+  return n;
+}
+
+/**
+ * A port or a duration as the code computes it: a literal, or an environment variable and its
+ * default (`Number(process.env.PORT ?? 3000)`, `parseInt(process.env.PORT || '8080', 10)`).
+ */
+export function portOrDuration(node: Node, ctx: WalkContext): PortOrDuration {
+  const loc = ctx.loc(node);
+  const text = ctx.source(node);
+  const result: PortOrDuration = { text, loc };
+  const visit = (raw: Node, depth: number): void => {
+    if (depth > 6 || !raw) return;
+    const n = valueOf(raw, ctx);
+    const literal = numberValue(n);
+    if (literal !== undefined) {
+      if (result.value === undefined) result.value = literal;
+      return;
+    }
+    if (n.type === 'MemberExpression' && isProcessEnv(n.object)) {
+      const name = propertyName(n.property, n.computed);
+      if (name && !result.env) result.env = name;
+      return;
+    }
+    if (n.type === 'LogicalExpression' && (n.operator === '??' || n.operator === '||')) {
+      visit(n.left, depth + 1);
+      visit(n.right, depth + 1);
+      return;
+    }
+    if (n.type === 'CallExpression' && ['Number', 'parseInt', 'parseFloat', 'Number.parseInt', 'String'].includes(memberPath(n.callee) ?? '')) {
+      visit(n.arguments[0], depth + 1);
+      return;
+    }
+    if (n.type === 'UnaryExpression' && n.operator === '+') visit(n.argument, depth + 1);
+    if (n.type === 'BinaryExpression' && n.operator === '*') {
+      // `30 * 1000`
+      const a = numberValue(valueOf(n.left, ctx));
+      const b = numberValue(valueOf(n.right, ctx));
+      if (a !== undefined && b !== undefined && result.value === undefined) result.value = a * b;
+    }
+  };
+  visit(node, 0);
+  return result;
+}
+
+/** The host a server binds, when written as a literal or an env variable with a literal default. */
+function hostOf(node: Node | undefined, ctx: WalkContext): Pick<ServerFact, 'host' | 'hostEnv'> {
+  if (!node) return {};
+  const n = valueOf(node, ctx);
+  const literal = stringValue(n);
+  if (literal !== undefined) return { host: { value: literal, loc: ctx.loc(node) } };
+  if (n?.type === 'LogicalExpression' && (n.operator === '??' || n.operator === '||')) {
+    const fallback = stringValue(valueOf(n.right, ctx));
+    const left = unwrap(n.left);
+    const env = left?.type === 'MemberExpression' && isProcessEnv(left.object) ? propertyName(left.property, left.computed) : undefined;
+    if (fallback !== undefined) return { host: { value: fallback, loc: ctx.loc(node) }, ...(env ? { hostEnv: env } : {}) };
+  }
+  return {};
+}
+
+/**
+ * `server.listen(port, host?, cb?)` or `app.listen({ port, host })`. Returns undefined for calls
+ * whose first argument cannot be a port (a callback, a string path of a Unix socket).
+ */
+export function serverFromListen(
+  call: Node,
+  framework: string,
+  ctx: WalkContext,
+): ServerFact | undefined {
+  const callee = unwrap(call.callee);
+  if (callee?.type !== 'MemberExpression' || propertyName(callee.property) !== 'listen') return undefined;
+  const [first, second] = call.arguments;
+  const loc = ctx.loc(call);
+  if (!first) return { framework, loc };
+  const firstValue = unwrap(first);
+  if (firstValue.type === 'ObjectExpression') {
+    const props = objectProperties(firstValue);
+    const port = props.get('port');
+    const host = props.get('host');
+    return {
+      framework,
+      loc,
+      ...(port ? { port: portOrDuration(port.shorthand ? port.key : port.value, ctx) } : {}),
+      ...(host ? hostOf(host.shorthand ? host.key : host.value, ctx) : {}),
+    };
+  }
+  if (firstValue.type === 'ArrowFunctionExpression' || firstValue.type === 'FunctionExpression') return { framework, loc };
+  const asString = stringValue(firstValue);
+  if (asString !== undefined && !/^\d+$/.test(asString)) return undefined;
+  const secondIsHost = second && unwrap(second).type !== 'ArrowFunctionExpression' && unwrap(second).type !== 'FunctionExpression';
+  return { framework, loc, port: portOrDuration(first, ctx), ...(secondIsHost ? hostOf(second, ctx) : {}) };
+}

@@ -1,0 +1,27 @@
+import { healthRoutes } from '../../model/source.js';
+import { defineRule } from '../rule.js';
+
+export default defineRule({
+  id: 'src/no-health-endpoint',
+  severity: 'medium',
+  title: 'HTTP service without a health route',
+  messages: {
+    none: {
+      message: 'the {{framework}} server of {{service}} has no health route among the {{count}} routes found (none with health, ready, live, ping or status in its path): the load balancer can only probe "/" or a business route, which may need auth, hit the database or answer 404',
+      fix: 'add a cheap GET /health that answers 200 without authentication, and point the target group health check (and the task\'s healthCheck) at it',
+    },
+    noRoutes: {
+      message: 'the {{framework}} server of {{service}} starts here but shipready found no route registered in its code, so no health route either (routes may be registered in a way it does not follow)',
+      fix: 'add a cheap GET /health that answers 200 without authentication, and point the target group health check at it',
+    },
+  },
+  check(model, report) {
+    for (const service of model.services) {
+      if (service.kind !== 'http' || healthRoutes(service).length > 0) continue;
+      const server = service.servers[0];
+      const data = { framework: server.framework, service: service.name, count: service.routes.length };
+      if (service.routes.length > 0) report('none', server.loc, data);
+      else report('noRoutes', server.loc, data, { severity: 'low' });
+    }
+  },
+});
