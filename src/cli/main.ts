@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runAuditCommand } from '../commands/audit.js';
 import { runRulesCommand } from '../commands/rules.js';
 import { runExplainCommand } from '../commands/explain.js';
+import { runMigrationsCommand } from '../commands/migrations.js';
 import { formatters } from '../report/index.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './errors.js';
@@ -55,6 +56,21 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<ruleId>', 'rule id, e.g. docker/runs-as-root')
     .action((ruleId: string) => {
       exitCode = runExplainCommand(ruleId);
+    });
+
+  program
+    .command('migrations')
+    .description('check PostgreSQL migrations for destructive and locking operations (run from the repository root)')
+    .argument('[paths...]', 'migration files or folders (default: every migration found)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--pg-version <version>', 'PostgreSQL version the database runs, e.g. 13 (default: a postgres image in a compose file, else 15)')
+    .option('--labels <labels>', `comma-separated pull-request labels (default: the GitHub event's); migration-destructive-approved approves destructive operations`)
+    .option('--since <ref>', 'check only migrations added or changed since this git ref')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unapproved finding is at or above this severity (default high)').choices(['critical', 'high', 'medium', 'low', 'info']))
+    .option('--config <file>', 'config file with waivers (default: the one in the current folder)')
+    .option('--no-config', 'ignore any config file')
+    .action(async (paths: string[], opts) => {
+      exitCode = await runMigrationsCommand(paths, opts);
     });
 
   try {

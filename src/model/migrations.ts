@@ -24,8 +24,16 @@ export interface MigrationFile {
    */
   implicitTransaction?: string;
   statements: MigrationStatement[];
+  /** Statements PostgreSQL's parser rejects, each at its line; the rest of the file is still read. */
+  parseErrors: MigrationParseError[];
   /** The PostgreSQL major version the checks assume, and where it came from. */
   postgres: PostgresVersion;
+}
+
+export interface MigrationParseError {
+  /** The parser's message, e.g. `syntax error at or near ";"`. */
+  message: string;
+  loc: Loc;
 }
 
 export interface PostgresVersion {

@@ -26,8 +26,8 @@ export async function withMigrationSelection<T>(selection: MigrationSelection, w
 
 /**
  * Database migrations: plain SQL, Drizzle, Prisma, Knex, TypeORM, node-pg-migrate. Each file's SQL
- * is parsed by the real PostgreSQL parser; a statement that does not parse becomes a parse-error
- * problem at its line and the rest of the file is still checked.
+ * is parsed by the real PostgreSQL parser; a statement that does not parse is recorded at its line
+ * (rule migrations/parse-error) and the rest of the file is still checked.
  */
 export async function discoverMigrations(model: DeploymentModel, selection: MigrationSelection = scopedSelection): Promise<void> {
   const candidates = await locateMigrations(model.files, selection);
@@ -42,9 +42,12 @@ export async function discoverMigrations(model: DeploymentModel, selection: Migr
     if (text === undefined) continue;
     const file =
       candidate.kind === 'script'
-        ? readScript(model, candidate, text, parser, oxc!.parseSync)
-        : readSqlFile(model, candidate, text, parser);
-    if (file && file.statements.length > 0) model.migrations.push({ ...file, postgres });
+        ? readScript(candidate, text, parser, oxc!.parseSync)
+        : readSqlFile(candidate, text, parser);
+    if (!file || (file.statements.length === 0 && file.parseErrors.length === 0)) continue;
+    // A MySQL or SQLite migration in a folder called migrations is not ours to judge.
+    if (file.parseErrors.some((e) => OTHER_DIALECT.test(e.message))) continue;
+    model.migrations.push({ ...file, postgres });
   }
 }
 
@@ -61,11 +64,14 @@ function postgresVersion(model: DeploymentModel, selection: MigrationSelection):
   return { major: DEFAULT_POSTGRES_MAJOR, source: `no version given; assumed ${DEFAULT_POSTGRES_MAJOR}` };
 }
 
+/** Parser errors at tokens only other SQL dialects have: MySQL backtick identifiers and table options, SQLite's AUTOINCREMENT. */
+const OTHER_DIALECT = /at or near "(?:`|AUTO_INCREMENT|AUTOINCREMENT|ENGINE|UNSIGNED|COLLATE=|CHARSET)/i;
+
 /** Comment markers of SQL migration runners that keep up and down in one file. */
 const UP_MARKERS = /^--\s*(?:migrate:up\b|\+goose\s+up\b|up migration\b)/i;
 const DOWN_MARKERS = /^--\s*(?:migrate:down\b|\+goose\s+down\b|down migration\b)/i;
 
-function readSqlFile(model: DeploymentModel, candidate: MigrationCandidate, text: string, parser: PgParser): Omit<MigrationFile, 'postgres'> {
+function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgParser): Omit<MigrationFile, 'postgres'> {
   // Only the up part: the down part undoes what up created and is destructive by design.
   let from = 0;
   let to = text.length;
@@ -88,15 +94,8 @@ function readSqlFile(model: DeploymentModel, candidate: MigrationCandidate, text
   const region = text.slice(Math.min(from, text.length), to);
   const baseLine = text.slice(0, Math.min(from, text.length)).split('\n').length - 1;
   const parsed = parseSql(parser, region);
-  for (const error of parsed.errors) {
-    model.problems.push({
-      kind: 'parse-error',
-      artifact: 'SQL migration',
-      message: `PostgreSQL cannot parse this statement (${error.message}); it was not checked`,
-      loc: { file: candidate.path, line: baseLine + error.line },
-    });
-  }
-  const file: Omit<MigrationFile, 'postgres'> = { path: candidate.path, tool: candidate.tool, statements: [] };
+  const parseErrors = parsed.errors.map((e) => ({ message: e.message, loc: { file: candidate.path, line: baseLine + e.line } }));
+  const file: Omit<MigrationFile, 'postgres'> = { path: candidate.path, tool: candidate.tool, statements: [], parseErrors };
   if (toolTransaction) file.toolTransaction = toolTransaction;
   file.statements = withTransactions(
     parsed.statements.map((s) => ({
@@ -151,7 +150,6 @@ const SCRIPT_TRANSACTIONS = {
 type OxcParse = typeof import('oxc-parser').parseSync;
 
 function readScript(
-  model: DeploymentModel,
   candidate: MigrationCandidate,
   text: string,
   parser: PgParser,
@@ -165,19 +163,13 @@ function readScript(
   const optOut = script.noTransaction ?? (script.tool === 'knex' ? candidate.knexNoTransaction : undefined);
   const toolTransaction = optOut ? undefined : SCRIPT_TRANSACTIONS[script.tool];
   const statements: MigrationStatement[] = [];
+  const parseErrors: MigrationFile['parseErrors'] = [];
   for (const piece of script.pieces) {
     const parsed = parseSql(parser, piece.sql);
     const lineOf = (line: number) => (piece.linesExact ? piece.line + line - 1 : piece.line);
     // SQL with ${} or Knex bindings has placeholders where values go: a failure there is ours, not the file's.
     if (!piece.interpolated && !piece.builderText) {
-      for (const error of parsed.errors) {
-        model.problems.push({
-          kind: 'parse-error',
-          artifact: 'SQL in a migration script',
-          message: `PostgreSQL cannot parse the SQL passed here (${error.message}); it was not checked`,
-          loc: { file: candidate.path, line: lineOf(error.line) },
-        });
-      }
+      for (const error of parsed.errors) parseErrors.push({ message: error.message, loc: { file: candidate.path, line: lineOf(error.line) } });
     }
     for (const s of parsed.statements) {
       statements.push({
@@ -190,7 +182,12 @@ function readScript(
       });
     }
   }
-  const file: Omit<MigrationFile, 'postgres'> = { path: candidate.path, tool: script.tool, statements: withTransactions(statements, toolTransaction) };
+  const file: Omit<MigrationFile, 'postgres'> = {
+    path: candidate.path,
+    tool: script.tool,
+    statements: withTransactions(statements, toolTransaction),
+    parseErrors,
+  };
   if (toolTransaction) file.toolTransaction = toolTransaction;
   return file;
 }

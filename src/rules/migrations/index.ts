@@ -13,6 +13,7 @@ import constraintMissingNotValid from './constraint-missing-not-valid.js';
 import addingRequiredField from './adding-required-field.js';
 import addingFieldWithDefault from './adding-field-with-default.js';
 import banConcurrentIndexCreationInTransaction from './ban-concurrent-index-creation-in-transaction.js';
+import parseError from './parse-error.js';
 
 /**
  * The destructive operations of the migration-safety table (seed 004): a pull request may approve
@@ -39,4 +40,4 @@ export const lockingMigrationRules: Rule[] = [
   banConcurrentIndexCreationInTransaction,
 ];
 
-export const migrationRules: Rule[] = [...destructiveMigrationRules, ...lockingMigrationRules];
+export const migrationRules: Rule[] = [...destructiveMigrationRules, ...lockingMigrationRules, parseError];
