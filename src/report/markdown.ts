@@ -41,12 +41,14 @@ interface Section {
 }
 
 function findingEntry(f: Finding, index: number, result: AuditResult): string {
+  // Sub-items indented to the item's content column, so every renderer nests them under it.
+  const pad = ' '.repeat(String(index).length + 2);
   const lines = [`${index}. **${cell(f.title)}** — ${code(where(f.file, f.line))} · ${f.severity} · ${code(f.ruleId)}${status(f)}`];
-  lines.push(`   ${inline(f.message)}`);
-  for (const r of f.related) lines.push(`   ↳ ${code(where(r.file, r.line))}: ${inline(r.message)}`);
-  lines.push(`   **Fix:** ${inline(f.fix)}`);
+  lines.push(`${pad}- ${inline(f.message)}`);
+  for (const r of f.related) lines.push(`${pad}- ↳ ${code(where(r.file, r.line))}: ${inline(r.message)}`);
+  lines.push(`${pad}- **Fix:** ${inline(f.fix)}`);
   for (const lapsed of lapsedWaivers(f, result.waivers)) {
-    lines.push(`   ⏰ The waiver at ${code(lapsed.waiver.source)} (approved by ${inline(lapsed.waiver.approvedBy ?? 'nobody')}) expired on ${lapsed.waiver.expires}: this finding counts again.`);
+    lines.push(`${pad}- ⏰ The waiver at ${code(lapsed.waiver.source)} (approved by ${inline(lapsed.waiver.approvedBy ?? 'nobody')}) expired on ${lapsed.waiver.expires}: this finding counts again.`);
   }
   return lines.join('\n');
 }
