@@ -65,7 +65,9 @@ async function readDependabot(model: DeploymentModel, path: string, text: string
       // The deepest error per place is the one a person can act on; ajv's oneOf/anyOf noise is dropped.
       if (['if', 'anyOf', 'oneOf', 'allOf'].includes(err.keyword)) continue;
       const segments = err.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const loc = locOfPath(y, segments);
+      // An unknown key is shown at its own line, not at the object holding it.
+      const extraKey = err.keyword === 'additionalProperties' ? (err.params as { additionalProperty: string }).additionalProperty : undefined;
+      const loc = locOfPath(y, extraKey ? [...segments, extraKey] : segments);
       const where = segments.length ? segments.join('.') : 'the file';
       const extra = err.keyword === 'additionalProperties' ? ` ("${(err.params as { additionalProperty: string }).additionalProperty}")` : err.keyword === 'enum' ? ` (one of: ${((err.params as { allowedValues: unknown[] }).allowedValues ?? []).slice(0, 8).join(', ')}${((err.params as { allowedValues: unknown[] }).allowedValues ?? []).length > 8 ? ', …' : ''})` : '';
       const message = `${where} ${err.message ?? 'is invalid'}${extra}`;

@@ -77,7 +77,9 @@ export class YamlFile {
     const merged: { key: string; keyNode: YamlNode; value: YamlNode | null }[] = [];
     for (const pair of map.items as Pair<unknown, unknown>[]) {
       const keyNode = pair.key as YamlNode;
-      const key = isScalar(keyNode) ? String(keyNode.value) : isAlias(keyNode) ? this.str(keyNode) ?? '' : '';
+      // With merge keys on, the parser gives `<<` as a symbol.
+      const raw = isScalar(keyNode) ? keyNode.value : undefined;
+      const key = typeof raw === 'symbol' ? (raw.description ?? '') : isScalar(keyNode) ? String(raw) : isAlias(keyNode) ? this.str(keyNode) ?? '' : '';
       if (key === '<<') {
         const sources = this.resolve(pair.value);
         const list = sources && isSeq(sources) ? sources.items : [sources];
@@ -364,7 +366,8 @@ function stepDoes(step: WorkflowStep, kind: StepActivityKind): boolean {
 
 /** Commands of a `run:` script, each at the exact file line it is written on. */
 function scriptCommands(y: YamlFile, node: YamlNode, script: string, runLoc: Loc): StepCommand[] {
-  const parsed = splitShell(script);
+  // GitHub substitutes `${{ … }}` before the shell runs: keep each expression one word (without its spaces) so the split stays right.
+  const parsed = splitShell(script.replace(/\$\{\{[^\n]*?\}\}/g, (e) => e.replace(/\s+/g, '')));
   const blockStart = y.blockStartLine(node);
   const raw = blockStart === undefined ? y.rawLines(node) : [];
   let cursor = 0;
@@ -465,7 +468,7 @@ function buildPushAction(step: WorkflowStep, job: WorkflowJob): DockerBuildStep 
     tags: tags ? splitList(tags) : [],
     push: !!push && push.value !== 'false',
     platforms: step.with.get('platforms'),
-    loc: file?.loc ?? context?.loc ?? step.uses!.loc,
+    loc: step.uses!.loc,
   };
 }
 

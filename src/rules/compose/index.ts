@@ -1,3 +1,4 @@
 import type { Rule } from '../rule.js';
+import productionReadiness from './production-readiness.js';
 
-export const composeRules: Rule[] = [];
+export const composeRules: Rule[] = [productionReadiness];

@@ -5,6 +5,7 @@ import envFileCommitted from './env-file-committed.js';
 import hardcodedSecret from './hardcoded-secret.js';
 import nodeVersionDrift from './node-version-drift.js';
 import envExampleIncomplete from './env-example-incomplete.js';
+import dependencyUpdatesMissing from './dependency-updates-missing.js';
 
 export const repoRules: Rule[] = [
   parseError,
@@ -13,4 +14,5 @@ export const repoRules: Rule[] = [
   hardcodedSecret,
   nodeVersionDrift,
   envExampleIncomplete,
+  dependencyUpdatesMissing,
 ];

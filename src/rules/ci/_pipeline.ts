@@ -1,0 +1,98 @@
+import type { DeploymentModel } from '../../model/index.js';
+import type { Loc } from '../../model/location.js';
+import type { StepActivity, StepActivityKind, Workflow, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
+
+/** Facts about the repository's pipeline that several ci/* rules share. They read the model only. */
+
+export interface StepRef {
+  workflow: Workflow;
+  job: WorkflowJob;
+  step: WorkflowStep;
+}
+
+export function* allSteps(model: DeploymentModel): Generator<StepRef> {
+  for (const workflow of model.workflows) for (const job of workflow.jobs) for (const step of job.steps) yield { workflow, job, step };
+}
+
+export function findActivity(model: DeploymentModel, ...kinds: StepActivityKind[]): (StepRef & { activity: StepActivity }) | undefined {
+  for (const ref of allSteps(model)) {
+    const activity = ref.step.activities.find((a) => kinds.includes(a.kind));
+    if (activity) return { ...ref, activity };
+  }
+  return undefined;
+}
+
+export function stepActivity(step: WorkflowStep, ...kinds: StepActivityKind[]): StepActivity | undefined {
+  return step.activities.find((a) => kinds.includes(a.kind));
+}
+
+/** Runs for pull requests (so it gates a change before it merges). */
+export function runsOnPullRequests(workflow: Workflow): boolean {
+  return workflow.triggers.some((t) => t.value === 'pull_request' || t.value === 'pull_request_target' || t.value === 'merge_group');
+}
+
+/**
+ * What makes the repository a deployer of container images: a workflow that pushes an image or
+ * deploys to ECS. The "missing safety net" rules stay silent without it.
+ */
+export function deployEvidence(model: DeploymentModel): { loc: Loc; text: string; ref: StepRef } | undefined {
+  const deploy = findActivity(model, 'ecs-deploy');
+  if (deploy) return { loc: deploy.activity.loc, text: deploy.activity.text, ref: deploy };
+  for (const ref of allSteps(model)) {
+    const build = ref.step.dockerBuilds.find((b) => b.push);
+    if (build) return { loc: build.loc, text: 'docker build and push', ref };
+  }
+  return undefined;
+}
+
+/** Jobs that (transitively) `needs:` this job, in the same workflow. */
+export function dependentJobs(workflow: Workflow, job: WorkflowJob): WorkflowJob[] {
+  const out: WorkflowJob[] = [];
+  const frontier = [job.id.value];
+  while (frontier.length) {
+    const id = frontier.pop()!;
+    for (const j of workflow.jobs) {
+      if (out.includes(j) || j === job) continue;
+      if (j.needs.some((n) => n.value === id)) {
+        out.push(j);
+        frontier.push(j.id.value);
+      }
+    }
+  }
+  return out;
+}
+
+/** Jobs that deploy (ECS, or an AWS/Terraform stack), with the step that does it. */
+export function deployJobs(model: DeploymentModel, kinds: StepActivityKind[] = ['ecs-deploy', 'iac-deploy']): { workflow: Workflow; job: WorkflowJob; step: WorkflowStep; activity: StepActivity }[] {
+  const out: { workflow: Workflow; job: WorkflowJob; step: WorkflowStep; activity: StepActivity }[] = [];
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      if (isFailureOnly(job.if?.value)) continue;
+      for (const step of job.steps) {
+        // A step that only runs when something failed is a rollback, not the deploy.
+        if (isFailureOnly(step.if?.value)) continue;
+        const activity = stepActivity(step, ...kinds);
+        if (activity) {
+          out.push({ workflow, job, step, activity });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** True for a job (or workflow) that a name, an environment or a condition marks as non-production. */
+export function isNonProduction(workflow: Workflow, job: WorkflowJob): boolean {
+  const text = `${job.id.value} ${job.name?.value ?? ''} ${job.environment?.value ?? ''} ${workflow.name?.value ?? ''} ${workflow.path}`;
+  if (/prod/i.test(job.environment?.value ?? '')) return false;
+  const words = text.toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w) => NON_PRODUCTION_WORDS.has(w));
+}
+
+const NON_PRODUCTION_WORDS = new Set(['dev', 'develop', 'development', 'staging', 'stage', 'stg', 'preview', 'review', 'test', 'testing', 'qa', 'sandbox', 'demo', 'nightly', 'canary', 'pr', 'ephemeral']);
+
+/** `if: failure()` (alone or combined): a job or step that runs only when something failed — a rollback or an alert. */
+export function isFailureOnly(condition: string | undefined): boolean {
+  return !!condition && /failure\(\)/.test(condition) && !/always\(\)/.test(condition);
+}

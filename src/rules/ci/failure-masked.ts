@@ -1,0 +1,80 @@
+import type { StepActivityKind, WorkflowStep } from '../../model/workflow.js';
+import { defineRule } from '../rule.js';
+
+/** What a failing gate must stop: lint, tests, the build, the dependency audit. */
+const GATES: StepActivityKind[] = ['lint', 'test', 'build', 'audit'];
+/** Script names that are checks: `--if-present` on them turns a missing check into a green build. */
+const CHECK_SCRIPT = /lint|test|spec|e2e|check|type|audit|verify|validate/i;
+
+export default defineRule({
+  id: 'ci/failure-masked',
+  severity: 'medium',
+  title: 'CI check cannot fail',
+  messages: {
+    ifPresent: {
+      message: '"{{command}}": --if-present makes this {{script}} step pass when the script does not exist{{evidence}}',
+      fix: 'drop --if-present and run the script directly ("{{direct}}"); if a package has no {{script}} script, add one or leave that package out explicitly',
+    },
+    orTrue: {
+      message: '"{{command}} || {{fallback}}": the {{what}} can never fail the job',
+      fix: 'remove "|| {{fallback}}" so a failure stops the pipeline; if the check is known to fail, fix it or make it a separate, visible non-blocking job',
+    },
+    continueOnError: {
+      message: 'continue-on-error: true on a step that runs {{what}} ("{{command}}"): its failure never stops the pipeline',
+      fix: 'remove continue-on-error from this step; a check that must not block belongs in a separate job whose result someone reads',
+    },
+    jobContinueOnError: {
+      message: 'continue-on-error: true on job "{{job}}", which runs {{what}} ("{{command}}"): the workflow passes when it fails',
+      fix: 'remove continue-on-error from the job, or limit it to an experimental matrix entry with an expression',
+    },
+  },
+  check(model, report) {
+    for (const workflow of model.workflows) {
+      for (const job of workflow.jobs) {
+        if (job.continueOnError?.value === 'true') {
+          const gate = job.steps.flatMap((s) => s.activities).find((a) => GATES.includes(a.kind));
+          if (gate) report('jobContinueOnError', job.continueOnError.loc, { job: job.id.value, what: describe(gate.kind), command: gate.text });
+        }
+        for (const step of job.steps) {
+          for (const script of step.scripts) {
+            if (!script.ifPresent || script.allWorkspaces || !CHECK_SCRIPT.test(script.script)) continue;
+            // `--prefix dir`, `--workspace x`, `--filter x`: the script runs in another package than the step's folder.
+            const elsewhere = /\s(--prefix|-C|--workspace|-w|--filter|-F|--cwd|--dir)\b/.test(` ${script.text}`);
+            const pkg = step.cwd === undefined || elsewhere ? undefined : model.packages.find((p) => p.dir === step.cwd);
+            const evidence = !pkg
+              ? ''
+              : pkg.scripts.has(script.script)
+                ? ` (${pkg.path} has it today; renaming or deleting it would go unnoticed)`
+                : ` (${pkg.path} has no "${script.script}" script: this step checks nothing)`;
+            const direct = script.text.replace(/\s*--if-present\b/, '');
+            report('ifPresent', script.loc, { command: script.text, script: script.script, evidence, direct });
+          }
+          for (const [i, command] of step.commands.entries()) {
+            if (command.next !== '||') continue;
+            const fallback = step.commands[i + 1];
+            if (!fallback || !isSwallow(fallback.argv)) continue;
+            const gate = gateAt(step, command.loc.line, command.text);
+            if (gate) report('orTrue', command.loc, { command: command.text, fallback: fallback.text, what: describe(gate) });
+          }
+          if (step.continueOnError?.value === 'true') {
+            const gate = step.activities.find((a) => GATES.includes(a.kind));
+            if (gate) report('continueOnError', step.continueOnError.loc, { what: describe(gate.kind), command: gate.text });
+          }
+        }
+      }
+    }
+  },
+});
+
+/** `true`, `:`, `echo …`, `exit 0`: commands that turn a failure into success. */
+function isSwallow(argv: string[]): boolean {
+  return argv[0] === 'true' || argv[0] === ':' || argv[0] === 'echo' || (argv[0] === 'exit' && (argv[1] ?? '0') === '0');
+}
+
+function gateAt(step: WorkflowStep, line: number, text: string): StepActivityKind | undefined {
+  return step.activities.find((a) => GATES.includes(a.kind) && a.loc.line === line && a.text === text)?.kind;
+}
+
+function describe(kind: StepActivityKind): string {
+  return kind === 'audit' ? 'the dependency audit' : kind === 'test' ? 'tests' : kind === 'lint' ? 'lint' : 'the build';
+}

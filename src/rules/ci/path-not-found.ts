@@ -1,0 +1,188 @@
+import { posix } from 'node:path';
+import { SKIPPED_DIRS, normalize } from '../../discover/files.js';
+import { expandMatrix } from '../../discover/workflows.js';
+import type { DeploymentModel } from '../../model/index.js';
+import type { Loc } from '../../model/location.js';
+import { effectiveArgv } from '../../model/shell.js';
+import type { WorkflowJob, WorkflowStep } from '../../model/workflow.js';
+import { defineRule, type RelatedLocation, type Report } from '../rule.js';
+
+type Kind = 'Dockerfile' | 'build context' | 'working-directory' | 'script' | 'cache-dependency-path' | 'local action' | 'reusable workflow';
+
+export default defineRule({
+  id: 'ci/path-not-found',
+  severity: 'critical',
+  title: 'Workflow uses a path that does not exist',
+  messages: {
+    missing: {
+      message: '{{kind}} "{{path}}" does not exist in the repository{{hint}}',
+      fix: '{{fix}}',
+    },
+  },
+  check(model, report) {
+    for (const workflow of model.workflows) {
+      for (const job of workflow.jobs) {
+        if (job.uses && job.uses.value.startsWith('./')) {
+          const path = normalize(job.uses.value.split('@')[0]);
+          if (!model.files.has(path)) emit(model, report, 'reusable workflow', path, job.uses.loc, 'high');
+        }
+        const layout = checkoutLayout(job);
+        for (const [index, step] of job.steps.entries()) {
+          const earlier = job.steps.slice(0, index);
+          const created = (path: string, beforeLine?: number) =>
+            mayBeCreatedBy(earlier, path) || isGenerated(model, path) || (beforeLine !== undefined && namedBefore(step, path, beforeLine));
+          for (const build of step.dockerBuilds) {
+            // build-push-action without a checkout builds the repository's git context: paths are still the repository's.
+            if (layout === 'other' || (layout === 'none' && build.via !== 'build-push-action')) continue;
+            const loc = build.file?.loc ?? build.context?.loc ?? build.loc;
+            for (const dir of build.contextDirs) {
+              if (dir !== '' && !model.files.isDir(dir) && !created(dir, build.loc.line)) emit(model, report, 'build context', dir, build.context?.loc ?? loc, 'critical');
+            }
+            for (const path of build.dockerfilePaths) {
+              if (model.files.has(path) || created(path, build.loc.line)) continue;
+              // A missing context is already reported; a Dockerfile inside it would only repeat it.
+              if (build.contextDirs.some((d) => d !== '' && !model.files.isDir(d) && (!build.file || path.startsWith(d + '/')))) continue;
+              emit(model, report, 'Dockerfile', path, loc, 'critical');
+            }
+          }
+          if (layout !== 'root') continue;
+          const wd = step.workingDirectory ?? (step.run ? job.workingDirectory : undefined);
+          if (wd) {
+            for (const dir of expandMatrix(wd.value, job) ?? []) {
+              const path = normalize(dir);
+              if (isCheckablePath(dir) && !model.files.isDir(path) && !created(path)) emit(model, report, 'working-directory', path, wd.loc, 'high');
+            }
+          }
+          if (step.uses?.value.startsWith('./')) {
+            const dir = normalize(step.uses.value);
+            const found = ['action.yml', 'action.yaml', 'Dockerfile'].some((f) => model.files.has(posix.join(dir, f)));
+            if (!found && !created(dir)) emit(model, report, 'local action', dir, step.uses.loc, 'high');
+          }
+          const cachePath = step.uses && /^actions\/setup-node@/i.test(step.uses.value) ? step.with.get('cache-dependency-path') : undefined;
+          if (cachePath) {
+            cachePath.value.split('\n').forEach((raw, i) => {
+              const value = raw.trim();
+              if (!value || !isCheckablePath(value) || /[*?{[]/.test(value)) return;
+              const path = normalize(value);
+              const line = cachePath.value.includes('\n') ? cachePath.loc.line + 1 + i : cachePath.loc.line;
+              if (!model.files.has(path) && !created(path)) emit(model, report, 'cache-dependency-path', path, { file: cachePath.loc.file, line }, 'high');
+            });
+          }
+          checkScripts(model, report, step, created);
+        }
+      }
+    }
+  },
+});
+
+type Reporter = Report<'missing'>;
+
+/** `./scripts/deploy.sh`, `bash scripts/x.sh`, `node scripts/migrate.js` until the script changes folder. */
+function checkScripts(model: DeploymentModel, report: Reporter, step: WorkflowStep, created: (path: string) => boolean): void {
+  if (step.cwd === undefined) return;
+  for (const command of step.commands) {
+    const argv = effectiveArgv(command.argv);
+    if (['cd', 'pushd', 'popd', 'git', 'unzip', 'tar', 'wget', 'curl', 'mkdir', 'cp', 'mv', 'ln', 'touch', 'chmod'].includes(argv[0])) {
+      if (['cd', 'pushd', 'popd'].includes(argv[0])) return;
+      continue;
+    }
+    let script: string | undefined;
+    if (/^\.{1,2}\/[^\s]+$/.test(argv[0] ?? '')) script = argv[0];
+    else if (['bash', 'sh', 'zsh', 'node', 'python', 'python3', 'tsx', 'ts-node'].includes(argv[0]) && argv[1] && !argv[1].startsWith('-')) {
+      if (/\.(sh|bash|js|mjs|cjs|ts|py)$/.test(argv[1]) && argv[1].includes('/')) script = argv[1];
+    }
+    if (!script || !isCheckablePath(script)) continue;
+    const path = normalize(posix.join(step.cwd || '.', script));
+    if (path.startsWith('..') || model.files.has(path) || created(path)) continue;
+    emit(model, report, 'script', path, command.loc, 'high');
+  }
+}
+
+function emit(model: DeploymentModel, report: Reporter, kind: Kind, path: string, loc: Loc, severity: 'critical' | 'high'): void {
+  const intended = likelyIntended(model, kind, path);
+  const related: RelatedLocation[] = intended ? [{ file: intended, line: 1, message: `exists: probably the ${kind} meant` }] : [];
+  const hint = intended ? `; did you mean "${intended}"?` : kind === 'Dockerfile' || kind === 'build context' ? '; docker build fails with "failed to read dockerfile" / "path not found" and no image is produced' : '; the step fails';
+  const fixes: Record<Kind, string> = {
+    Dockerfile: intended ? `point the build at the Dockerfile that exists: "${intended}"` : 'point the build at an existing Dockerfile (paths are relative to the repository root for docker/build-push-action, to the working directory for `docker build -f`)',
+    'build context': intended ? `use the folder that exists: "${intended}"` : 'use a context folder that exists in the repository',
+    'working-directory': intended ? `use "${intended}"` : 'set working-directory to a folder that exists (relative to the repository root)',
+    script: intended ? `run "${intended}"` : 'fix the script path, or commit the script',
+    'cache-dependency-path': intended ? `use "${intended}"` : 'point cache-dependency-path at the lockfile that exists',
+    'local action': 'point `uses:` at a folder holding action.yml',
+    'reusable workflow': intended ? `call "${intended}"` : 'point `uses:` at a workflow file that exists',
+  };
+  report('missing', loc, { kind, path, hint, fix: fixes[kind] }, { severity, related, key: `${kind}:${path}` });
+}
+
+/** The existing file or folder most like the missing one: same base name, sharing the most trailing path segments. */
+function likelyIntended(model: DeploymentModel, kind: Kind, path: string): string | undefined {
+  const base = posix.basename(path);
+  const isDir = kind === 'build context' || kind === 'working-directory' || kind === 'local action';
+  const candidates = isDir ? [...model.files.dirs].filter((d) => d && posix.basename(d) === base) : model.files.named(base);
+  if (candidates.length === 0) {
+    if (kind !== 'Dockerfile') return undefined;
+    // Dockerfile missing and no file of that name: a single Dockerfile in the repository is the likely one.
+    return model.dockerfiles.length === 1 ? model.dockerfiles[0].path : undefined;
+  }
+  const segments = path.split('/').reverse();
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const c of candidates) {
+    const cs = c.split('/').reverse();
+    let score = 0;
+    while (score < cs.length && score < segments.length && cs[score] === segments[score]) score++;
+    if (score > bestScore) {
+      best = c;
+      bestScore = score;
+    } else if (score === bestScore) best = undefined;
+  }
+  return best;
+}
+
+/** Where the job's workspace comes from: this repository at the root, another layout, or no checkout. */
+function checkoutLayout(job: WorkflowJob): 'root' | 'other' | 'none' {
+  let layout: 'root' | 'other' | 'none' = 'none';
+  for (const step of job.steps) {
+    if (!step.uses || !/^actions\/checkout@/i.test(step.uses.value)) continue;
+    const repository = step.with.get('repository')?.value;
+    const path = step.with.get('path')?.value;
+    const other = (repository && !repository.includes('github.repository')) || (path && normalize(path) !== '');
+    if (other) return 'other';
+    layout = 'root';
+  }
+  return layout;
+}
+
+function isCheckablePath(value: string): boolean {
+  return !value.includes('$') && !value.startsWith('/') && !value.startsWith('~') && !/^[a-z]+:\/\//i.test(value);
+}
+
+/** Build output, installed dependencies and ignored files are made by the pipeline, not committed. */
+function isGenerated(model: DeploymentModel, path: string): boolean {
+  if (path.split('/').some((seg) => SKIPPED_DIRS.has(seg))) return true;
+  return model.files.isGitignored(path);
+}
+
+/** An earlier step that writes or fetches the path (names it, downloads artifacts, generates files). */
+function mayBeCreatedBy(earlier: WorkflowStep[], path: string): boolean {
+  const base = posix.basename(path);
+  const top = path.split('/')[0];
+  for (const step of earlier) {
+    // Another build of the same Dockerfile does not create it.
+    if (step.dockerBuilds.length > 0) continue;
+    if (step.uses && /download-artifact|cache\/restore|actions\/cache@|checkout@/i.test(step.uses.value) && !/checkout@/i.test(step.uses.value)) return true;
+    if (step.run && (step.run.value.includes(base) || new RegExp(`(^|[\\s/'"])${escapeRe(top)}(/|\\s|$)`).test(step.run.value))) return true;
+    for (const v of step.with.values()) if (v.value.includes(base)) return true;
+  }
+  return false;
+}
+
+/** A command earlier in the same script names the path (`cp x build.Dockerfile && docker build -f build.Dockerfile .`). */
+function namedBefore(step: WorkflowStep, path: string, line: number): boolean {
+  const base = posix.basename(path);
+  return step.commands.some((c) => c.loc.line < line && c.argv.slice(1).some((w) => w.includes(base)));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,44 @@
+import { posix } from 'node:path';
+import { projectFor } from '../../discover/packages.js';
+import type { DeploymentModel } from '../../model/index.js';
+import { defineRule } from '../rule.js';
+
+export default defineRule({
+  id: 'ci/unfrozen-install',
+  severity: 'medium',
+  title: 'CI installs dependencies without the lockfile',
+  messages: {
+    unfrozen: {
+      message: '"{{command}}" resolves versions afresh instead of installing the lockfile: CI tests a different dependency tree from the one committed{{extra}}',
+      fix: 'use "{{frozen}}"',
+    },
+  },
+  check(model, report) {
+    for (const workflow of model.workflows) {
+      for (const job of workflow.jobs) {
+        for (const step of job.steps) {
+          for (const { command, loc } of step.installs) {
+            if (command.frozen) continue;
+            const project = step.cwd === undefined ? undefined : projectFor(model.projects, step.cwd);
+            // pnpm turns --frozen-lockfile on by itself in CI; yarn 2+ turns on --immutable. Only yarn 1 needs the flag.
+            if (command.manager === 'pnpm') continue;
+            if (command.manager === 'yarn' && !isYarnClassic(model, project?.dir)) continue;
+            const frozen = command.manager === 'npm' ? 'npm ci' : command.manager === 'yarn' ? 'yarn install --frozen-lockfile' : 'bun install --frozen-lockfile';
+            const extra = command.legacyPeerDeps ? '; --legacy-peer-deps / --force also hide peer dependency conflicts' : '';
+            report('unfrozen', loc, { command: command.text, frozen, extra });
+          }
+        }
+      }
+    }
+  },
+});
+
+/** yarn 1: a yarn.lock without .yarnrc.yml, and no packageManager naming yarn 2 or later. */
+function isYarnClassic(model: DeploymentModel, dir: string | undefined): boolean {
+  if (dir === undefined) return false;
+  const project = model.projects.find((p) => p.dir === dir);
+  if (!project || !project.lockfiles.some((l) => l.manager === 'yarn')) return false;
+  if (model.files.has(posix.join(dir || '.', '.yarnrc.yml'))) return false;
+  const declared = project.rootPackage.packageManager?.value;
+  return !declared || /^yarn@1\./.test(declared);
+}
