@@ -1,4 +1,5 @@
-import { posix } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { createRequire } from 'node:module';
 import type { Ignore as DockerignoreMatcher } from '@balena/dockerignore';
@@ -8,12 +9,17 @@ import type {
   BaseImage,
   CommandSpec,
   CopyInstruction,
+  DockerBuildInputs,
+  DockerCommand,
   Dockerfile,
   DockerIgnore,
+  EntrypointScript,
   EnvEntry,
   Stage,
+  TsconfigFacts,
 } from '../model/docker.js';
-import { shellWords } from '../model/shell.js';
+import { shellWords, splitShell } from '../model/shell.js';
+import { isRecord, parseJsonDocument } from './json.js';
 
 // The package is CommonJS whose typings claim an ES default export; require() gives the factory itself.
 const dockerignore: (options?: { ignorecase?: boolean }) => DockerignoreMatcher = createRequire(import.meta.url)('@balena/dockerignore');
@@ -37,6 +43,7 @@ export function isDockerfileName(name: string): boolean {
 }
 
 export function discoverDockerfiles(model: DeploymentModel): void {
+  const buildInputs: DockerBuildInputs = { scripts: new Map(), tsconfigs: new Map(), cacheDirs: [] };
   for (const path of model.files.paths) {
     const name = posix.basename(path);
     if (!isDockerfileName(name)) continue;
@@ -44,7 +51,7 @@ export function discoverDockerfiles(model: DeploymentModel): void {
     if (/\.(md|txt|json|ya?ml|sh|bak|orig)$/i.test(name) && !name.endsWith('.Dockerfile')) continue;
     const text = model.files.read(path);
     if (text === undefined) continue;
-    const dockerfile = parseDockerfile(text, path);
+    const dockerfile = parseDockerfile(text, path, buildInputs);
     for (const err of dockerfile.syntaxErrors) {
       model.problems.push({ kind: 'parse-error', artifact: 'Dockerfile', message: `${path}: ${err.message}`, loc: err.loc });
     }
@@ -54,6 +61,98 @@ export function discoverDockerfiles(model: DeploymentModel): void {
     const text = model.files.read(path);
     if (text !== undefined) model.dockerignores.set(path, parseDockerignore(text, path));
   }
+  if (model.dockerfiles.length > 0) readBuildInputs(model, buildInputs);
+}
+
+/**
+ * Reads the repository files Docker rules need facts from: the shell scripts a CMD/ENTRYPOINT
+ * runs (does it `exec` the server, so SIGTERM reaches it?) and the tsconfigs (where `tsc` writes).
+ */
+function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): void {
+  const scriptNames = new Set<string>();
+  for (const dockerfile of model.dockerfiles) {
+    for (const stage of dockerfile.stages) {
+      for (const command of [stage.entrypoint, stage.cmd]) {
+        for (const word of command?.argv ?? []) {
+          if (/\.(sh|bash)$/.test(word) || /entrypoint/i.test(posix.basename(word))) scriptNames.add(posix.basename(word));
+        }
+      }
+    }
+  }
+  for (const name of scriptNames) {
+    for (const path of model.files.named(name)) {
+      const text = model.files.read(path);
+      if (text !== undefined) inputs.scripts.set(path, readEntrypointScript(text, path));
+    }
+  }
+  const raw = new Map<string, { outDir?: string; extends: string[] }>();
+  for (const path of model.files.paths) {
+    const name = posix.basename(path);
+    if (!name.startsWith('tsconfig') || !name.endsWith('.json')) continue;
+    const text = model.files.read(path);
+    if (text === undefined) continue;
+    const doc = parseJsonDocument(text, path, { allowComments: true });
+    if (!isRecord(doc.value)) continue;
+    const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    const options = isRecord(doc.value.compilerOptions) ? doc.value.compilerOptions : {};
+    // Relative paths in a tsconfig resolve against the file that declares them, except `${configDir}`
+    // (TypeScript 5.5+), which stands for the folder of the tsconfig being compiled.
+    const outDir = typeof options.outDir === 'string' ? options.outDir : undefined;
+    const ext = doc.value.extends;
+    const extendsList = (Array.isArray(ext) ? ext : [ext]).filter((e): e is string => typeof e === 'string' && e.startsWith('.'));
+    raw.set(path, {
+      outDir: outDir === undefined ? undefined : outDir.includes('${configDir}') ? outDir : normalizeRepoPath(posix.join(dir, outDir)),
+      extends: extendsList.map((e) => posix.normalize(posix.join(dir, e.endsWith('.json') ? e : `${e}.json`))),
+    });
+  }
+  const resolveOutDir = (path: string, seen: Set<string>): string | undefined => {
+    const entry = raw.get(path);
+    if (!entry || seen.has(path)) return undefined;
+    seen.add(path);
+    if (entry.outDir !== undefined) return entry.outDir;
+    // With several bases, the last one that sets an option wins.
+    for (const base of [...entry.extends].reverse()) {
+      const out = resolveOutDir(base, seen);
+      if (out !== undefined) return out;
+    }
+    return undefined;
+  };
+  for (const path of raw.keys()) {
+    let outDir = resolveOutDir(path, new Set());
+    if (outDir?.includes('${configDir}')) outDir = normalizeRepoPath(outDir.replace('${configDir}', posix.dirname(path)));
+    const facts: TsconfigFacts = { path, outDir };
+    inputs.tsconfigs.set(path, facts);
+  }
+  // Where caches appear: the root, every package and every Dockerfile folder.
+  const probeDirs = new Set<string>(['', ...model.packages.map((p) => p.dir), ...model.dockerfiles.map((d) => d.dir)]);
+  for (const dir of probeDirs) {
+    for (const name of CACHE_ENTRIES) {
+      const rel = dir ? `${dir}/${name}` : name;
+      if (existsSync(join(model.root, rel))) inputs.cacheDirs.push(rel);
+    }
+  }
+  inputs.cacheDirs.sort();
+}
+
+function normalizeRepoPath(path: string): string {
+  const p = posix.normalize(path).replace(/\/$/, '');
+  return p === '.' ? '' : p;
+}
+
+/** Caches and reports that tools leave in a working tree and that have no place in an image. */
+const CACHE_ENTRIES = ['.turbo', '.next/cache', '.ruff_cache', '.eslintcache', 'coverage', '.nyc_output', '.parcel-cache', '.pytest_cache', '.mypy_cache', '.cache'];
+
+function readEntrypointScript(text: string, path: string): EntrypointScript {
+  const commands = splitShell(text);
+  const execs = commands
+    .filter((c) => c.argv[0] === 'exec' && c.argv.length > 1)
+    .map((c) => ({ argv: c.argv.slice(1), loc: { file: path, line: c.lineOffset + 1 } }));
+  const last = commands[commands.length - 1];
+  return {
+    path,
+    execs,
+    lastCommand: last && last.argv[0] !== 'exec' ? { argv: last.argv, loc: { file: path, line: last.lineOffset + 1 } } : undefined,
+  };
 }
 
 export function parseDockerignore(text: string, path: string): DockerIgnore {
@@ -84,10 +183,10 @@ export function dockerignoreFor(model: DeploymentModel, dockerfile: Dockerfile, 
   return model.dockerignores.get(contextDir ? `${contextDir}/.dockerignore` : '.dockerignore');
 }
 
-export function parseDockerfile(text: string, path: string): Dockerfile {
+export function parseDockerfile(text: string, path: string, buildInputs: DockerBuildInputs = { scripts: new Map(), tsconfigs: new Map(), cacheDirs: [] }): Dockerfile {
   const ast = DockerfileParser.parse(text);
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-  const result: Dockerfile = { path, dir, stages: [], contexts: [{ dir, via: 'dockerfile-folder' }], globalArgs: [], syntaxErrors: [] };
+  const result: Dockerfile = { path, dir, stages: [], contexts: [{ dir, via: 'dockerfile-folder' }], globalArgs: [], syntaxErrors: [], buildInputs };
   const loc = (ins: Instruction): Loc => ({ file: path, line: ins.getRange().start.line + 1 });
   const args = new Map<string, string>();
   let stage: Stage | undefined;
@@ -101,6 +200,8 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
       continue;
     }
     const raw = ins.getRawArgumentsContent() ?? '';
+    // getRawArgumentsContent starts at the first argument (flags excluded): its line is where the command text begins.
+    const textLine = (ins.getArguments()[0]?.getRange().start.line ?? at.line - 1) + 1;
     if (keyword === 'FROM') {
       const from = parseFrom(ins, raw, at, args, result.stages);
       if (!from) {
@@ -152,8 +253,10 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
     switch (keyword) {
       case 'RUN': {
         const flags = flagsOf(ins);
+        const command = commandFromText(stripFlags(raw).trim(), at, textLine);
         stage.runs.push({
-          command: commandFromText(stripFlags(raw).trim(), at),
+          command,
+          commands: commandsOf(command),
           mounts: flags.filter((f) => f.name === 'mount').map((f) => f.value ?? ''),
           workdir,
           loc: at,
@@ -183,10 +286,10 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
         break;
       }
       case 'CMD':
-        stage.cmd = commandFromText(stripFlags(raw).trim(), at);
+        stage.cmd = commandFromText(stripFlags(raw).trim(), at, textLine);
         break;
       case 'ENTRYPOINT':
-        stage.entrypoint = commandFromText(stripFlags(raw).trim(), at);
+        stage.entrypoint = commandFromText(stripFlags(raw).trim(), at, textLine);
         break;
       case 'EXPOSE':
         for (const port of raw.split(/\s+/).filter(Boolean)) stage.expose.push({ value: port, loc: at });
@@ -196,7 +299,7 @@ export function parseDockerfile(text: string, path: string): Dockerfile {
         if (/^NONE$/i.test(body)) stage.healthcheck = { none: true, loc: at };
         else {
           const cmdText = body.replace(/^CMD\s+/i, '');
-          stage.healthcheck = { none: false, command: commandFromText(cmdText, at), loc: at };
+          stage.healthcheck = { none: false, command: commandFromText(cmdText, at, textLine), loc: at };
         }
         break;
       }
@@ -318,25 +421,37 @@ function parseAssignments(raw: string, at: Loc): EnvEntry[] {
   });
 }
 
+/** The simple commands of a RUN/CMD, each with the Dockerfile line it is written on. */
+export function commandsOf(command: CommandSpec): DockerCommand[] {
+  if (command.form === 'exec') return [{ argv: command.argv, loc: command.loc }];
+  return splitShell(command.text).map((c) => ({
+    argv: c.argv,
+    next: c.next,
+    loc: { file: command.loc.file, line: command.textLine + c.lineOffset },
+  }));
+}
+
 /** Exec form when the text is a JSON array of strings, as Docker decides; shell form otherwise. */
-export function commandFromText(body: string, at: Loc): CommandSpec {
+export function commandFromText(body: string, at: Loc, textLine = at.line): CommandSpec {
   if (body.startsWith('[')) {
     try {
       const parsed = JSON.parse(body.replace(/\\\r?\n/g, ''));
       if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) {
-        return { form: 'exec', argv: parsed, text: parsed.join(' '), loc: at };
+        return { form: 'exec', argv: parsed, text: parsed.join(' '), textLine, loc: at };
       }
     } catch {
       // Not valid JSON: Docker runs it with /bin/sh -c, exactly like shell form.
     }
   }
   let text = body;
+  let line = textLine;
   if (body.startsWith('<<')) {
     // RUN <<EOF … EOF: the heredoc body is the script.
     const lines = body.split('\n');
     const delimiter = /^<<-?\s*["']?(\w+)["']?/.exec(lines[0])?.[1] ?? 'EOF';
     const end = lines.findIndex((l, i) => i > 0 && l.trim() === delimiter);
     text = lines.slice(1, end < 0 ? undefined : end).join('\n');
+    line = textLine + 1;
   }
-  return { form: 'shell', argv: shellWords(text), text, loc: at };
+  return { form: 'shell', argv: shellWords(text), text, textLine: line, loc: at };
 }

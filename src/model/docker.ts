@@ -8,6 +8,16 @@ export interface CommandSpec {
   argv: string[];
   /** The command as one string (shell text, or the exec items joined by spaces). */
   text: string;
+  /** 1-based line where `text` begins (after flags; the line after `<<EOF` for a heredoc). */
+  textLine: number;
+  loc: Loc;
+}
+
+/** One simple command of a RUN (or of a shell-form CMD), with the line it is written on. */
+export interface DockerCommand {
+  argv: string[];
+  /** The operator joining it to the next command (`&&`, `||`, `;`, `|`, `&`, newline). */
+  next?: '&&' | '||' | ';' | '|' | '&' | '\n';
   loc: Loc;
 }
 
@@ -29,6 +39,8 @@ export interface CopyInstruction {
 
 export interface RunInstruction {
   command: CommandSpec;
+  /** The simple commands it runs, in order, each with its own line. */
+  commands: DockerCommand[];
   /** Mount flags such as --mount=type=secret. */
   mounts: string[];
   workdir: string;
@@ -111,6 +123,36 @@ export interface Dockerfile {
   globalArgs: EnvEntry[];
   /** Lines of instructions the parser could not make sense of. */
   syntaxErrors: { message: string; loc: Loc }[];
+  /** Facts about repository files Dockerfiles use (shared by every Dockerfile of the model). */
+  buildInputs: DockerBuildInputs;
+}
+
+/** What a shell script run as ENTRYPOINT/CMD does with the process it starts. */
+export interface EntrypointScript {
+  path: string;
+  /** `exec …` commands: the script replaces itself with that process, which then receives SIGTERM. */
+  execs: { argv: string[]; loc: Loc }[];
+  /** The last command of the script, when it is not an `exec`. */
+  lastCommand?: { argv: string[]; loc: Loc };
+}
+
+/** The output folder a tsconfig compiles to, after following relative `extends`. */
+export interface TsconfigFacts {
+  path: string;
+  /** Repo-relative outDir, when the tsconfig (or one it extends) sets one. */
+  outDir?: string;
+}
+
+export interface DockerBuildInputs {
+  /** Shell scripts (by repo path) whose names a CMD/ENTRYPOINT runs. */
+  scripts: Map<string, EntrypointScript>;
+  /** tsconfig*.json files by repo path. */
+  tsconfigs: Map<string, TsconfigFacts>;
+  /**
+   * Cache and report folders/files present in the working tree (`.turbo`, `.next/cache`, `coverage`,
+   * `.eslintcache`, …), repo-relative. The file index never walks them, so their presence is probed.
+   */
+  cacheDirs: string[];
 }
 
 /** A .dockerignore and its patterns, with Docker's matching semantics. */

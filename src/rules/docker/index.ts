@@ -1,4 +1,28 @@
 import type { Rule } from '../rule.js';
+import baseImageUnpinned from './base-image-unpinned.js';
+import copySourceMissing from './copy-source-missing.js';
+import dockerignore from './dockerignore.js';
+import healthcheck from './healthcheck.js';
+import packageManagerMismatch from './package-manager-mismatch.js';
 import runsAsRoot from './runs-as-root.js';
+import runtimeAssetMissing from './runtime-asset-missing.js';
+import secretInBuild from './secret-in-build.js';
+import signalsNotForwarded from './signals-not-forwarded.js';
+import singleStageBuild from './single-stage-build.js';
+import unfrozenInstall from './unfrozen-install.js';
+import workspacePackageMissing from './workspace-package-missing.js';
 
-export const dockerRules: Rule[] = [runsAsRoot];
+export const dockerRules: Rule[] = [
+  runsAsRoot,
+  singleStageBuild,
+  packageManagerMismatch,
+  unfrozenInstall,
+  baseImageUnpinned,
+  signalsNotForwarded,
+  healthcheck,
+  copySourceMissing,
+  runtimeAssetMissing,
+  dockerignore,
+  secretInBuild,
+  workspacePackageMissing,
+];

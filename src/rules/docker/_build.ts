@@ -1,0 +1,222 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import type { BuildContextRef, CopyInstruction, DockerCommand, Dockerfile, Stage } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
+import type { PackageJson, Project } from '../../model/packages.js';
+import { effectiveArgv } from '../../model/shell.js';
+import { projectFor } from '../../discover/packages.js';
+
+/**
+ * Facts about a Docker build shared by the docker/* rules: which context it uses, which stages
+ * end up in the image, which package and project it builds. Computed once per Dockerfile.
+ */
+export interface BuildContext {
+  dir: string;
+  /** True when nothing (workflow, compose, script) says where it is built: the folder was inferred. */
+  assumed: boolean;
+  ref: BuildContextRef;
+}
+
+export interface BuildFacts {
+  dockerfile: Dockerfile;
+  contexts: BuildContext[];
+  /** Stages the final stage needs (FROM chains and COPY --from), final stage included; in order. */
+  reachable: Stage[];
+  /** The package(s) the Dockerfile builds, best guess first. */
+  packages: PackageJson[];
+  project?: Project;
+}
+
+const cache = new WeakMap<Dockerfile, BuildFacts>();
+
+export function buildFacts(model: DeploymentModel, dockerfile: Dockerfile): BuildFacts {
+  let facts = cache.get(dockerfile);
+  if (!facts) {
+    const contexts = contextsOf(model, dockerfile);
+    const packages = builtPackages(model, dockerfile, contexts[0]?.dir ?? dockerfile.dir);
+    facts = {
+      dockerfile,
+      contexts,
+      reachable: reachableStages(dockerfile),
+      packages,
+      project: projectFor(model.projects, packages[0]?.dir ?? contexts[0]?.dir ?? dockerfile.dir),
+    };
+    cache.set(dockerfile, facts);
+  }
+  return facts;
+}
+
+/** A context source as a repo-relative path ('' for the context root); undefined when it leaves the context. */
+export function contextPath(contextDir: string, source: string): string | undefined {
+  const joined = posix.normalize(posix.join(contextDir || '.', source.replace(/^\/+/, '')));
+  if (joined === '..' || joined.startsWith('../')) return undefined;
+  const path = joined === '.' ? '' : joined.replace(/\/$/, '');
+  if (contextDir && path !== contextDir && !path.startsWith(contextDir + '/')) return undefined;
+  return path;
+}
+
+/** Sources that name no file in the context: remote URLs, unresolved variables. */
+export function isLiteralSource(source: string): boolean {
+  return !/^(https?:\/\/|git@|git:\/\/)/.test(source) && !source.includes('$');
+}
+
+export function isGlob(source: string): boolean {
+  return /[*?[]/.test(source);
+}
+
+/** Copies from the build context (not from a stage or an image, not a heredoc). */
+export function contextCopies(stage: Stage): CopyInstruction[] {
+  return stage.copies.filter((c) => !c.from && !c.heredoc);
+}
+
+/**
+ * The contexts a Dockerfile is built from. When no workflow or compose file says, the context is
+ * inferred: of the Dockerfile's folder and its parents, the one where most of its COPY sources exist
+ * (a Dockerfile in services/api that copies services/api/package.json is built from the root).
+ */
+function contextsOf(model: DeploymentModel, dockerfile: Dockerfile): BuildContext[] {
+  const declared = dockerfile.contexts.filter((c) => c.via !== 'dockerfile-folder');
+  if (declared.length > 0) return declared.map((ref) => ({ dir: ref.dir, assumed: false, ref }));
+  const sources = dockerfile.stages.flatMap((s) => contextCopies(s).flatMap((c) => c.sources.map((x) => x.value)))
+    .filter((s) => isLiteralSource(s) && !isGlob(s) && s !== '.' && s !== './');
+  const candidates: string[] = [];
+  for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
+    candidates.push(dir);
+    if (dir === '') break;
+  }
+  let best = dockerfile.dir;
+  let bestScore = -1;
+  for (const dir of candidates) {
+    let score = 0;
+    for (const source of sources) {
+      const path = contextPath(dir, source);
+      if (path !== undefined && model.files.exists(path)) score++;
+    }
+    if (score > bestScore) {
+      best = dir;
+      bestScore = score;
+    }
+  }
+  // No path to go by: a Dockerfile that selects workspace packages (pnpm --filter, pnpm deploy,
+  // npm -w) inside a member's folder is built from the workspace root.
+  if (bestScore <= 0) {
+    const project = projectFor(model.projects, dockerfile.dir);
+    const selects = dockerfile.stages.some((s) => stageCommands(s).some((c) => filteredNames(c.argv).length > 0));
+    if (project && project.dir !== dockerfile.dir && selects && candidates.includes(project.dir)) best = project.dir;
+  }
+  const ref: BuildContextRef = { dir: best, via: 'dockerfile-folder' };
+  return [{ dir: best, assumed: true, ref }];
+}
+
+function reachableStages(dockerfile: Dockerfile): Stage[] {
+  const { stages } = dockerfile;
+  const seen = new Set<number>();
+  const visit = (index: number) => {
+    if (seen.has(index) || !stages[index]) return;
+    seen.add(index);
+    const stage = stages[index];
+    if (stage.from.stageRef !== undefined) visit(stage.from.stageRef);
+    for (const copy of stage.copies) if (copy.fromStage !== undefined) visit(copy.fromStage);
+    // RUN --mount=from=<stage> reads that stage too.
+    for (const run of stage.runs) {
+      for (const mount of run.mounts) {
+        const from = /(?:^|,)from=([^,]+)/.exec(mount)?.[1];
+        const ref = from ? stages.findIndex((s) => s.name?.value.toLowerCase() === from.toLowerCase()) : -1;
+        if (ref >= 0) visit(ref);
+      }
+    }
+  };
+  if (stages.length > 0) visit(stages.length - 1);
+  return stages.filter((s) => seen.has(s.index));
+}
+
+/** Every simple command the RUN instructions of a stage execute. */
+export function stageCommands(stage: Stage): DockerCommand[] {
+  return stage.runs.flatMap((r) => r.commands);
+}
+
+/** Workspace names a command selects: `pnpm --filter x`, `yarn workspace x`, `npm -w x`, `turbo --filter=x`. */
+export function filteredNames(argv: string[]): string[] {
+  const args = effectiveArgv(argv);
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i];
+    let value: string | undefined;
+    const eq = /^(--filter|-F|--workspace|-w|--scope)=(.+)$/.exec(w);
+    if (eq) value = eq[2];
+    else if (['--filter', '-F', '--workspace', '-w', '--scope'].includes(w)) value = args[++i];
+    else if (args[0] === 'yarn' && w === 'workspace' && i === 1) value = args[++i];
+    if (!value) continue;
+    // pnpm selector syntax: "name...", "...name", "name^...", "{dir}", "./dir"
+    names.push(value.replace(/^\.\.\.|\^?\.\.\.$/g, '').replace(/^\{(.*)\}$/, '$1'));
+  }
+  return names.filter(Boolean);
+}
+
+/** The package a workspace selector names, by package name or folder. */
+export function packageBySelector(model: DeploymentModel, selector: string, projectDir: string): PackageJson | undefined {
+  const dir = posix.normalize(posix.join(projectDir || '.', selector.replace(/^\.\//, '')));
+  const isPattern = /[*?]/.test(selector);
+  const matchName = isPattern ? picomatch(selector) : (n: string) => n === selector;
+  return model.packages.find((p) => (p.name && matchName(p.name.value)) || (!isPattern && p.dir === dir && selector.includes('/')));
+}
+
+/**
+ * The package(s) a Dockerfile builds: those its commands select by workspace filter, else the
+ * package whose folder holds the Dockerfile (or the nearest enclosing one inside the context).
+ */
+function builtPackages(model: DeploymentModel, dockerfile: Dockerfile, contextDir: string): PackageJson[] {
+  const selected: PackageJson[] = [];
+  const project = projectFor(model.projects, dockerfile.dir);
+  for (const stage of dockerfile.stages) {
+    for (const command of stageCommands(stage)) {
+      for (const name of filteredNames(command.argv)) {
+        const pkg = packageBySelector(model, name, project?.dir ?? contextDir);
+        if (pkg && !selected.includes(pkg)) selected.push(pkg);
+      }
+    }
+  }
+  const byDir = new Map(model.packages.map((p) => [p.dir, p]));
+  let enclosing: PackageJson | undefined;
+  for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
+    enclosing = byDir.get(dir);
+    if (enclosing || dir === '') break;
+  }
+  // The last filtered package is the one built on top of the others (shared libraries first).
+  const ordered = [...selected].reverse();
+  if (enclosing && !ordered.includes(enclosing)) {
+    // A Dockerfile inside a member's folder builds that member, even when it also builds its libraries.
+    if (enclosing.dir !== (project?.dir ?? '') || ordered.length === 0) ordered.unshift(enclosing);
+    else ordered.push(enclosing);
+  }
+  return ordered;
+}
+
+/** "node:20-alpine" style, for messages. */
+export function imageText(stage: Stage): string {
+  const image = stage.from;
+  return image.raw;
+}
+
+/** Base image families without curl (and, for slim/distroless, without wget). */
+export function imageTools(stage: Stage): { curl: boolean; wget: boolean; shell: boolean } | undefined {
+  const image = stage.rootImage;
+  if (image.unresolved) return undefined;
+  const ref = `${image.name}:${image.tag ?? ''}`.toLowerCase();
+  if (/distroless|chainguard|cgr\.dev/.test(ref)) return { curl: false, wget: false, shell: /:debug/.test(ref) };
+  if (/alpine/.test(ref)) return { curl: false, wget: true, shell: true };
+  if (/slim/.test(ref)) return { curl: false, wget: false, shell: true };
+  // The full node images are built on buildpack-deps, which ships curl and wget.
+  if (image.name === 'node' || image.name === 'buildpack-deps') return { curl: true, wget: true, shell: true };
+  if (image.name === 'debian' || image.name === 'ubuntu') return { curl: false, wget: false, shell: true };
+  return undefined;
+}
+
+/** The stage and the stages it is built FROM, nearest first. */
+export function stageChain(dockerfile: Dockerfile, stage: Stage): Stage[] {
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = stage; s && !chain.includes(s); s = s.from.stageRef !== undefined ? dockerfile.stages[s.from.stageRef] : undefined) {
+    chain.push(s);
+  }
+  return chain;
+}

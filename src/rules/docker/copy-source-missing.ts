@@ -1,0 +1,85 @@
+import { dockerignoreFor, parseDockerignore } from '../../discover/dockerfiles.js';
+import type { DockerIgnore } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, type BuildContext } from './_build.js';
+
+/** The .dockerignore line that excludes a path (the last matching pattern decides, as in Docker). */
+function excludingPattern(ignore: DockerIgnore, pathInContext: string): RelatedLocation {
+  let hit = ignore.patterns[0];
+  for (const pattern of ignore.patterns) {
+    if (pattern.value.startsWith('!')) continue;
+    if (parseDockerignore(pattern.value, ignore.path).ignores(pathInContext)) hit = pattern;
+  }
+  return { ...(hit?.loc ?? { file: ignore.path, line: 1 }), message: `excluded by "${hit?.value ?? '.dockerignore'}"` };
+}
+
+/** A folder whose every file is excluded sends nothing; one file kept keeps the folder. */
+function folderExcluded(model: DeploymentModel, ignore: DockerIgnore, repoDir: string, contextDir: string): boolean {
+  const inContext = (p: string) => (contextDir ? p.slice(contextDir.length + 1) : p);
+  if (!ignore.ignores(inContext(repoDir))) return false;
+  return !model.files.under(repoDir).some((file) => !ignore.ignores(inContext(file)));
+}
+
+function contextNote(context: BuildContext): string {
+  const dir = context.dir || '.';
+  return context.assumed ? `the build context (assumed "${dir}": no workflow or compose file names one)` : `the build context "${dir}"`;
+}
+
+export default defineRule({
+  id: 'docker/copy-source-missing',
+  severity: 'critical',
+  title: 'COPY/ADD source is not in the build context',
+  messages: {
+    missing: {
+      message: '{{keyword}} {{source}} copies {{path}}, which does not exist in {{context}}: docker build fails here',
+      fix: 'fix the path (it is relative to the build context, not to the Dockerfile), or build with the context that holds it',
+    },
+    outside: {
+      message: '{{keyword}} {{source}} points outside {{context}}: Docker cannot copy files from outside the context and the build fails',
+      fix: 'build from a folder that contains both (e.g. the repository root: docker build -f {{dockerfile}} .) and copy the path relative to it',
+    },
+    ignored: {
+      message: '{{keyword}} {{source}} copies {{path}}, but {{ignore}} excludes it from {{context}}: docker build fails with "not found"',
+      fix: 'stop excluding it in {{ignore}} (add "!{{pattern}}" after the excluding line) or do not copy it',
+    },
+  },
+  check(model, report) {
+    for (const dockerfile of model.dockerfiles) {
+      const facts = buildFacts(model, dockerfile);
+      for (const context of facts.contexts) {
+        const ignore = dockerignoreFor(model, dockerfile, context.dir);
+        const severity = context.assumed ? 'high' : undefined;
+        const related: RelatedLocation[] = context.ref.source ? [{ ...context.ref.source, message: `builds ${dockerfile.path} with context "${context.dir || '.'}"` }] : [];
+        for (const stage of facts.reachable) {
+          for (const copy of contextCopies(stage)) {
+            for (const source of copy.sources) {
+              // Variables, URLs and globs (BuildKit accepts a glob that matches nothing) cannot be judged.
+              if (!isLiteralSource(source.value) || isGlob(source.value)) continue;
+              const data = { keyword: copy.keyword, source: source.value, context: contextNote(context), dockerfile: dockerfile.path };
+              const path = contextPath(context.dir, source.value);
+              if (path === undefined) {
+                report('outside', source.loc, data, { severity, related, key: `${context.dir}|${source.value}` });
+                continue;
+              }
+              const inContext = context.dir ? path.slice(context.dir.length + 1) : path;
+              if (model.files.exists(path)) {
+                if (!ignore || path === context.dir) continue;
+                const excluded = model.files.isDir(path) ? folderExcluded(model, ignore, path, context.dir) : ignore.ignores(inContext);
+                if (!excluded) continue;
+                const hit = excludingPattern(ignore, inContext);
+                report('ignored', source.loc, { ...data, path, ignore: ignore.path, pattern: inContext }, {
+                  severity, related: [hit, ...related], key: `${context.dir}|${source.value}`,
+                });
+                continue;
+              }
+              // Git-ignored paths (dist/, generated files) may be produced by a CI step before the build.
+              if (model.files.isGitignored(path)) continue;
+              report('missing', source.loc, { ...data, path }, { severity, related, key: `${context.dir}|${source.value}` });
+            }
+          }
+        }
+      }
+    }
+  },
+});

@@ -1,0 +1,93 @@
+import { posix } from 'node:path';
+import type { DockerIgnore } from '../../model/docker.js';
+import { dockerignoreFor } from '../../discover/dockerfiles.js';
+import { defineRule } from '../rule.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
+
+/** Files a developer keeps locally (and git ignores) that must never be sent to the build. */
+const LOCAL_ENV = /^\.env(\..+)?$/;
+const ENV_TEMPLATES = /\.(example|sample|template|dist|defaults?)$/;
+
+export default defineRule({
+  id: 'docker/dockerignore',
+  severity: 'medium',
+  title: '.dockerignore is missing or lets local files into the image',
+  messages: {
+    missing: {
+      message: 'no .dockerignore for the build context "{{context}}", and {{copy}} sends the whole folder: local node_modules, .git, .env files{{caches}} go into the image',
+      fix: 'add {{where}} with at least: **/node_modules, .git, **/.env*, !**/.env.example, **/coverage, **/dist (when built inside the image){{cacheHint}}',
+    },
+    incomplete: {
+      message: '{{path}} does not exclude {{entries}}, and {{copy}} copies that folder into the image',
+      fix: 'add {{patterns}} to {{path}} (Docker matches "node_modules" only at the context root; "**/node_modules" matches every level)',
+    },
+  },
+  check(model, report) {
+    const reported = new Set<string>();
+    for (const dockerfile of model.dockerfiles) {
+      const facts = buildFacts(model, dockerfile);
+      for (const context of facts.contexts) {
+        // Only a folder copy (COPY . ., COPY services/api ./) carries the clutter into the image.
+        const folderCopies = facts.reachable.flatMap((s) => contextCopies(s)).flatMap((copy) =>
+          copy.sources
+            .filter((s) => isLiteralSource(s.value) && !isGlob(s.value))
+            .map((s) => ({ copy, path: contextPath(context.dir, s.value) }))
+            .filter((x): x is { copy: typeof x.copy; path: string } => x.path !== undefined && (x.path === context.dir || model.files.isDir(x.path))),
+        );
+        if (folderCopies.length === 0) continue;
+        const first = folderCopies[0];
+        const copyText = `line ${first.copy.loc.line} (${first.copy.keyword} ${first.copy.sources.map((s) => s.value).join(' ')} ${first.copy.dest.value})`;
+        const rel = (p: string) => (context.dir ? p.slice(context.dir.length + 1) : p);
+        const inCopied = (p: string) => folderCopies.some((f) => f.path === '' || p === f.path || p.startsWith(f.path + '/'));
+        const caches = dockerfile.buildInputs.cacheDirs.filter((c) => (context.dir === '' || c.startsWith(context.dir + '/')) && inCopied(c));
+        const ignore: DockerIgnore | undefined = dockerignoreFor(model, dockerfile, context.dir);
+        const related = context.ref.source ? [{ ...context.ref.source, message: `builds with context "${context.dir || '.'}"` }] : [];
+        if (!ignore) {
+          const key = `${dockerfile.path}|${context.dir}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          const where = context.dir ? `${context.dir}/.dockerignore` : '.dockerignore';
+          report('missing', dockerfile.stages[0]?.from.loc ?? { file: dockerfile.path, line: 1 }, {
+            context: context.dir || '.',
+            copy: copyText,
+            caches: caches.length ? `, ${caches.map(rel).join(', ')}` : '',
+            where,
+            cacheHint: caches.length ? `, ${[...new Set(caches.map((c) => `**/${posix.basename(c)}`))].join(', ')}` : '',
+          }, { related, key: `missing ${context.dir}` });
+          continue;
+        }
+        if (reported.has(ignore.path)) continue;
+        reported.add(ignore.path);
+        const missing: { entry: string; pattern: string }[] = [];
+        const need = (entry: string, probe: string, pattern: string) => {
+          if (!ignore.ignores(probe) && !missing.some((m) => m.pattern === pattern)) missing.push({ entry, pattern });
+        };
+        need('node_modules', 'node_modules', '**/node_modules');
+        // Nested packages have their own node_modules: a root-only "node_modules" line misses them.
+        for (const pkg of model.packages) {
+          if (pkg.dir === context.dir || (context.dir && !pkg.dir.startsWith(context.dir + '/')) || !inCopied(pkg.dir)) continue;
+          need(`${rel(pkg.dir)}/node_modules`, `${rel(pkg.dir)}/node_modules`, '**/node_modules');
+        }
+        if (context.dir === '' && model.git) need('.git', '.git', '.git');
+        // Env files present in the tree are named; a developer's untracked .env is the general case.
+        for (const path of model.files.paths) {
+          const name = posix.basename(path);
+          if (!LOCAL_ENV.test(name) || ENV_TEMPLATES.test(name)) continue;
+          if (context.dir && !path.startsWith(context.dir + '/')) continue;
+          if (inCopied(path) && !ignore.ignores(rel(path))) missing.push({ entry: rel(path), pattern: '**/.env*' });
+        }
+        need('.env', '.env', '**/.env*');
+        for (const cache of caches) need(rel(cache), rel(cache), `**/${posix.basename(cache)}`);
+        if (missing.length === 0) continue;
+        const serious = missing.some((m) => !caches.some((c) => rel(c) === m.entry));
+        const firstLine = ignore.patterns[0]?.loc ?? { file: ignore.path, line: 1 };
+        report('incomplete', firstLine, {
+          path: ignore.path,
+          entries: missing.map((m) => m.entry).join(', '),
+          copy: copyText,
+          patterns: [...new Set(missing.map((m) => m.pattern))].join(', '),
+        }, { severity: serious ? 'medium' : 'low', related, key: `incomplete ${ignore.path}` });
+      }
+    }
+  },
+});

@@ -1,0 +1,132 @@
+import { posix } from 'node:path';
+import type { CommandSpec, Dockerfile, EntrypointScript, Stage } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
+import { effectiveArgv, splitShell } from '../../model/shell.js';
+import { defineRule } from '../rule.js';
+import { buildFacts, contextCopies, contextPath } from './_build.js';
+
+/** Init processes that forward signals to their child and reap zombies. */
+const INITS = /^(tini|tini-static|dumb-init|catatonit|s6-svscan|\/init)$/;
+const PACKAGE_RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'npx', 'bun', 'bunx', 'nodemon', 'ts-node-dev']);
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+
+type Verdict = { forwarded: true } | { forwarded: false; process: string; why: 'runner' | 'shell' | 'script' };
+
+/** What runs as PID 1 for a shell string given to `sh -c`: fine when its last step is an `exec`. */
+function shellStringVerdict(text: string): Verdict {
+  const commands = splitShell(text);
+  const last = commands[commands.length - 1];
+  if (!last) return { forwarded: true };
+  if (last.argv[0] === 'exec') return argvVerdict(last.argv.slice(1));
+  const program = effectiveArgv(last.argv);
+  return { forwarded: false, process: program.join(' ') || last.argv.join(' '), why: 'shell' };
+}
+
+/** Exec-form argv: the first word is PID 1. */
+function argvVerdict(argv: string[]): Verdict {
+  const program = effectiveArgv(argv);
+  const name = posix.basename(program[0] ?? '');
+  if (!name || INITS.test(name) || INITS.test(program[0])) return { forwarded: true };
+  if (PACKAGE_RUNNERS.has(name)) return { forwarded: false, process: program.join(' '), why: 'runner' };
+  if (SHELLS.has(name)) {
+    const c = program.indexOf('-c');
+    if (c >= 0 && program[c + 1] !== undefined) return shellStringVerdict(program[c + 1]);
+    return { forwarded: true };
+  }
+  return { forwarded: true };
+}
+
+/** The entrypoint script a command runs, when it was copied from the context and its text is known. */
+function scriptFor(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage, command: string): EntrypointScript | undefined {
+  const name = posix.basename(command);
+  const facts = buildFacts(model, dockerfile);
+  for (const context of facts.contexts) {
+    for (const copy of contextCopies(stage)) {
+      for (const source of copy.sources) {
+        const path = contextPath(context.dir, source.value);
+        if (path === undefined) continue;
+        const direct = dockerfile.buildInputs.scripts.get(path);
+        if (direct && posix.basename(path) === name) return direct;
+        // A folder copy (COPY scripts/ /usr/local/bin/) holding the script.
+        for (const [scriptPath, script] of dockerfile.buildInputs.scripts) {
+          if (posix.basename(scriptPath) === name && (path === '' || scriptPath.startsWith(path + '/'))) return script;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+export default defineRule({
+  id: 'docker/signals-not-forwarded',
+  severity: 'high',
+  title: 'SIGTERM does not reach the Node process',
+  messages: {
+    shellForm: {
+      message: '{{keyword}} {{text}} is in shell form: /bin/sh is PID 1 and does not pass SIGTERM on to node, so ECS kills the task after the stop timeout',
+      fix: 'use exec form: {{keyword}} {{execForm}}',
+    },
+    runner: {
+      message: '{{keyword}} starts "{{process}}": the package manager is PID 1 and the server runs as its child, so SIGTERM from ECS does not reach it for a graceful shutdown',
+      fix: 'run node directly, e.g. {{keyword}} ["node", "dist/index.js"] (the file the start script runs), or put an init first: ENTRYPOINT ["dumb-init", "--"]',
+    },
+    shell: {
+      message: '{{keyword}} runs "{{process}}" as a child of a shell: the shell is PID 1 and does not forward SIGTERM',
+      fix: 'end the shell command with "exec {{process}}" so the process replaces the shell, or run it in exec form',
+    },
+    script: {
+      message: 'ENTRYPOINT {{script}} ends with "{{process}}" without exec: the script\'s shell stays PID 1 and SIGTERM never reaches the server',
+      fix: 'end {{script}} with exec "$@" (and keep CMD in exec form) or exec the server directly',
+    },
+  },
+  check(model, report) {
+    for (const dockerfile of model.dockerfiles) {
+      const stage = dockerfile.stages[dockerfile.stages.length - 1];
+      if (!stage || stage.from.unresolved) continue;
+      const judge = (keyword: 'CMD' | 'ENTRYPOINT', spec: CommandSpec) => {
+        if (spec.form === 'shell') {
+          const first = splitShell(spec.text)[0]?.argv[0];
+          if (first === 'exec') {
+            const verdict = shellStringVerdict(spec.text);
+            if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process });
+            return;
+          }
+          const words = spec.argv.map((w) => JSON.stringify(w)).join(', ');
+          report('shellForm', spec.loc, { keyword, text: spec.text.replace(/\\\r?\n\s*/g, ' '), execForm: `[${words}]` });
+          return;
+        }
+        const verdict = argvVerdict(spec.argv);
+        if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process });
+      };
+      const entrypoint = stage.entrypoint;
+      if (entrypoint) {
+        if (entrypoint.form === 'shell') {
+          judge('ENTRYPOINT', entrypoint);
+          continue;
+        }
+        const program = effectiveArgv(entrypoint.argv)[0] ?? '';
+        if (INITS.test(posix.basename(program))) continue;
+        if (/\.(sh|bash)$/.test(program) || /entrypoint/i.test(posix.basename(program))) {
+          const script = scriptFor(model, dockerfile, stage, program);
+          if (!script) continue;
+          const forwardsArgs = script.execs.some((e) => e.argv[0] === '$@' || e.argv[0] === '${@}');
+          if (script.execs.some((e) => e.argv[0] !== '$@' && e.argv[0] !== '${@}')) continue;
+          if (!forwardsArgs) {
+            const last = script.lastCommand;
+            const name = posix.basename(effectiveArgv(last?.argv ?? [])[0] ?? '');
+            if (last && (name === 'node' || PACKAGE_RUNNERS.has(name))) {
+              report('script', entrypoint.loc, { script: script.path, process: last.argv.join(' ') }, { related: [{ ...last.loc, message: 'runs the server without exec' }] });
+            }
+            continue;
+          }
+          // exec "$@": CMD becomes the process.
+          if (stage.cmd) judge('CMD', stage.cmd);
+          continue;
+        }
+        judge('ENTRYPOINT', entrypoint);
+        continue;
+      }
+      if (stage.cmd) judge('CMD', stage.cmd);
+    }
+  },
+});

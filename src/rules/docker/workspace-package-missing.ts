@@ -1,0 +1,69 @@
+import { posix } from 'node:path';
+import type { PackageJson } from '../../model/packages.js';
+import { effectiveArgv } from '../../model/shell.js';
+import { defineRule } from '../rule.js';
+import { buildFacts, stageCommands } from './_build.js';
+import { imageAnalysis } from './_image.js';
+
+/** Bundlers inline workspace code into the output: then the package folder is not needed at run time. */
+const BUNDLERS = /\b(esbuild|ncc|webpack|rollup|tsup|parcel|bun build|vite build|rspack)\b/;
+
+function related(a: string, b: string): boolean {
+  return a === b || a === '' || b.startsWith(a + '/') || a.startsWith(b + '/');
+}
+
+export default defineRule({
+  id: 'docker/workspace-package-missing',
+  severity: 'critical',
+  title: 'A workspace package the service depends on is missing from the image',
+  messages: {
+    missing: {
+      message: '{{package}} depends on {{dependency}} ({{range}}), but the final stage never receives {{dir}}/: at run time the import of {{dependency}} fails',
+      fix: 'copy {{dir}} (its package.json and built output) into the final stage next to the service, or produce a self-contained folder with "pnpm deploy --filter {{packageName}} --prod /out" and copy that',
+    },
+  },
+  check(model, report) {
+    for (const dockerfile of model.dockerfiles) {
+      const facts = buildFacts(model, dockerfile);
+      const service = facts.packages[0];
+      const project = facts.project;
+      const final = dockerfile.stages[dockerfile.stages.length - 1];
+      if (!service || !project || !final || final.from.unresolved) continue;
+      // pnpm deploy copies workspace dependencies into the deployed folder's node_modules.
+      const commands = facts.reachable.flatMap(stageCommands);
+      if (commands.some((c) => effectiveArgv(c.argv)[0] === 'pnpm' && c.argv.includes('deploy'))) continue;
+      const build = [...service.scripts.values()].map((s) => s.value).join(' ');
+      if (BUNDLERS.test(build) || commands.some((c) => BUNDLERS.test(c.argv.join(' ')))) continue;
+      const members = new Map<string, PackageJson>();
+      for (const pkg of [project.rootPackage, ...project.members]) if (pkg.name) members.set(pkg.name.value, pkg);
+      const workspaceDeps = [...service.dependencies.values()].filter((d) =>
+        d.kind === 'dependencies' && members.has(d.name) && members.get(d.name) !== service &&
+        (d.range.startsWith('workspace:') || project.manager !== 'pnpm'));
+      if (workspaceDeps.length === 0) continue;
+      for (const context of facts.contexts) {
+        const analysis = imageAnalysis(model, dockerfile, context.dir);
+        const reached = analysis.reposUnder(final);
+        // Without the service itself in the image there is nothing to judge.
+        if (!reached.some((r) => related(r, service.dir))) continue;
+        for (const dep of workspaceDeps) {
+          const target = members.get(dep.name)!;
+          if (reached.some((r) => related(r, target.dir))) continue;
+          report('missing', final.from.loc, {
+            package: service.name?.value ?? service.path,
+            packageName: service.name?.value ?? posix.basename(service.dir),
+            dependency: dep.name,
+            range: dep.range,
+            dir: target.dir || '.',
+          }, {
+            related: [
+              { ...dep.loc, message: `"${dep.name}": "${dep.range}"` },
+              { file: target.path, line: 1, message: `${dep.name} lives in ${target.dir}/` },
+            ],
+            key: `${context.dir}|${dep.name}`,
+          });
+        }
+        break;
+      }
+    }
+  },
+});
