@@ -575,7 +575,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   // Migrations
   const migration = migrationActivity(tool, script?.script);
   if (migration) add(step, migration, at, text);
-  if (t0 === 'shipready' || t0 === 'squawk' || (t0 === 'atlas' && t1 === 'migrate' && t2 === 'lint')) add(step, 'migration-check', at, text);
+  if (t0 === 'shipready' || t0 === 'squawk' || t0 === 'squawk-cli' || (t0 === 'atlas' && t1 === 'migrate' && t2 === 'lint')) add(step, 'migration-check', at, text);
 }
 
 function scriptKind(name: string): StepActivityKind | undefined {
