@@ -1,3 +1,22 @@
 import type { Rule } from '../rule.js';
+import envMissing from './env-missing.js';
+import plaintextSecret from './plaintext-secret.js';
+import healthcheck from './healthcheck.js';
+import stopTimeout from './stop-timeout.js';
+import fargateSize from './fargate-size.js';
+import logging from './logging.js';
+import mutableImage from './mutable-image.js';
+import portMismatch from './port-mismatch.js';
+import noCircuitBreaker from './no-circuit-breaker.js';
 
-export const ecsRules: Rule[] = [];
+export const ecsRules: Rule[] = [
+  envMissing,
+  plaintextSecret,
+  healthcheck,
+  stopTimeout,
+  fargateSize,
+  logging,
+  mutableImage,
+  portMismatch,
+  noCircuitBreaker,
+];

@@ -1,0 +1,38 @@
+import { describeValue } from '../../model/infra.js';
+import { defineRule } from '../rule.js';
+import { imageEnv, linkedContainers, PLATFORM_ENV, related } from './_common.js';
+
+export default defineRule({
+  id: 'ecs/env-missing',
+  severity: 'critical',
+  title: 'Task definition does not set a variable the code requires',
+  messages: {
+    missing: {
+      message:
+        '{{name}} is required by the code ({{via}} at {{codeFile}}:{{codeLine}}) but {{container}} sets it neither in environment nor in secrets; the task will crash or misbehave at startup',
+      fix: 'add {{name}} to the container\'s "secrets" (valueFrom a Secrets Manager or SSM ARN) if it is sensitive, otherwise to "environment"',
+    },
+  },
+  check(model, report) {
+    for (const { container, service, label, task } of linkedContainers(model)) {
+      // Only a list the audit can read whole can prove a variable is absent (no expressions, no env files).
+      if (!container.environmentComplete || !container.secretsComplete || container.environmentFiles.length > 0) continue;
+      const set = new Set([...container.environment.map((e) => e.name), ...container.secrets.map((s) => s.name)]);
+      const fromImage = imageEnv(service);
+      const reported = new Set<string>();
+      for (const read of service.env) {
+        if (!read.required || set.has(read.name) || fromImage.has(read.name) || PLATFORM_ENV.has(read.name) || reported.has(read.name)) continue;
+        reported.add(read.name);
+        report(
+          'missing',
+          container.environmentLoc ?? container.secretsLoc ?? container.loc,
+          { name: read.name, via: read.via, codeFile: read.loc.file, codeLine: read.loc.line, container: label },
+          {
+            related: [related(read.loc, `${read.via} requires ${read.name}`)],
+            key: `${task.resourceName}:${describeValue(container.name)}:${read.name}`,
+          },
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,78 @@
+import { allContainers, known, type EcrRepository } from '../../model/infra.js';
+import { defineRule } from '../rule.js';
+import { containerName, infraOf, related } from './_common.js';
+
+export default defineRule({
+  id: 'ecs/mutable-image',
+  severity: 'medium',
+  title: 'Task image uses a moving tag',
+  messages: {
+    latest: {
+      message:
+        'container \'{{container}}\' runs image {{image}}{{implicit}}: which build runs depends on when each task pulls it, a rollback redeploys the same moving tag, and ECS does not redeploy when the tag moves{{immutable}}',
+      fix: 'deploy an immutable tag per build (the git SHA or a version) or a digest, and update the task definition with it on each deploy (e.g. amazon-ecs-render-task-definition with image: …:${{ github.sha }})',
+    },
+    pushLatestImmutable: {
+      message:
+        'this step pushes {{tag}} to ECR repository \'{{repo}}\', which is IMMUTABLE ({{repoLoc}}): the first push works, every later push of the same tag is rejected and the deploy fails',
+      fix: 'push a tag unique to the build (e.g. ${{ github.sha }}) and deploy that tag; do not push latest to an immutable repository',
+    },
+  },
+  check(model, report) {
+    const infra = infraOf(model);
+    const immutable = new Map<string, EcrRepository>();
+    for (const repo of infra.ecrRepositories) {
+      const name = known(repo.name);
+      if (known(repo.imageTagMutability)?.toUpperCase() === 'IMMUTABLE') immutable.set(name ? name.split('/').pop()!.toLowerCase() : `#${repo.resourceName}`, repo);
+    }
+    for (const { container } of allContainers(infra)) {
+      const ref = container.imageRef;
+      if (!container.image || !ref || ref.assetDir !== undefined || ref.digest || ref.tagUnresolved) continue;
+      // No tag means latest, but only a literal image name proves there is no tag.
+      const implicitLatest = ref.tag === undefined && ref.repository !== undefined && !ref.text.includes('${');
+      if (!implicitLatest && ref.tag !== 'latest') continue;
+      const repo =
+        (ref.repository ? immutable.get(ref.repository.split('/').pop()!.toLowerCase()) : undefined) ??
+        // `${aws_ecr_repository.api.repository_url}:latest`, `${ApiRepo.RepositoryUri}:latest`
+        [...immutable.values()].find((r) => ref.text.includes(`${r.resourceName}.repository_url`) || ref.text.includes(`\${${r.resourceName}.RepositoryUri}`) || (ref.ecrRepositoryRef !== undefined && ref.ecrRepositoryRef === r.resourceName));
+      report(
+        'latest',
+        container.image.loc,
+        {
+          container: containerName(container),
+          image: ref.text,
+          implicit: implicitLatest ? ' (no tag, so latest)' : '',
+          immutable: repo ? `; its ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE, so latest can be pushed only once` : '',
+        },
+        { severity: repo ? 'high' : undefined, related: repo ? [related(repo.imageTagMutability!.loc, 'image_tag_mutability IMMUTABLE')] : [] },
+      );
+    }
+    if (immutable.size === 0) return;
+    // Workflows that push `latest` to an IMMUTABLE repository defined in this repository.
+    for (const wf of model.workflows) {
+      for (const job of wf.jobs) {
+        for (const step of job.steps) {
+          const pushed: { text: string; loc: { file: string; line: number } }[] = [];
+          for (const build of step.dockerBuilds ?? []) if (build.push) pushed.push(...build.tags.map((t) => ({ text: t.value, loc: t.loc })));
+          for (const cmd of step.commands ?? []) {
+            if (cmd.argv[0] === 'docker' && cmd.argv[1] === 'push' && cmd.argv[2]) pushed.push({ text: cmd.argv[2], loc: cmd.loc });
+          }
+          for (const p of pushed) {
+            const image = p.text.replace(/@.*$/, '');
+            const slash = image.lastIndexOf('/');
+            const colon = image.lastIndexOf(':');
+            const tag = colon > slash ? image.slice(colon + 1) : 'latest';
+            if (tag !== 'latest') continue;
+            const name = (colon > slash ? image.slice(0, colon) : image).split('/').pop()!.toLowerCase();
+            const repo = immutable.get(name);
+            if (!repo) continue;
+            report('pushLatestImmutable', p.loc, { tag: p.text, repo: known(repo.name) ?? repo.resourceName, repoLoc: `${repo.imageTagMutability!.loc.file}:${repo.imageTagMutability!.loc.line}` }, {
+              severity: 'high',
+              related: [related(repo.imageTagMutability!.loc, `ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE`)],
+            });
+          }
+        }
+      }
+    }
+  },
+});

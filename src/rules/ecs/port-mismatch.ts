@@ -1,0 +1,54 @@
+import { isUnresolved, known } from '../../model/infra.js';
+import { defineRule } from '../rule.js';
+import { appPorts, containerName, infraOf, linkedContainers, related } from './_common.js';
+
+export default defineRule({
+  id: 'ecs/port-mismatch',
+  severity: 'high',
+  title: 'Container port and app port disagree',
+  messages: {
+    appPort: {
+      message:
+        '{{container}} maps containerPort {{containerPorts}}, but the app listens on {{appPort}} ({{appText}}): the load balancer and health checks reach a closed port',
+      fix: 'make them agree: set containerPort to {{appPort}}, or set the app\'s port (e.g. a PORT variable in "environment") to {{firstContainerPort}}',
+    },
+    lbPort: {
+      message: 'the ECS service routes the load balancer to container \'{{name}}\' on port {{port}}, but that container maps only {{containerPorts}}; ECS rejects the service (the container port must be in its port mappings)',
+      fix: 'use one of the container\'s containerPort values ({{containerPorts}}) in the service\'s load balancer block, or add a port mapping for {{port}}',
+    },
+  },
+  check(model, report) {
+    for (const { container, service, label } of linkedContainers(model)) {
+      if (!container.portMappingsComplete || container.portMappings.length === 0) continue;
+      const mapped = container.portMappings.map((p) => known(p.containerPort));
+      if (mapped.some((p) => p === undefined)) continue;
+      const ports = appPorts(service, container);
+      if (!ports) continue;
+      if (ports.some((p) => mapped.includes(p.port))) continue;
+      report(
+        'appPort',
+        container.portMappings[0].containerPort!.loc,
+        { container: label, containerPorts: mapped.join(', '), appPort: ports[0].port, appText: ports[0].text, firstContainerPort: mapped[0]! },
+        { related: [related(ports[0].loc, `the app listens here: ${ports[0].text}`)] },
+      );
+    }
+    for (const ecs of infraOf(model).ecsServices) {
+      const task = ecs.taskDefinition;
+      if (!task || task.containersUnresolved) continue;
+      for (const lb of ecs.loadBalancers) {
+        const port = known(lb.containerPort);
+        const name = known(lb.containerName);
+        if (port === undefined || name === undefined) continue;
+        const container = task.containers.find((c) => known(c.name) === name);
+        if (!container || !container.portMappingsComplete || container.portMappings.length === 0) continue;
+        if (container.portMappings.some((p) => p.containerPort === undefined || isUnresolved(p.containerPort.value))) continue;
+        const mapped = container.portMappings.map((p) => known(p.containerPort)!);
+        if (mapped.includes(port)) continue;
+        report('lbPort', lb.containerPort!.loc, { name: containerName(container), port, containerPorts: mapped.join(', ') }, {
+          severity: 'critical',
+          related: [related(container.portMappings[0].loc, `container '${name}' port mappings`)],
+        });
+      }
+    }
+  },
+});
