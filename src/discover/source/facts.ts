@@ -48,7 +48,7 @@ export function emptyFacts(): FileFacts {
 }
 
 /** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
-const CORE_HINTS = /process\.env|process\.(on|once|addListener)\b|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener)\b|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
 
 /** Variables every container gets from Node, the OS or ECS; never "required" configuration. */
 const PLATFORM_ENV = new Set(['NODE_ENV']);
@@ -146,6 +146,7 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
   const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string }[] = [];
   const listNames: { name: string; loc: Loc }[] = [];
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
+  const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
 
   walk(program, (node, anc) => {
     ancestors = anc;
@@ -215,7 +216,16 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
   for (const { fn, out } of pendingCalls) out.push(...collectCalls(fn, new Set(), 0));
   // Only a timer that forces the exit is a shutdown deadline.
   for (const t of pendingTimeouts) if (t.calls.some((c) => c.value === 'process.exit')) facts.shutdownTimeouts.push(t.duration);
-  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(/.test(text)) {
+  for (const call of envHelperCalls) {
+    const helper = functions.get(call.helper);
+    const helperText = helper ? text.slice(helper.start, helper.end) : '';
+    // A local helper counts when it reads process.env; an imported one when its name says it reads the environment.
+    const readsEnv = helper ? /process\.env\[/.test(helperText) : /env/i.test(call.helper) && !!importedNames.get(call.helper);
+    if (!readsEnv) continue;
+    const throws = helper ? /\bthrow\b|process\.exit/.test(helperText) : /require|must|orThrow/i.test(call.helper);
+    facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
+  }
+  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|validationSchema/.test(text)) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
       facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, via: k.via });
@@ -293,6 +303,18 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
       if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
     }
     if (callee?.type === 'Identifier' && callee.name === 'cleanEnv') schemaObject(node.arguments[1], 'envalid cleanEnv');
+    // `required('REDIS_URL')`, `getEnv('X', 'default')`: a helper that reads process.env[name].
+    const envName = stringValue(node.arguments[0]);
+    if (envName && /^[A-Z][A-Z0-9_]*$/.test(envName)) {
+      if (callee?.type === 'Identifier') envHelperCalls.push({ helper: callee.name, name: envName, node, hasDefault: node.arguments.length > 1 });
+      // NestJS ConfigService: `config.get('PORT', 3000)`, `config.getOrThrow('DATABASE_URL')`.
+      else if (/(^|\.)(get|getOrThrow)$/.test(path) && /config/i.test(path) && importedModules.has('@nestjs/config')) {
+        const fallback = node.arguments[1] ? stringValue(node.arguments[1]) ?? numberValue(node.arguments[1])?.toString() : undefined;
+        facts.env.push({ name: envName, loc: loc(node), required: path.endsWith('getOrThrow'), ...(fallback !== undefined ? { defaultValue: fallback } : {}), via: 'ConfigService' });
+      }
+    }
+    // NestJS ConfigModule.forRoot({ validationSchema: Joi.object({ ... }) })
+    if (/(^|\.)object$/.test(path) && /^Joi\.|^joi\./.test(path) && anc.some((a) => a.type === 'Property' && propertyName(a.key) === 'validationSchema')) schemaObject(node.arguments[0], 'Joi validationSchema');
     if (callee?.type === 'Identifier' && callee.name === 'createEnv') {
       const props = objectProperties(node.arguments[0]);
       for (const key of ['server', 'shared', 'runtimeEnv']) if (key !== 'runtimeEnv' && props.get(key)) schemaObject(props.get(key)!.value, 'createEnv schema');
@@ -307,7 +329,7 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
       const name = propertyName(p.key, p.computed);
       if (!name || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
       const valueText = text.slice(p.value.start, p.value.end);
-      const optional = /\.optional\(|\.default\(|\.catch\(|default\s*:|devDefault\s*:|\.nullish\(/.test(valueText);
+      const optional = /\.optional\(|\.default\(|\.catch\(|default\s*:|devDefault\s*:|\.nullish\(|\.allow\(/.test(valueText) || (via.startsWith('Joi') && !/\.required\(/.test(valueText));
       schemaKeys.push({ name, loc: loc(p), optional, via });
     }
   }

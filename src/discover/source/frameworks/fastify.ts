@@ -27,7 +27,7 @@ export const fastify: Detector = {
       if (url?.startsWith('/')) for (const method of methods) ctx.routes.push({ method: method.toUpperCase(), path: url, framework: 'fastify', loc: ctx.loc(call) });
       return;
     }
-    if (path.endsWith('.listen') && (ctx.imports('fastify') || unwrap(call.arguments[0])?.type === 'ObjectExpression')) {
+    if (path.endsWith('.listen')) {
       const server = serverFromListen(call, 'fastify', ctx);
       if (server && !ctx.servers.some((s) => s.loc.line === server.loc.line)) ctx.servers.push(server);
       return;

@@ -14,7 +14,8 @@ export const koa: Detector = {
       ctx.routes.push({ ...route, framework: 'koa', loc: ctx.loc(call) });
       return;
     }
-    if ((calleePath(call) ?? '').endsWith('.listen') && (ctx.imports('koa') || /new\s+Koa\b/.test(ctx.text))) {
+    if ((calleePath(call) ?? '').endsWith('.listen')) {
+      // Enabled only in packages that depend on Koa: their `x.listen(port)` starts the Koa server.
       const server = serverFromListen(call, 'koa', ctx);
       if (server && !ctx.servers.some((s) => s.loc.line === server.loc.line)) ctx.servers.push(server);
     }

@@ -69,6 +69,15 @@ export function portOrDuration(node: Node, ctx: WalkContext): PortOrDuration {
       visit(n.arguments[0], depth + 1);
       return;
     }
+    if (n.type === 'CallExpression' && /(^|\.)(get|getOrThrow)$/.test(memberPath(n.callee) ?? '')) {
+      // NestJS ConfigService: `config.get<number>('PORT', 3000)`
+      const name = stringValue(n.arguments[0]);
+      if (name && /^[A-Z][A-Z0-9_]*$/.test(name)) {
+        if (!result.env) result.env = name;
+        if (n.arguments[1]) visit(n.arguments[1], depth + 1);
+      }
+      return;
+    }
     if (n.type === 'UnaryExpression' && n.operator === '+') visit(n.argument, depth + 1);
     if (n.type === 'BinaryExpression' && n.operator === '*') {
       // `30 * 1000`
