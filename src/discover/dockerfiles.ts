@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { createRequire } from 'node:module';
@@ -126,9 +126,17 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
   // Where caches appear: the root, every package and every Dockerfile folder.
   const probeDirs = new Set<string>(['', ...model.packages.map((p) => p.dir), ...model.dockerfiles.map((d) => d.dir)]);
   for (const dir of probeDirs) {
-    for (const name of CACHE_ENTRIES) {
-      const rel = dir ? `${dir}/${name}` : name;
-      if (existsSync(join(model.root, rel))) inputs.cacheDirs.push(rel);
+    let names: Set<string>;
+    try {
+      names = new Set(readdirSync(join(model.root, dir)));
+    } catch {
+      continue;
+    }
+    for (const entry of CACHE_ENTRIES) {
+      const [first, second] = entry.split('/');
+      if (!names.has(first)) continue;
+      const rel = dir ? `${dir}/${entry}` : entry;
+      if (!second || existsSync(join(model.root, rel))) inputs.cacheDirs.push(rel);
     }
   }
   inputs.cacheDirs.sort();
@@ -162,13 +170,17 @@ export function parseDockerignore(text: string, path: string): DockerIgnore {
     if (line && !line.startsWith('#')) patterns.push({ value: line, loc: { file: path, line: i + 1 } });
   });
   const matcher = dockerignore({ ignorecase: false }).add(patterns.map((p) => p.value));
+  // Several Dockerfiles share a context: each path is matched once.
+  const verdicts = new Map<string, boolean>();
   return {
     path,
     patterns,
     ignores: (pathInContext: string) => {
       const p = pathInContext.replace(/^\.?\/+/, '').replace(/\/+$/, '');
       if (p === '' || p === '.') return false;
-      return matcher.ignores(p);
+      let verdict = verdicts.get(p);
+      if (verdict === undefined) verdicts.set(p, (verdict = matcher.ignores(p)));
+      return verdict;
     },
   };
 }
@@ -188,6 +200,7 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
   const result: Dockerfile = { path, dir, stages: [], contexts: [{ dir, via: 'dockerfile-folder' }], globalArgs: [], syntaxErrors: [], buildInputs };
   const loc = (ins: Instruction): Loc => ({ file: path, line: ins.getRange().start.line + 1 });
+  const lines = text.split('\n');
   const args = new Map<string, string>();
   let stage: Stage | undefined;
   let workdir = '/';
@@ -200,8 +213,7 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
       continue;
     }
     const raw = ins.getRawArgumentsContent() ?? '';
-    // getRawArgumentsContent starts at the first argument (flags excluded): its line is where the command text begins.
-    const textLine = (ins.getArguments()[0]?.getRange().start.line ?? at.line - 1) + 1;
+    const textLine = COMMAND_KEYWORDS.has(keyword) ? commandTextLine(lines, at.line) : at.line;
     if (keyword === 'FROM') {
       const from = parseFrom(ins, raw, at, args, result.stages);
       if (!from) {
@@ -311,6 +323,23 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
     result.syntaxErrors.push({ message: 'no FROM instruction: docker build cannot start', loc: { file: path, line: 1 } });
   }
   return result;
+}
+
+const COMMAND_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK']);
+
+/**
+ * 1-based line where an instruction's command text begins: after the keyword and any flags
+ * (`RUN --mount=… \` puts the command on the next line), skipping comment lines Docker drops.
+ */
+function commandTextLine(lines: string[], keywordLine: number): number {
+  for (let i = keywordLine - 1; i < lines.length; i++) {
+    let rest = lines[i];
+    if (i === keywordLine - 1) rest = rest.replace(/^\s*\S+/, '');
+    else if (/^\s*#/.test(rest)) continue;
+    rest = rest.replace(/^(\s*--[\w-]+(=("[^"]*"|'[^']*'|\S*))?)+/, '').replace(/\\\s*$/, '').trim();
+    if (rest !== '') return i + 1;
+  }
+  return keywordLine;
 }
 
 function fromStageName(raw: string): string | undefined {

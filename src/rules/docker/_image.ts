@@ -32,6 +32,9 @@ const HARMLESS = new Set([
 /** Tools a build script runs that write nothing the runtime loads from the app folder. */
 const QUIET_TOOLS = new Set(['rimraf', 'rm', 'echo', 'prisma', 'eslint', 'prettier', 'tsc-alias', 'true', 'del-cli', 'jest', 'vitest', 'mocha', 'husky', 'mkdir']);
 
+/** Programs whose output folder toolOutput knows (or knows it cannot tell). */
+const BUILD_TOOLS = new Set(['tsc', 'nest', 'esbuild', 'tsup', 'ncc', 'vite', 'next', 'webpack', 'rollup', 'swc', 'babel', 'parcel', 'turbo', 'nx', 'lerna', 'bun']);
+
 /** Build tools and the folder they write when nothing says otherwise; exact = the folder is certain. */
 interface BuildOutput {
   dirs: string[];
@@ -202,7 +205,8 @@ export class ImageAnalysis {
 
   private compute(stage: Stage, absPath: string): Presence {
     const results: Presence[] = [];
-    for (const op of this.operations(stage)) {
+    // Latest first: the instruction that provides a path is usually near the end of the stage.
+    for (const op of this.operations(stage).reverse()) {
       const p = op.kind === 'copy' ? this.fromCopy(op.copy, absPath) : this.fromRun(stage, op.run, absPath);
       if (p === 'yes') return 'yes';
       results.push(p);
@@ -337,11 +341,12 @@ export class ImageAnalysis {
     }
     const install = classifyInstall(argv);
     if (install) return { dirs: [posix.join(cwd, 'node_modules')], exact: true };
+    const script = scriptInvoked(argv);
+    if (!script && !BUILD_TOOLS.has(program)) return undefined;
     const repoDir = this.repoDirAt(stage, cwd);
     const pkg = repoDir !== undefined ? this.model.packages.find((p) => p.dir === repoDir) : undefined;
     const tool = this.toolOutput(argv, repoDir, cwd);
     if (tool) return tool;
-    const script = scriptInvoked(argv);
     if (!script) return undefined;
     const selectors = filteredNames(argv);
     if (selectors.length > 0 || argv.includes('-r') || argv.includes('--recursive') || argv.includes('--workspaces') || argv.includes('-ws')) {

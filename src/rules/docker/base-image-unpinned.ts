@@ -25,6 +25,19 @@ function imageRange(version: string): string {
   return `>=${version}.0.0 <${Number(version) + 1}.0.0`;
 }
 
+/** Same range and image line in many Dockerfiles of a monorepo: answer once. */
+const fitsCache = new Map<string, boolean>();
+
+function fitsRange(version: string, range: string): boolean {
+  const key = `${version} ${range}`;
+  let fits = fitsCache.get(key);
+  if (fits === undefined) {
+    fits = version.split('.').length === 3 ? semver.satisfies(version, range) : semver.intersects(range, imageRange(version));
+    fitsCache.set(key, fits);
+  }
+  return fits;
+}
+
 export default defineRule({
   id: 'docker/base-image-unpinned',
   severity: 'medium',
@@ -59,12 +72,9 @@ export default defineRule({
         }
         if (!engines) continue;
         const version = nodeVersionOfImage(image);
+        if (!version) continue;
         const range = semver.validRange(engines.range.value);
-        if (!version || !range) continue;
-        const fits = version.split('.').length === 3
-          ? semver.satisfies(version, range)
-          : semver.intersects(range, imageRange(version));
-        if (fits) continue;
+        if (!range || fitsRange(version, range)) continue;
         const suggested = [24, 22, 20, 18, 16].find((major) => semver.intersects(range, imageRange(String(major))));
         report('outsideEngines', image.loc, {
           image: image.raw,
