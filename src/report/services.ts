@@ -1,5 +1,6 @@
 import type { Service } from '../model/source.js';
 import { healthRoutes } from '../model/source.js';
+import { deploymentFacts } from '../model/infra.js';
 
 /** The port as far as the code says it: a literal, an env variable with its default, or "unknown". */
 function portJson(service: Service): object | string | null {
@@ -40,6 +41,8 @@ export function toServiceJson(service: Service): object {
         : null,
     connections: service.connections.map((c) => ({ kind: c.kind, file: c.loc.file, line: c.loc.line, closed: !!c.closedAt })),
     dockerfiles: service.dockerfiles.map((d) => d.path),
+    // The task definition containers linked to this service (ecs/aws area), or "unknown".
+    deployment: deploymentFacts(service),
     files: service.files.length,
   };
 }
