@@ -49,7 +49,11 @@ export class YamlFile {
     const err = this.doc.errors[0];
     if (!err) return undefined;
     const pos = this.lines.linePos(err.pos[0]);
-    return { message: err.message.split('\n')[0], loc: { file: this.path, line: pos.line, column: pos.col } };
+    // Errors found at the end of input (an unclosed quote or bracket) are reported at the last written line, where the reader must look.
+    const lines = this.text.split('\n');
+    let line = Math.min(pos.line, lines.length);
+    while (line > 1 && lines[line - 1].trim() === '') line--;
+    return { message: err.message.split('\n')[0], loc: line === pos.line ? { file: this.path, line, column: pos.col } : { file: this.path, line } };
   }
 
   get root(): YamlNode | null {
@@ -537,7 +541,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if (t0 === 'grype' || t0 === 'clair-scanner' || t0 === 'dockle') add(step, 'image-scan', at, text);
   if (t0 === 'docker' && t1 === 'scout') add(step, 'image-scan', at, text);
   if (['eslint', 'biome', 'prettier', 'tslint', 'oxlint', 'stylelint'].includes(t0 ?? '')) add(step, 'lint', at, text);
-  if (['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc', 'cypress'].includes(t0 ?? '') || (t0 === 'playwright' && t1 === 'test')) add(step, 'test', at, text);
+  if (['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc'].includes(t0 ?? '') || (t0 === 'playwright' && t1 === 'test') || (t0 === 'cypress' && t1 === 'run')) add(step, 'test', at, text);
   if (t0 === 'tsc' || t0 === 'turbo' || t0 === 'nx') add(step, 'build', at, text);
   // Docker
   if (argv[0] === 'docker' || argv[0] === 'podman') {

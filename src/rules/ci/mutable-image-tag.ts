@@ -22,7 +22,9 @@ export default defineRule({
         for (const step of job.steps) {
           for (const build of step.dockerBuilds) {
             if (!build.push) continue;
-            const tags = build.via === 'build-push-action' ? actionTags(job, build.tags) : build.tags;
+            // CLI builds are judged by their `docker push` commands below.
+            if (build.via !== 'build-push-action') continue;
+            const tags = actionTags(job, build.tags);
             if (!tags || tags.length === 0) continue;
             if (tags.every((t) => isMutable(t.value))) report('onlyMutable', tags[0].loc, { tags: tags.map((t) => t.value).join(', ') });
           }
@@ -31,13 +33,9 @@ export default defineRule({
             if (image && !image.value.includes('${{') && isMutable(image.value)) report('deployedMutable', image.loc, { image: image.value, tag: tagOf(image.value) ?? 'latest' });
           }
         }
-        // `docker push` commands of a job that only ever push :latest.
-        const pushes = job.steps.flatMap((s) => s.commands).filter((c) => c.argv[0] === 'docker' && c.argv[1] === 'push' && c.argv[2]);
-        if (pushes.length > 0 && pushes.every((c) => isMutable(c.argv[2])) && !job.steps.some((s) => s.dockerBuilds.some((b) => b.tags.some((t) => !isMutable(t.value))))) {
-          if (!job.steps.some((s) => s.dockerBuilds.some((b) => b.push && b.tags.length > 0))) {
-            report('onlyMutable', pushes[0].loc, { tags: pushes.map((c) => c.argv[2]).join(', ') });
-          }
-        }
+        // `docker push` commands: what they push is what the registry gets, whatever `-t` said at build time.
+        const pushed = pushedRefs(job);
+        if (pushed.length > 0 && pushed.every((r) => isMutable(r.ref))) report('onlyMutable', pushed[0].loc, { tags: pushed.map((r) => r.ref).join(', ') });
       }
     }
   },
@@ -80,4 +78,33 @@ function isMutable(value: string): boolean {
   }
   const tag = tagOf(value);
   return tag === undefined ? !value.includes('@sha256:') : tag === 'latest';
+}
+
+/** Image references a job's `docker push` commands publish; `docker push -a repo` publishes every tag the job gave that repository. */
+function pushedRefs(job: WorkflowJob): { ref: string; loc: Located<string>['loc'] }[] {
+  const commands = job.steps.flatMap((s) => s.commands);
+  const tagsOf = (repo: string): string[] => {
+    const out: string[] = [];
+    for (const c of commands) {
+      const a = c.argv;
+      if (a[0] !== 'docker') continue;
+      if (a[1] === 'tag' && a[3]) out.push(a[3]);
+      for (let i = 0; i < a.length - 1; i++) if ((a[i] === '-t' || a[i] === '--tag') && (a[1] === 'build' || a[1] === 'buildx')) out.push(a[i + 1]);
+    }
+    return out.filter((r) => r === repo || r.startsWith(repo + ':'));
+  };
+  const refs: { ref: string; loc: Located<string>['loc'] }[] = [];
+  for (const c of commands) {
+    const a = c.argv;
+    if (a[0] !== 'docker' || !(a[1] === 'push' || (a[1] === 'image' && a[2] === 'push'))) continue;
+    const args = a.slice(a[1] === 'push' ? 2 : 3);
+    const target = args.find((w) => !w.startsWith('-'));
+    if (!target) continue;
+    if (args.includes('-a') || args.includes('--all-tags')) {
+      const all = tagsOf(target);
+      if (all.length === 0) return [];
+      for (const ref of all) refs.push({ ref, loc: c.loc });
+    } else refs.push({ ref: target, loc: c.loc });
+  }
+  return refs;
 }

@@ -9,7 +9,7 @@ export default defineRule({
   title: 'CI installs dependencies without the lockfile',
   messages: {
     unfrozen: {
-      message: '"{{command}}" resolves versions afresh instead of installing the lockfile: CI tests a different dependency tree from the one committed{{extra}}',
+      message: '"{{command}}" resolves versions afresh instead of installing {{lockfile}}: CI tests a different dependency tree from the one committed{{extra}}',
       fix: 'use "{{frozen}}"',
     },
   },
@@ -20,12 +20,15 @@ export default defineRule({
           for (const { command, loc } of step.installs) {
             if (command.frozen) continue;
             const project = step.cwd === undefined ? undefined : projectFor(model.projects, step.cwd);
+            // Without the project and its lockfile there is nothing to freeze to (repo/lockfile-mismatch reports a missing lockfile).
+            const lockfile = project?.lockfiles.find((l) => l.manager === command.manager);
+            if (!project || !lockfile) continue;
             // pnpm turns --frozen-lockfile on by itself in CI; yarn 2+ turns on --immutable. Only yarn 1 needs the flag.
             if (command.manager === 'pnpm') continue;
             if (command.manager === 'yarn' && !isYarnClassic(model, project?.dir)) continue;
             const frozen = command.manager === 'npm' ? 'npm ci' : command.manager === 'yarn' ? 'yarn install --frozen-lockfile' : 'bun install --frozen-lockfile';
             const extra = command.legacyPeerDeps ? '; --legacy-peer-deps / --force also hide peer dependency conflicts' : '';
-            report('unfrozen', loc, { command: command.text, frozen, extra });
+            report('unfrozen', loc, { command: command.text, frozen, extra, lockfile: lockfile.path });
           }
         }
       }
