@@ -39,8 +39,11 @@ const DRIZZLE_TRANSACTION =
 
 export async function locateMigrations(files: FileIndex, selection: MigrationSelection): Promise<MigrationCandidate[]> {
   const found = new Map<string, MigrationCandidate>();
+  /** Folders whose tool config says another database (MySQL, SQLite): not ours to judge. */
+  const otherDatabase: string[] = [];
+  const isOtherDatabase = (p: string) => otherDatabase.some((d) => d === '' || p.startsWith(d + '/'));
   const add = (c: MigrationCandidate) => {
-    if (!found.has(c.path)) found.set(c.path, c);
+    if (!found.has(c.path) && !isOtherDatabase(c.path)) found.set(c.path, c);
   };
 
   const drizzleConfigs = files.paths.filter((p) => /^drizzle\.config\.(?:[cm]?[jt]s|json)$/.test(posix.basename(p)));
@@ -49,8 +52,26 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
   if (drizzleConfigs.some((p) => !p.endsWith('.json')) || knexfiles.length > 0) parseScript ??= (await import('oxc-parser')).parseSync;
   // Drizzle: the `out` folder of each drizzle.config.* (default ./drizzle).
   for (const config of drizzleConfigs) {
-    const out = drizzleOut(files, config) ?? 'drizzle';
-    const dir = normalize(posix.join(posix.dirname(config), out));
+    const options = drizzleOptions(files, config);
+    const dir = normalize(posix.join(posix.dirname(config), options.out ?? 'drizzle'));
+    if (options.dialect && options.dialect !== 'postgresql') {
+      otherDatabase.push(dir);
+      continue;
+    }
+    for (const p of files.under(dir)) {
+      if (p.endsWith('.sql') && !p.includes('/meta/')) add({ path: p, kind: 'sql', tool: 'drizzle', toolTransaction: DRIZZLE_TRANSACTION });
+    }
+  }
+  // Drizzle without a config in the repository: the out folder keeps its journal in meta/_journal.json.
+  for (const journal of files.named('_journal.json')) {
+    if (!journal.endsWith('/meta/_journal.json')) continue;
+    const dir = posix.dirname(posix.dirname(journal));
+    const doc = parseJsonDocument(files.read(journal) ?? '', journal);
+    const dialect = isRecord(doc.value) && typeof doc.value.dialect === 'string' ? doc.value.dialect : undefined;
+    if (dialect && !/^(?:postgresql|pg)$/.test(dialect)) {
+      otherDatabase.push(dir);
+      continue;
+    }
     for (const p of files.under(dir)) {
       if (p.endsWith('.sql') && !p.includes('/meta/')) add({ path: p, kind: 'sql', tool: 'drizzle', toolTransaction: DRIZZLE_TRANSACTION });
     }
@@ -58,18 +79,27 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
   // Prisma: <schema dir>/migrations/<timestamp_name>/migration.sql.
   for (const p of files.named('migration.sql')) {
     const migrationsDir = posix.dirname(posix.dirname(p));
-    if (files.has(`${migrationsDir}/migration_lock.toml`) || /(^|\/)prisma\//.test(p)) add({ path: p, kind: 'sql', tool: 'prisma' });
+    const lock = files.has(`${migrationsDir}/migration_lock.toml`) ? files.read(`${migrationsDir}/migration_lock.toml`) : undefined;
+    // migration_lock.toml: provider = "postgresql" (or "mysql", "sqlite", …); a TOML string value, read as such.
+    const provider = lock ? /^\s*provider\s*=\s*"([^"]*)"/m.exec(lock)?.[1] : undefined;
+    if (provider && provider !== 'postgresql' && provider !== 'cockroachdb') {
+      otherDatabase.push(migrationsDir);
+      continue;
+    }
+    if (lock !== undefined || /(^|\/)prisma\//.test(p)) add({ path: p, kind: 'sql', tool: 'prisma' });
   }
   // Knex: the migrations directory a knexfile names (default ./migrations), and its disableTransactions.
   const knexDirs = new Map<string, string | undefined>();
   for (const knexfile of knexfiles) {
     const config = knexConfig(files, knexfile);
     for (const d of config.directories.length ? config.directories : ['migrations']) {
-      knexDirs.set(normalize(posix.join(posix.dirname(knexfile), d)), config.disableTransactions);
+      const dir = normalize(posix.join(posix.dirname(knexfile), d));
+      if (config.otherClient) otherDatabase.push(dir);
+      else knexDirs.set(dir, config.disableTransactions);
     }
   }
   for (const p of files.paths) {
-    if (found.has(p)) continue;
+    if (found.has(p) || isOtherDatabase(p)) continue;
     const segments = p.split('/');
     const inMigrationDir = segments.slice(0, -1).some((s) => MIGRATION_DIRS.has(s));
     const knexDir = [...knexDirs.keys()].find((d) => p.startsWith(d + '/'));
@@ -97,23 +127,34 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
   return candidates.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** The `out` option of a drizzle config, read from the object literal (no code is run). */
-function drizzleOut(files: FileIndex, config: string): string | undefined {
+/** The `out` and `dialect` options of a drizzle config, read from the object literal (no code is run). */
+function drizzleOptions(files: FileIndex, config: string): { out?: string; dialect?: string } {
   const text = files.read(config);
-  if (!text) return undefined;
+  if (!text) return {};
   if (config.endsWith('.json')) {
     const doc = parseJsonDocument(text, config);
-    return isRecord(doc.value) && typeof doc.value.out === 'string' ? doc.value.out : undefined;
+    const value = isRecord(doc.value) ? doc.value : {};
+    return {
+      ...(typeof value.out === 'string' ? { out: value.out } : {}),
+      ...(typeof value.dialect === 'string' ? { dialect: value.dialect } : {}),
+    };
   }
-  return stringProperties(config, text, 'out')[0];
+  const out = stringProperties(config, text, 'out')[0];
+  const dialect = stringProperties(config, text, 'dialect')[0];
+  return { ...(out ? { out } : {}), ...(dialect ? { dialect } : {}) };
 }
 
-function knexConfig(files: FileIndex, knexfile: string): { directories: string[]; disableTransactions?: string } {
+/** Knex clients for PostgreSQL; a knexfile naming only others (mysql2, sqlite3, mssql) is for another database. */
+const KNEX_PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql', 'pg-native', 'pgnative', 'cockroachdb']);
+
+function knexConfig(files: FileIndex, knexfile: string): { directories: string[]; disableTransactions?: string; otherClient?: boolean } {
   const text = files.read(knexfile);
   if (!text) return { directories: [] };
   const directories = stringProperties(knexfile, text, 'directory');
   const disabled = booleanProperties(knexfile, text, 'disableTransactions').includes(true);
-  return { directories, ...(disabled ? { disableTransactions: `${knexfile} sets disableTransactions: true` } : {}) };
+  const clients = stringProperties(knexfile, text, 'client');
+  const otherClient = clients.length > 0 && !clients.some((c) => KNEX_PG_CLIENTS.has(c));
+  return { directories, ...(disabled ? { disableTransactions: `${knexfile} sets disableTransactions: true` } : {}), ...(otherClient ? { otherClient } : {}) };
 }
 
 interface PropertyNode {

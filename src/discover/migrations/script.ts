@@ -200,6 +200,8 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
     return undefined;
   };
   const tableArg = (arg: AstNode | undefined): string | undefined => {
+    // TypeORM: queryRunner.createTable(new Table({ name: 'refunds', … })).
+    if (arg?.type === 'NewExpression') return tableArg(((arg.arguments as AstNode[]) ?? [])[0]);
     const s = nameOf(arg);
     if (s !== undefined && arg && arg.type !== 'Identifier') return s;
     // node-pg-migrate accepts { schema, name }.
@@ -333,7 +335,8 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
         const chain = chainOf(expr.callee as AstNode);
         if (chain.root !== t || chain.names.length === 0) return false;
         const first = chain.names[0];
-        const firstArgs = ((chain.calls[0]?.arguments as AstNode[]) ?? []);
+        // The innermost call of the chain holds the column: `table.string('x').notNullable()`.
+        const firstArgs = ([...chain.calls, expr][0].arguments as AstNode[]) ?? [];
         const columns = firstArgs.map(literalString).filter((s): s is string => s !== undefined);
         const column = columns[0];
         if ((first === 'dropColumn' || first === 'dropColumns') && columns.length) {
