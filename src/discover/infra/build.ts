@@ -182,7 +182,8 @@ export function buildContainer(node: InfraNode): ContainerDefinition {
       readOnly: bool(m, 'readOnly'),
       loc: m.loc,
     })),
-    loc: node.loc,
+    // The `name` line: where a reader recognises the container.
+    loc: entry(node, 'name')?.keyLoc ?? node.loc,
   };
   for (const item of envItems.list) {
     const n = literal(get(item, 'name'));

@@ -141,7 +141,7 @@ function findLink(
     const dir = image.assetDir === '.' ? '' : image.assetDir;
     const dockerfile = posix.join(dir, 'Dockerfile');
     const service = serviceOfDockerfile(services, dockerfile) ?? (services.filter((s) => s.dir === dir).length === 1 ? services.find((s) => s.dir === dir) : undefined);
-    if (service) return { service, via: 'dockerfile', evidence: `ContainerImage.fromAsset('${image.assetDir}') building ${model.files.has(dockerfile) ? dockerfile : `the folder of service '${service.name}'`}` };
+    if (service) return { service, via: 'dockerfile', evidence: `the CDK image asset (ContainerImage.fromAsset) built from ${model.files.has(dockerfile) ? dockerfile : `the folder ${dir || '.'}`}` };
   }
   const repo = image?.repository ? image.repository.split('/').pop()!.toLowerCase() : undefined;
   if (repo) {

@@ -91,7 +91,7 @@ export function appPorts(service: Service, container: ContainerDefinition): { po
       }
     }
     if (p.value === undefined) return undefined;
-    out.push({ port: p.value, loc: p.loc, text: p.text });
+    out.push({ port: p.value, loc: p.loc, text: p.env ? `${p.env} is not set by the task definition or the image, so the default ${p.value} applies` : `app.listen(${p.text})` });
   }
   return out.length > 0 ? out : undefined;
 }
