@@ -541,7 +541,9 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if (t0 === 'grype' || t0 === 'clair-scanner' || t0 === 'dockle') add(step, 'image-scan', at, text);
   if (t0 === 'docker' && t1 === 'scout') add(step, 'image-scan', at, text);
   if (['eslint', 'biome', 'prettier', 'tslint', 'oxlint', 'stylelint'].includes(t0 ?? '')) add(step, 'lint', at, text);
-  if (['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc'].includes(t0 ?? '') || (t0 === 'playwright' && t1 === 'test') || (t0 === 'cypress' && t1 === 'run')) add(step, 'test', at, text);
+  // `jest -u` rewrites snapshots: a maintenance run, not a gate.
+  const updatesSnapshots = tool.includes('-u') || tool.includes('--updateSnapshot') || tool.includes('--update');
+  if ((['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc'].includes(t0 ?? '') && !updatesSnapshots) || (t0 === 'playwright' && t1 === 'test') || (t0 === 'cypress' && t1 === 'run')) add(step, 'test', at, text);
   if (t0 === 'tsc' || t0 === 'turbo' || t0 === 'nx') add(step, 'build', at, text);
   // Docker
   if (argv[0] === 'docker' || argv[0] === 'podman') {

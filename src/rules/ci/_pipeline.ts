@@ -84,13 +84,14 @@ export function deployJobs(model: DeploymentModel, kinds: StepActivityKind[] = [
 
 /** True for a job (or workflow) that a name, an environment or a condition marks as non-production. */
 export function isNonProduction(workflow: Workflow, job: WorkflowJob): boolean {
-  const text = `${job.id.value} ${job.name?.value ?? ''} ${job.environment?.value ?? ''} ${workflow.name?.value ?? ''} ${workflow.path}`;
   if (/prod/i.test(job.environment?.value ?? '')) return false;
-  const words = text.toLowerCase().split(/[^a-z0-9]+/);
-  return words.some((w) => NON_PRODUCTION_WORDS.has(w));
+  const words = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/);
+  if (words(`${job.id.value} ${job.name?.value ?? ''} ${job.environment?.value ?? ''}`).some((w) => NON_PRODUCTION_WORDS.has(w) || w === 'test' || w === 'pr')) return true;
+  // A workflow file called build-and-test.yml may still hold the production deploy: "test" alone does not count there.
+  return words(`${workflow.name?.value ?? ''} ${workflow.path}`).some((w) => NON_PRODUCTION_WORDS.has(w));
 }
 
-const NON_PRODUCTION_WORDS = new Set(['dev', 'develop', 'development', 'staging', 'stage', 'stg', 'preview', 'review', 'test', 'testing', 'qa', 'sandbox', 'demo', 'nightly', 'canary', 'pr', 'ephemeral']);
+const NON_PRODUCTION_WORDS = new Set(['dev', 'develop', 'development', 'staging', 'stage', 'stg', 'preview', 'review', 'testing', 'qa', 'sandbox', 'demo', 'nightly', 'canary', 'ephemeral']);
 
 /** `if: failure()` (alone or combined): a job or step that runs only when something failed — a rollback or an alert. */
 export function isFailureOnly(condition: string | undefined): boolean {

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { deployJobs, isFailureOnly } from './_pipeline.js';
+import { deployJobs, isFailureOnly, isNonProduction } from './_pipeline.js';
 
 export default defineRule({
   id: 'ci/rollback-missing',
@@ -14,6 +14,8 @@ export default defineRule({
   check(model, report) {
     if (hasCircuitBreakerRollback(model.infra, 0)) return;
     for (const { workflow, job, activity } of deployJobs(model, ['ecs-deploy'])) {
+      // Preview, ephemeral and staging deploys are where failures are meant to be found.
+      if (isNonProduction(workflow, job)) continue;
       const hasRollback = workflow.jobs.some(
         (j) =>
           j.steps.some((s) => s.activities.some((a) => a.kind === 'rollback')) ||

@@ -1,6 +1,6 @@
 import type { Workflow, WorkflowJob } from '../../model/workflow.js';
 import { defineRule } from '../rule.js';
-import { deployJobs, dependentJobs } from './_pipeline.js';
+import { deployJobs, dependentJobs, isNonProduction } from './_pipeline.js';
 
 export default defineRule({
   id: 'ci/smoke-test-missing',
@@ -14,6 +14,8 @@ export default defineRule({
   },
   check(model, report) {
     for (const { workflow, job, step, activity } of deployJobs(model, ['ecs-deploy'])) {
+      // Preview, ephemeral and staging deploys are where failures are meant to be found.
+      if (isNonProduction(workflow, job)) continue;
       const index = job.steps.indexOf(step);
       const after = job.steps.slice(index + 1);
       const hasSmoke = (steps: WorkflowJob['steps']) => steps.some((s) => s.activities.some((a) => a.kind === 'smoke-test'));
