@@ -59,6 +59,8 @@ export interface MigrationStatement {
   text: string;
   /** Line of the statement's first token (or of the builder call). */
   loc: Loc;
+  /** Line of its last character: the statement spans loc.line … endLine. */
+  endLine: number;
   origin: 'sql' | 'builder';
   /**
    * Why this statement runs inside a transaction block: an explicit BEGIN earlier in the file, or

@@ -103,6 +103,7 @@ function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgPars
       kind: s.kind,
       text: s.text,
       loc: { file: candidate.path, line: baseLine + s.line },
+      endLine: baseLine + s.endLine,
       origin: 'sql' as const,
     })),
     toolTransaction,
@@ -177,6 +178,7 @@ function readScript(
         kind: s.kind,
         text: piece.builderText ? quoteStatement(piece.builderText) : s.text,
         loc: { file: candidate.path, line: lineOf(s.line) },
+        endLine: piece.builderText ? piece.line + (piece.builderText.match(/\n/g) ?? []).length : lineOf(s.endLine),
         origin: piece.builderText ? 'builder' : 'sql',
         ...(piece.interpolated ? { interpolated: true } : {}),
       });

@@ -9,6 +9,8 @@ export interface ParsedSqlStatement {
   /** The statement as written, whitespace collapsed, shortened for messages. */
   text: string;
   line: number;
+  /** Line of the statement's last character. */
+  endLine: number;
 }
 
 export interface SqlParseError {
@@ -155,6 +157,7 @@ function collect(
       kind,
       text: quoteStatement(lines.bytes.subarray(start, to).toString('utf8')),
       line: lines.line(start),
+      endLine: lines.line(Math.max(start, to - 1)),
     });
   }
   return out;

@@ -54,10 +54,20 @@ export default defineRule({
     for (const entry of alterationsOfExistingTables(model)) {
       const { file, statement, table } = entry;
       for (const column of addedColumns(entry)) {
-        const defaultExpr = (column.constraints ?? []).map(asConstraint).find((c) => c?.contype === 'CONSTR_DEFAULT')?.raw_expr;
+        const constraints = (column.constraints ?? []).map(asConstraint);
+        const defaultExpr = constraints.find((c) => c?.contype === 'CONSTR_DEFAULT')?.raw_expr;
         const typeName = columnTypeName(column);
-        // serial columns get nextval() from a new sequence: a volatile default in disguise.
-        const volatile = SERIAL_TYPES.has(typeName) ? `nextval() (${typeName})` : defaultExpr ? volatileCall(defaultExpr) : undefined;
+        // serial and identity columns take nextval() from a new sequence for every existing row, and a
+        // STORED generated column is computed for every row: volatile defaults in disguise.
+        const volatile = SERIAL_TYPES.has(typeName)
+          ? `nextval() (${typeName})`
+          : constraints.some((c) => c?.contype === 'CONSTR_IDENTITY')
+            ? 'nextval() (GENERATED … AS IDENTITY)'
+            : constraints.some((c) => c?.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v')
+              ? 'a STORED generated expression'
+              : defaultExpr
+                ? volatileCall(defaultExpr)
+                : undefined;
         const data = { column: column.colname ?? '?', table, statement: statement.text };
         if (volatile) report('volatile', statement.loc, { ...data, default: volatile });
         else if (defaultExpr && file.postgres.major < 11) report('anyDefault', statement.loc, { ...data, version: `${file.postgres.major}, ${file.postgres.source}` });
