@@ -302,7 +302,7 @@ export function buildEcsService(props: InfraNode, ctx: ResourceContext): EcsServ
       containerPort: num(lb, 'containerPort'),
       loc: lb.loc,
     })),
-    loadBalancersComplete: (lbList === undefined || lbList.kind === 'array') && !(lbList?.kind === 'array' && lbList.partial),
+    loadBalancersComplete: (lbList === undefined || lbList.kind === 'array') && !(lbList?.kind === 'array' && lbList.partial) && lbNodes.every((lb) => lb.kind === 'object'),
     targetGroups: [],
   };
 }

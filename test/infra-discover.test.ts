@@ -1,0 +1,309 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { discover } from '../src/discover/index.js';
+import { describeValue, isUnresolved, known, type InfraModel } from '../src/model/infra.js';
+import type { DeploymentModel } from '../src/model/index.js';
+
+/** Writes a small repository to a temporary folder and builds its deployment model. */
+async function modelOf(files: Record<string, string>): Promise<DeploymentModel> {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-infra-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    return (await discover(root)).model;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function onlyContainer(infra: InfraModel) {
+  assert.equal(infra.taskDefinitions.length, 1, 'one task definition');
+  assert.equal(infra.taskDefinitions[0].containers.length, 1, 'one container');
+  return { task: infra.taskDefinitions[0], container: infra.taskDefinitions[0].containers[0] };
+}
+
+test('task-definition JSON is found by shape anywhere, with the line of every value', async () => {
+  const model = await modelOf({
+    'ops/ecs/api.json': `{
+  "family": "api",
+  "cpu": "1 vCPU",
+  "memory": "2 GB",
+  "requiresCompatibilities": ["FARGATE"],
+  "taskDefinitionArn": "arn:aws:ecs:eu-west-1:1:task-definition/api:7",
+  "containerDefinitions": [
+    {
+      "name": "api",
+      "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:abc",
+      "portMappings": [{ "containerPort": 8080 }],
+      "environment": [
+        { "name": "PORT", "value": "8080" }
+      ],
+      "environmentFiles": [{ "value": "arn:aws:s3:::cfg/api.env", "type": "s3" }],
+      "stopTimeout": 60
+    }
+  ]
+}
+`,
+    'package.json': '{ "name": "not-infra", "containerDefinitions": [] }\n',
+  });
+  const { task, container } = onlyContainer(model.infra);
+  assert.equal(task.format, 'task-definition-json');
+  assert.equal(task.file, 'ops/ecs/api.json');
+  assert.deepEqual([known(task.cpu), task.cpu?.loc.line, known(task.memory), task.memory?.loc.line], [1024, 3, 2048, 4]);
+  assert.equal(task.fargate, true);
+  assert.deepEqual(task.readOnlyFields.map((f) => [f.name, f.loc.line]), [['taskDefinitionArn', 6]]);
+  assert.equal(container.loc.line, 9);
+  assert.equal(container.imageRef?.digest, 'sha256:abc');
+  assert.equal(container.imageRef?.repository, 'api');
+  assert.deepEqual(container.portMappings.map((p) => [known(p.containerPort), p.containerPort?.loc.line]), [[8080, 11]]);
+  assert.deepEqual(container.environment.map((e) => [e.name, known(e.value), e.value.loc.line]), [["PORT", "8080", 13]]);
+  assert.equal(container.environmentFiles.length, 1);
+  assert.deepEqual([known(container.stopTimeoutSeconds), container.stopTimeoutSeconds?.loc.line], [60, 16]);
+});
+
+test('Terraform: jsonencode() of literals is evaluated, references stay unresolved, blocks and refs are linked', async () => {
+  const model = await modelOf({
+    'infra/main.tf': `locals {
+  common_env = [{ name = "NODE_ENV", value = "production" }]
+}
+
+resource "aws_ecs_task_definition" "api" {
+  family                   = "api"
+  cpu                      = var.cpu
+  memory                   = 1024
+  requires_compatibilities = ["FARGATE"]
+  container_definitions = jsonencode([
+    {
+      name         = "api"
+      image        = "\${aws_ecr_repository.api.repository_url}:\${var.image_tag}"
+      portMappings = [{ containerPort = 3000 }]
+      environment  = local.common_env
+      secrets = [
+        { name = "JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
+      ]
+      stopTimeout = -1
+    }
+  ])
+}
+
+resource "aws_ecs_service" "api" {
+  task_definition = aws_ecs_task_definition.api.arn
+  launch_type     = "FARGATE"
+  dynamic "load_balancer" {
+    for_each = var.target_groups
+    content {
+      target_group_arn = load_balancer.value
+    }
+  }
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = var.rollback
+  }
+}
+`,
+  });
+  const { task, container } = onlyContainer(model.infra);
+  assert.equal(task.format, 'terraform');
+  assert.equal(task.resourceName, 'aws_ecs_task_definition.api');
+  assert.ok(task.cpu && isUnresolved(task.cpu.value), 'var.cpu is kept unresolved');
+  assert.equal(describeValue(task.cpu), 'var.cpu');
+  assert.equal(known(task.memory), 1024);
+  assert.equal(container.loc.line, 12);
+  assert.equal(container.imageRef?.tagUnresolved, true, 'the tag is a variable');
+  assert.equal(container.environmentComplete, false, 'environment = local.common_env is unknown, not empty');
+  assert.deepEqual(container.secrets.map((s) => [s.name, s.loc.line]), [['JWT_SECRET', 17]]);
+  assert.equal(known(container.stopTimeoutSeconds), -1);
+
+  const service = model.infra.ecsServices[0];
+  assert.equal(service.taskDefinition, task, 'task_definition reference resolved');
+  assert.equal(service.loadBalancersComplete, false, 'a dynamic block makes the list unknown');
+  assert.equal(known(service.circuitBreaker?.enable), true);
+  assert.ok(service.circuitBreaker?.rollback && isUnresolved(service.circuitBreaker.rollback.value));
+});
+
+test('Terraform: heredoc JSON and file()/templatefile() of files in the repository keep the lines of the JSON', async () => {
+  const model = await modelOf({
+    'infra/heredoc.tf': `resource "aws_ecs_task_definition" "worker" {
+  family                = "worker"
+  container_definitions = <<DEFINITION
+[
+  {
+    "name": "worker",
+    "image": "\${var.image}",
+    "essential": true
+  }
+]
+DEFINITION
+}
+`,
+    'infra/file.tf': `resource "aws_ecs_task_definition" "api" {
+  family                = "api"
+  container_definitions = templatefile("\${path.module}/containers/api.json.tpl", { image = var.image })
+}
+`,
+    'infra/containers/api.json.tpl': `[
+  {
+    "name": "api",
+    "image": "\${image}",
+    "stopTimeout": 45
+  }
+]
+`,
+  });
+  const worker = model.infra.taskDefinitions.find((t) => t.resourceName === 'aws_ecs_task_definition.worker')!;
+  assert.equal(worker.containers.length, 1);
+  assert.equal(known(worker.containers[0].name), 'worker');
+  assert.equal(worker.containers[0].loc.line, 6, 'line inside the heredoc');
+  assert.ok(worker.containers[0].image && isUnresolved(worker.containers[0].image.value));
+  const api = model.infra.taskDefinitions.find((t) => t.resourceName === 'aws_ecs_task_definition.api')!;
+  assert.equal(api.containers.length, 1);
+  assert.equal(api.containers[0].loc.file, 'infra/containers/api.json.tpl');
+  assert.equal(api.containers[0].loc.line, 3);
+  assert.ok(api.containers[0].image && isUnresolved(api.containers[0].image.value), '${image} is filled at apply time');
+  assert.equal(known(api.containers[0].stopTimeoutSeconds), 45);
+});
+
+test('Terraform: a file that does not parse is a parse-error problem, not a crash', async () => {
+  const model = await modelOf({ 'infra/broken.tf': 'resource "aws_ecs_service" "x" {\n  name = \n' });
+  assert.equal(model.infra.ecsServices.length, 0);
+  assert.ok(model.problems.some((p) => p.kind === 'parse-error' && p.loc.file === 'infra/broken.tf'));
+});
+
+test('CloudFormation YAML: short-form tags (!Ref, !Sub, !GetAtt, !Join) are unresolved values that keep literal parts', async () => {
+  const model = await modelOf({
+    'template.yaml': `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Cpu: !Ref Cpu
+      Memory: '2048'
+      ContainerDefinitions:
+        - Name: web
+          Image: !Join ['', [!Ref Registry, '/web:latest']]
+          Environment:
+            - Name: API_URL
+              Value: !Sub 'https://\${Domain}/api'
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref TaskDef
+      LaunchType: FARGATE
+      LoadBalancers:
+        - TargetGroupArn: !Ref TG
+          ContainerName: web
+          ContainerPort: 80
+  TG:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties:
+      HealthCheckPath: /healthz
+      Port: 80
+`,
+  });
+  const { task, container } = onlyContainer(model.infra);
+  assert.equal(task.fargate, true, 'a FARGATE service makes its task definition Fargate');
+  assert.ok(task.cpu && isUnresolved(task.cpu.value));
+  assert.equal(container.imageRef?.tag, 'latest');
+  assert.equal(container.imageRef?.repository, 'web');
+  assert.deepEqual(container.environment.map((e) => [e.name, describeValue(e.value), e.value.loc.line]), [['API_URL', 'https://${Domain}/api', 13]]);
+  const service = model.infra.ecsServices[0];
+  assert.equal(service.taskDefinition, task);
+  assert.equal(service.targetGroups.length, 1);
+  assert.deepEqual([known(service.targetGroups[0].healthCheck?.path), service.targetGroups[0].healthCheck?.path?.loc.line], ['/healthz', 26]);
+});
+
+test('CDK: synth output in cdk.out is read instead of the source, with JSON intrinsics', async () => {
+  const model = await modelOf({
+    'infra/cdk.json': '{ "app": "npx ts-node bin/app.ts" }\n',
+    'infra/package.json': '{ "name": "infra", "dependencies": { "aws-cdk-lib": "2.150.0" } }\n',
+    'infra/lib/stack.ts': "import * as ecs from 'aws-cdk-lib/aws-ecs';\nnew ecs.FargateTaskDefinition(this, 'FromSource');\n",
+    'infra/cdk.out/Stack.template.json': JSON.stringify(
+      {
+        Resources: {
+          TaskDef54694570: {
+            Type: 'AWS::ECS::TaskDefinition',
+            Properties: {
+              Cpu: '256',
+              Memory: '512',
+              RequiresCompatibilities: ['FARGATE'],
+              ContainerDefinitions: [
+                {
+                  Name: 'web',
+                  Image: { 'Fn::Join': ['', [{ 'Fn::Select': [4, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Repo', 'Arn'] }] }] }, '.dkr.ecr.eu-west-1.amazonaws.com/web:latest']] },
+                },
+              ],
+            },
+          },
+        },
+      },
+      null,
+      2,
+    ),
+  });
+  const { task, container } = onlyContainer(model.infra);
+  assert.equal(task.format, 'cloudformation');
+  assert.equal(task.file, 'infra/cdk.out/Stack.template.json');
+  assert.equal(container.imageRef?.tag, 'latest');
+});
+
+test('CDK source: constructs, addContainer, chained calls and CDK defaults', async () => {
+  const model = await modelOf({
+    'infra/package.json': '{ "name": "infra", "dependencies": { "aws-cdk-lib": "2.150.0" } }\n',
+    'infra/lib/stack.ts': `import * as cdk from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+
+const PORT = 8080;
+
+export class Stack extends cdk.Stack {
+  constructor(scope: cdk.App, id: string, props: { env: Record<string, string> }) {
+    super(scope, id);
+    const task = new ecs.FargateTaskDefinition(this, 'Task');
+    const web = task.addContainer('web', {
+      image: ecs.ContainerImage.fromRegistry('nginx:1.27'),
+      environment: { ...props.env, MODE: 'web' },
+      stopTimeout: cdk.Duration.minutes(2),
+    });
+    web.addPortMappings({ containerPort: PORT });
+
+    new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Api', {
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      taskImageOptions: {
+        image: ecs.ContainerImage.fromAsset('../api'),
+        containerPort: 3000,
+        environment: { NODE_ENV: 'production' },
+      },
+      circuitBreaker: { rollback: true },
+    });
+  }
+}
+`,
+  });
+  const infra = model.infra;
+  assert.equal(infra.taskDefinitions.length, 2);
+  const task = infra.taskDefinitions[0];
+  assert.deepEqual([known(task.cpu), known(task.memory), task.fargate], [256, 512, true], 'CDK Fargate defaults');
+  const web = task.containers[0];
+  assert.equal(known(web.name), 'web');
+  assert.equal(web.environmentComplete, false, 'a spread makes the environment unknown');
+  assert.equal(known(web.stopTimeoutSeconds), 120);
+  assert.deepEqual(web.portMappings.map((p) => [known(p.containerPort), p.loc.line]), [[8080, 16]]);
+
+  const pattern = infra.taskDefinitions[1];
+  assert.deepEqual([known(pattern.cpu), known(pattern.memory)], [512, 1024]);
+  const api = pattern.containers[0];
+  assert.equal(known(api.name), 'web', 'the pattern names its container "web"');
+  assert.equal(api.imageRef?.assetDir, 'api');
+  assert.equal(known(api.logConfiguration?.logDriver), 'awslogs', 'the pattern logs to CloudWatch by default');
+  const service = infra.ecsServices.find((s) => s.taskDefinition === pattern)!;
+  assert.equal(known(service.circuitBreaker?.rollback), true);
+  assert.equal(known(service.circuitBreaker?.enable), true);
+  const listener = infra.listeners.find((l) => l.loadBalancer && infra.loadBalancers.includes(l.loadBalancer))!;
+  assert.deepEqual([known(listener.port), known(listener.protocol)], [80, 'HTTP'], 'no certificate: an HTTP listener on 80');
+});
