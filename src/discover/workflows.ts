@@ -457,9 +457,13 @@ function classifyAction(step: WorkflowStep, job: WorkflowJob): void {
 function buildPushAction(step: WorkflowStep, job: WorkflowJob): DockerBuildStep {
   const context = step.with.get('context');
   const file = step.with.get('file');
-  const contextDirs = context ? (expandMatrix(context.value, job) ?? []).filter((c) => !isRemote(c)).map(normalize) : [''];
+  // `{{defaultContext}}:sub` is the repository's Git context at a subfolder; `file` is then relative to it.
+  const gitSub = context && /^\{\{\s*defaultContext\s*\}\}(?::(.*))?$/.exec(context.value);
+  const contextDirs = gitSub ? [normalize(gitSub[1] ?? '')] : context ? (expandMatrix(context.value, job) ?? []).filter((c) => !isRemote(c)).map(normalize) : [''];
   let dockerfilePaths: string[];
-  if (file) dockerfilePaths = (expandMatrix(file.value, job) ?? []).map(normalize);
+  if (file && gitSub) dockerfilePaths = (expandMatrix(file.value, job) ?? []).map((f) => normalize(posix.join(contextDirs[0] || '.', f)));
+  else if (file && context && contextDirs.length === 0) dockerfilePaths = [];
+  else if (file) dockerfilePaths = (expandMatrix(file.value, job) ?? []).map(normalize);
   else dockerfilePaths = contextDirs.map((c) => posix.join(c || '.', 'Dockerfile')).map(normalize);
   const tags = step.with.get('tags');
   const push = step.with.get('push');

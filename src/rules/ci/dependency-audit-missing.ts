@@ -9,7 +9,7 @@ export default defineRule({
   messages: {
     missing: {
       message: 'no workflow audits dependencies (npm/pnpm/yarn audit, osv-scanner, Snyk, dependency-review): known-vulnerable packages ship to production unnoticed; this repository {{evidence}}',
-      fix: 'add a step after "{{install}}" that fails on serious advisories, e.g. "{{audit}}", or use actions/dependency-review-action on pull requests',
+      fix: 'add a step {{where}} that fails on serious advisories, e.g. "{{audit}}", or use actions/dependency-review-action on pull requests',
     },
   },
   check(model, report) {
@@ -35,7 +35,7 @@ export default defineRule({
     report(
       'missing',
       install?.loc ?? evidence.loc,
-      { evidence: `${evidence.text === 'docker build and push' ? 'builds and pushes images' : 'deploys'} (${evidence.loc.file}:${evidence.loc.line})`, install: install?.text ?? 'the install step', audit },
+      { evidence: `${evidence.text === 'docker build and push' ? 'builds and pushes images' : 'deploys'} (${evidence.loc.file}:${evidence.loc.line})`, where: install ? `after "${install.text}"` : 'to the workflow that tests pull requests (after the dependency install)', audit },
       { key: 'dependency-audit-missing' },
     );
   },
