@@ -23,13 +23,17 @@ export default defineRule({
   },
   check(model, report) {
     for (const workflow of model.workflows) {
-      const steps = workflow.jobs.flatMap((j) => j.steps);
+      // A job that calls a local reusable workflow runs that workflow's steps with this workflow's token.
+      const called = (path: string) => model.workflows.find((w) => w.path === path.replace(/^\.\//, '').split('@')[0]);
+      const steps = workflow.jobs.flatMap((j) => (j.uses ? (called(j.uses.value)?.jobs.flatMap((cj) => cj.steps) ?? []) : j.steps));
       const deploys = steps.find((s) => stepActivity(s, 'aws-credentials', 'ecs-deploy', 'iac-deploy', 'docker-push', 'registry-login'));
       for (const permissions of [workflow.permissions, ...workflow.jobs.map((j) => j.permissions)]) {
         if (deploys && permissions?.preset === 'write-all') report('writeAll', permissions.loc, { preset: permissions.preset, workflow: workflow.path });
       }
-      if (deploys && !workflow.permissions) {
-        const open = workflow.jobs.filter((j) => !j.permissions && !j.uses);
+      // A workflow only ever called by others gets its token from the caller, which is checked itself.
+      const onlyCalled = workflow.triggers.length > 0 && workflow.triggers.every((t) => t.value === 'workflow_call');
+      if (deploys && !workflow.permissions && !onlyCalled) {
+        const open = workflow.jobs.filter((j) => !j.permissions);
         if (open.length > 0) {
           const does = stepActivity(deploys, 'ecs-deploy', 'iac-deploy') ? 'deploys' : stepActivity(deploys, 'aws-credentials') ? 'uses AWS credentials' : 'pushes images';
           report('noPermissions', workflow.name?.loc ?? workflow.loc, { workflow: workflow.path, does, jobs: open.map((j) => j.id.value).join(', ') }, { key: 'no-permissions' });
