@@ -108,7 +108,7 @@ export class YamlFile {
   /** A scalar's text (`true`, `3`, `''` for null); undefined for maps and sequences. */
   str(node: unknown): string | undefined {
     const n = this.resolve(node);
-    if (!n) return node === null ? undefined : undefined;
+    if (!n) return undefined;
     if (isScalar(n)) return n.value === null || n.value === undefined ? '' : String(n.value);
     return undefined;
   }
@@ -282,7 +282,7 @@ function readJob(y: YamlFile, workflow: Workflow, id: string, keyNode: YamlNode,
     steps: [],
     loc: y.locOf(keyNode),
     runsOn: runsOnEntry
-      ? { value: y.str(runsOnEntry.value) ?? y.list(runsOnEntry.value).map((l) => l.value).join(',') ?? '', loc: y.locOf(runsOnEntry.keyNode) }
+      ? { value: y.str(runsOnEntry.value) ?? y.list(runsOnEntry.value).map((l) => l.value).join(','), loc: y.locOf(runsOnEntry.keyNode) }
       : undefined,
     needs: y.list(y.get(node, 'needs')),
     if: y.located(node, 'if'),
@@ -579,7 +579,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if ((t0 === 'cdk' && t1 === 'deploy') || (t0 === 'terraform' && t1 === 'apply') || (t0 === 'pulumi' && t1 === 'up') || (t0 === 'sam' && t1 === 'deploy') || ((t0 === 'serverless' || t0 === 'sls') && t1 === 'deploy'))
     add(step, 'iac-deploy', at, text);
   // HTTP checks of a deployed service, not downloads of installers.
-  if ((t0 === 'curl' || t0 === 'wget' || t0 === 'http' || t0 === 'https' || t0 === 'hurl') && isHttpCheck(step, command)) add(step, 'smoke-test', at, text);
+  if ((t0 === 'curl' || t0 === 'wget' || t0 === 'http' || t0 === 'https' || t0 === 'hurl') && isHttpCheck(command)) add(step, 'smoke-test', at, text);
   if (command.argv.some((w) => /smoke/i.test(w))) add(step, 'smoke-test', at, text);
   if (command.argv.some((w) => /(^|[/_.-])roll-?back/i.test(w)) && !stepDoes(step, 'rollback')) add(step, 'rollback', at, text);
   // Migrations
@@ -608,7 +608,7 @@ function migrationActivity(tool: string[], script: string | undefined): StepActi
   return undefined;
 }
 
-function isHttpCheck(step: WorkflowStep, command: StepCommand): boolean {
+function isHttpCheck(command: StepCommand): boolean {
   const args = command.argv.slice(1);
   const url = args.find((a) => /^(https?:\/\/|\$|\{\{)/.test(a) || /^[\w.-]+\.[a-z]{2,}(:\d+)?\//i.test(a));
   if (!url) return false;
@@ -635,7 +635,6 @@ function isHttpCheck(step: WorkflowStep, command: StepCommand): boolean {
   if (command.next === '|') return false;
   // A POST with a payload is a webhook or a notification, not a check.
   if (args.some((a) => a === '-d' || a === '--data' || a === '--data-raw' || a === '--data-binary' || a === '-F' || a === '--form')) return false;
-  void step;
   return true;
 }
 
