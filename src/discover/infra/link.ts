@@ -143,7 +143,10 @@ function findLink(
     const service = serviceOfDockerfile(services, dockerfile) ?? (services.filter((s) => s.dir === dir).length === 1 ? services.find((s) => s.dir === dir) : undefined);
     if (service) return { service, via: 'dockerfile', evidence: `the CDK image asset (ContainerImage.fromAsset) built from ${model.files.has(dockerfile) ? dockerfile : `the folder ${dir || '.'}`}` };
   }
-  const repo = image?.repository ? image.repository.split('/').pop()!.toLowerCase() : undefined;
+  // `${aws_ecr_repository.api.repository_url}:tag`, `${ApiRepo.RepositoryUri}:tag`: the repository defined in the repo.
+  const ecr = image && !image.repository ? model.infra.ecrRepositories.find((r) => image.text.includes(`${r.resourceName}.repository_url`) || image.text.includes(`\${${r.resourceName}.RepositoryUri}`)) : undefined;
+  const ecrName = ecr ? known(ecr.name) : undefined;
+  const repo = image?.repository ? image.repository.split('/').pop()!.toLowerCase() : ecrName?.split('/').pop()!.toLowerCase();
   if (repo) {
     const built = builtImages.get(repo);
     if (built) {

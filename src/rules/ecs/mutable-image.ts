@@ -1,3 +1,5 @@
+import type { DeploymentModel } from '../../model/index.js';
+import type { Loc } from '../../model/location.js';
 import { allContainers, known, type EcrRepository } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
 import { containerName, infraOf, related } from './_common.js';
@@ -25,6 +27,8 @@ export default defineRule({
       const name = known(repo.name);
       if (known(repo.imageTagMutability)?.toUpperCase() === 'IMMUTABLE') immutable.set(name ? name.split('/').pop()!.toLowerCase() : `#${repo.resourceName}`, repo);
     }
+    const pushes = latestPushes(model, immutable);
+    const reportedRepos = new Set<EcrRepository>();
     for (const { container } of allContainers(infra)) {
       const ref = container.imageRef;
       if (!container.image || !ref || ref.assetDir !== undefined || ref.digest || ref.tagUnresolved) continue;
@@ -35,6 +39,10 @@ export default defineRule({
         (ref.repository ? immutable.get(ref.repository.split('/').pop()!.toLowerCase()) : undefined) ??
         // `${aws_ecr_repository.api.repository_url}:latest`, `${ApiRepo.RepositoryUri}:latest`
         [...immutable.values()].find((r) => ref.text.includes(`${r.resourceName}.repository_url`) || ref.text.includes(`\${${r.resourceName}.RepositoryUri}`) || (ref.ecrRepositoryRef !== undefined && ref.ecrRepositoryRef === r.resourceName));
+      const relatedLocs = repo ? [related(repo.imageTagMutability!.loc, `ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE`)] : [];
+      const pushedHere = repo ? pushes.filter((p) => p.repo === repo) : [];
+      for (const p of pushedHere) relatedLocs.push(related(p.loc, `pushes ${p.text} to the IMMUTABLE repository`));
+      if (repo) reportedRepos.add(repo);
       report(
         'latest',
         container.image.loc,
@@ -42,37 +50,51 @@ export default defineRule({
           container: containerName(container),
           image: ref.text,
           implicit: implicitLatest ? ' (no tag, so latest)' : '',
-          immutable: repo ? `; its ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE, so latest can be pushed only once` : '',
+          immutable: repo
+            ? `; its ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE, so latest can be pushed only once${pushedHere.length ? ` and ${pushedHere[0].loc.file}:${pushedHere[0].loc.line} pushes it on every deploy` : ''}`
+            : '',
         },
-        { severity: repo ? 'high' : undefined, related: repo ? [related(repo.imageTagMutability!.loc, 'image_tag_mutability IMMUTABLE')] : [] },
+        { severity: repo ? 'high' : undefined, related: relatedLocs },
       );
     }
-    if (immutable.size === 0) return;
-    // Workflows that push `latest` to an IMMUTABLE repository defined in this repository.
-    for (const wf of model.workflows) {
-      for (const job of wf.jobs) {
-        for (const step of job.steps) {
-          const pushed: { text: string; loc: { file: string; line: number } }[] = [];
-          for (const build of step.dockerBuilds ?? []) if (build.push) pushed.push(...build.tags.map((t) => ({ text: t.value, loc: t.loc })));
-          for (const cmd of step.commands ?? []) {
-            if (cmd.argv[0] === 'docker' && cmd.argv[1] === 'push' && cmd.argv[2]) pushed.push({ text: cmd.argv[2], loc: cmd.loc });
-          }
-          for (const p of pushed) {
-            const image = p.text.replace(/@.*$/, '');
-            const slash = image.lastIndexOf('/');
-            const colon = image.lastIndexOf(':');
-            const tag = colon > slash ? image.slice(colon + 1) : 'latest';
-            if (tag !== 'latest') continue;
-            const name = (colon > slash ? image.slice(0, colon) : image).split('/').pop()!.toLowerCase();
-            const repo = immutable.get(name);
-            if (!repo) continue;
-            report('pushLatestImmutable', p.loc, { tag: p.text, repo: known(repo.name) ?? repo.resourceName, repoLoc: `${repo.imageTagMutability!.loc.file}:${repo.imageTagMutability!.loc.line}` }, {
-              severity: 'high',
-              related: [related(repo.imageTagMutability!.loc, `ECR repository '${known(repo.name) ?? repo.resourceName}' is IMMUTABLE`)],
-            });
-          }
-        }
-      }
+    // Pushes of latest to an IMMUTABLE repository that no task definition here runs: reported on their own.
+    for (const p of pushes) {
+      if (reportedRepos.has(p.repo)) continue;
+      report('pushLatestImmutable', p.loc, { tag: p.text, repo: known(p.repo.name) ?? p.repo.resourceName, repoLoc: `${p.repo.imageTagMutability!.loc.file}:${p.repo.imageTagMutability!.loc.line}` }, {
+        severity: 'high',
+        related: [related(p.repo.imageTagMutability!.loc, `ECR repository '${known(p.repo.name) ?? p.repo.resourceName}' is IMMUTABLE`)],
+      });
     }
   },
 });
+
+/** Workflow steps that push `latest` (explicitly or by omission) to an IMMUTABLE repository defined here; one per step and image. */
+function latestPushes(model: DeploymentModel, immutable: Map<string, EcrRepository>): { repo: EcrRepository; text: string; loc: Loc }[] {
+  const out: { repo: EcrRepository; text: string; loc: Loc }[] = [];
+  if (immutable.size === 0) return out;
+  for (const wf of model.workflows) {
+    for (const job of wf.jobs) {
+      for (const step of job.steps) {
+        const pushed: { text: string; loc: Loc }[] = [];
+        // `docker push` lines first: they are where the tag is pushed.
+        for (const cmd of step.commands ?? []) {
+          if (cmd.argv[0] === 'docker' && cmd.argv[1] === 'push' && cmd.argv[2]) pushed.push({ text: cmd.argv[2], loc: cmd.loc });
+        }
+        for (const build of step.dockerBuilds ?? []) if (build.push) pushed.push(...build.tags.map((t) => ({ text: t.value, loc: t.loc })));
+        const seen = new Set<string>();
+        for (const p of pushed) {
+          if (seen.has(p.text)) continue;
+          seen.add(p.text);
+          const image = p.text.replace(/@.*$/, '');
+          const slash = image.lastIndexOf('/');
+          const colon = image.lastIndexOf(':');
+          const tag = colon > slash ? image.slice(colon + 1) : 'latest';
+          if (tag !== 'latest') continue;
+          const repo = immutable.get((colon > slash ? image.slice(0, colon) : image).split('/').pop()!.toLowerCase());
+          if (repo) out.push({ repo, text: p.text, loc: p.loc });
+        }
+      }
+    }
+  }
+  return out;
+}

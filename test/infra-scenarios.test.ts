@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { auditFixture, FIXTURES, toLine } from './helpers/fixtures.js';
+import type { Finding } from '../src/engine/finding.js';
+import { severityRank } from '../src/rules/rule.js';
+
+const isInfraFinding = (f: Finding): boolean => f.ruleId.startsWith('ecs/') || f.ruleId.startsWith('aws/');
+
+/**
+ * The same correct deployment written as task-definition JSON, Terraform, CloudFormation and CDK:
+ * secrets from Secrets Manager, awslogs, a stopTimeout above the app's 30 s drain, the served health
+ * path, the app's port, a circuit breaker with rollback, HTTPS with a redirect, scoped IAM.
+ */
+for (const format of ['taskdef', 'terraform', 'cloudformation', 'cdk']) {
+  test(`infra-good-${format}: a correct setup gives no finding of severity medium or above`, async () => {
+    const { result, cleanup } = await auditFixture(join(FIXTURES, 'scenarios', `infra-good-${format}`));
+    try {
+      // The deployment must be understood, or silence would prove nothing.
+      const infra = result.model.infra;
+      assert.equal(infra.taskDefinitions.length, 1);
+      const container = infra.taskDefinitions[0].containers[0];
+      assert.ok(container?.link, 'the container is linked to the service');
+      assert.equal(container.link.service.name, 'shop-api');
+      assert.ok(result.model.services[0].env.some((e) => e.name === 'S3_BUCKET_NAME' && e.required), 'source facts are there');
+      if (format !== 'taskdef') {
+        assert.equal(infra.ecsServices.length, 1);
+        assert.equal(infra.ecsServices[0].taskDefinition, infra.taskDefinitions[0]);
+        assert.ok(infra.listeners.length >= 2 && infra.listenerRules.length === 1 && infra.iamStatements.length >= 1);
+      }
+      const serious = result.findings.filter((f) => severityRank(f.severity) <= severityRank('medium'));
+      assert.deepEqual(serious.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+test('seed 002 in CDK: missing S3_BUCKET_NAME, HTTP-only ALB, s3:* on *, no rollback; the served health path is not reported', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'scenarios', 'infra-seed-002-cdk'));
+  try {
+    const stack = 'infrastructure/lib/stacks/compute.ts';
+    assert.deepEqual(result.findings.filter(isInfraFinding).map(toLine).sort(), [
+      `${stack}:28 aws/iam-wildcard`,
+      `${stack}:35 ecs/env-missing`,
+      `${stack}:50 ecs/no-circuit-breaker`,
+      `${stack}:58 aws/alb-http-only`,
+    ]);
+    const env = result.findings.find((f) => f.ruleId === 'ecs/env-missing')!;
+    assert.equal(env.severity, 'critical');
+    assert.match(env.message, /S3_BUCKET_NAME/);
+    assert.deepEqual(env.related.map((r) => `${r.file}:${r.line}`), ['server/s3Storage.ts:4']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('seed 003 in Terraform: six path patterns in one rule, latest on an IMMUTABLE repository pushed by the workflow', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'scenarios', 'infra-seed-003-terraform'));
+  try {
+    assert.deepEqual(result.findings.filter(isInfraFinding).map(toLine).sort(), [
+      'infra/terraform/alb.tf:24 aws/alb-http-only',
+      'infra/terraform/alb.tf:46 aws/alb-rule-limits',
+      'infra/terraform/ecs.tf:17 ecs/mutable-image',
+      'infra/terraform/ecs.tf:36 ecs/no-circuit-breaker',
+    ]);
+    const image = result.findings.find((f) => f.ruleId === 'ecs/mutable-image')!;
+    assert.equal(image.severity, 'high');
+    assert.deepEqual(image.related.map((r) => `${r.file}:${r.line}`), ['infra/terraform/ecr.tf:3', '.github/workflows/deploy.yml:28']);
+    const container = result.model.infra.taskDefinitions[0].containers[0];
+    assert.equal(container.link?.via, 'dockerfile', 'linked through the workflow that builds backend/Dockerfile');
+  } finally {
+    cleanup();
+  }
+});
