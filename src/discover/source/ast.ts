@@ -7,14 +7,28 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = any;
 
-/** Visits every node depth-first; `ancestors` holds the parents of the node being visited (nearest last). */
-export function walk(root: Node, visit: (node: Node, ancestors: Node[]) => void): void {
+/** Keys that only hold types: no runtime fact lives under them. */
+const TYPE_KEYS = new Set(['type', 'start', 'end', 'typeAnnotation', 'returnType', 'typeParameters', 'typeArguments', 'superTypeArguments', 'implements']);
+/** Declarations that only exist for the type checker. */
+const TYPE_DECLARATIONS = new Set(['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'TSDeclareFunction', 'TSTypeAnnotation', 'TSEnumDeclaration']);
+
+/**
+ * Visits every node depth-first; `ancestors` holds the parents of the node being visited (nearest
+ * last). `enter`, when given, decides whether a node and its subtree are visited at all; `skipped`
+ * receives the nodes it turns away.
+ */
+export function walk(root: Node, visit: (node: Node, ancestors: Node[]) => void, enter?: (node: Node) => boolean, skipped?: (node: Node) => void): void {
   const ancestors: Node[] = [];
   const step = (node: Node): void => {
+    if (TYPE_DECLARATIONS.has(node.type)) return;
+    if (enter && !enter(node)) {
+      skipped?.(node);
+      return;
+    }
     visit(node, ancestors);
     ancestors.push(node);
     for (const key in node) {
-      if (key === 'type' || key === 'start' || key === 'end') continue;
+      if (TYPE_KEYS.has(key)) continue;
       const value = node[key];
       if (value === null || typeof value !== 'object') continue;
       if (Array.isArray(value)) {

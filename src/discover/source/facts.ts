@@ -48,7 +48,7 @@ export function emptyFacts(): FileFacts {
 }
 
 /** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
-const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener)\b|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\bz\.object|Joi\.object|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener|exit)\b|setTimeout|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
 
 /** Variables every container gets from Node, the OS or ECS; never "required" configuration. */
 const PLATFORM_ENV = new Set(['NODE_ENV']);
@@ -148,6 +148,49 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
   const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
 
+  // Only the subtrees that contain a hint are walked: the places that mention process.env, a signal,
+  // a TLS option, a framework's calls or a name imported from a detector's packages.
+  const siteSources = [CORE_HINTS.source, ...active.map((d) => d.hints.source)];
+  const fromDetectorPackage = (module: string) => active.some((d) => d.packages.some((p) => module === p || module.startsWith(p + '/')));
+  const nameHint = (local: string) => `\\b${local.replace(/\$/g, '\\$')}\\b`;
+  for (const [local, from] of importedNames) if (fromDetectorPackage(from.module)) siteSources.push(nameHint(local));
+  let hintOffsets: number[] = browser ? [] : [...text.matchAll(new RegExp(siteSources.join('|'), 'g'))].map((m) => m.index!);
+  /** A `require()` met during the walk names more places to visit (`const Redis = require('ioredis')` → `new Redis(`). */
+  const addNameHints = (locals: string[]) => {
+    if (browser || locals.length === 0) return;
+    const more = [...text.matchAll(new RegExp(locals.map(nameHint).join('|'), 'g'))].map((m) => m.index!);
+    hintOffsets = [...new Set([...hintOffsets, ...more])].sort((a, b) => a - b);
+  };
+  const enter = browser
+    ? undefined
+    : (node: Node): boolean => {
+        // First hint at or after the node's start (decorators included): is it inside the node?
+        // (`@Controller() export class …`: the decorator sits before the export that holds the class)
+        const decorators = node.decorators?.length ? node.decorators : node.declaration?.decorators;
+        const start = decorators?.length ? Math.min(node.start, decorators[0].start) : node.start;
+        let lo = 0;
+        let hi = hintOffsets.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (hintOffsets[mid] < start) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo < hintOffsets.length && hintOffsets[lo] < node.end;
+      };
+  // Declarations in skipped subtrees still name values that visited code refers to (`const HOST = '127.0.0.1'`).
+  const declarations = (node: Node): void => {
+    if (node.type === 'ExportNamedDeclaration' || node.type === 'ExportDefaultDeclaration') {
+      if (node.declaration) declarations(node.declaration);
+    } else if (node.type === 'VariableDeclaration') {
+      for (const d of node.declarations) {
+        if (d.id?.type !== 'Identifier' || !d.init) continue;
+        constants.set(d.id.name, d.init);
+        if (isFunction(d.init)) functions.set(d.id.name, d.init);
+        requiredList(d);
+      }
+    } else if (node.type === 'FunctionDeclaration' && node.id?.name) functions.set(node.id.name, node);
+  };
+
   walk(program, (node, anc) => {
     ancestors = anc;
     current = node;
@@ -211,7 +254,7 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
         if (browser) templatePort(node, anc);
         break;
     }
-  });
+  }, enter, declarations);
 
   for (const { fn, out } of pendingCalls) out.push(...collectCalls(fn, new Set(), 0));
   // Only a timer that forces the exit is a shutdown deadline.
@@ -262,16 +305,23 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
         facts.imports.push({ specifier, line: loc(node).line, kind: 'require', devOnly: inDevOnlyBranch(node, anc) });
         importedModules.add(specifier);
         const parent = anc[anc.length - 1];
+        const locals: string[] = [];
         if (parent?.type === 'VariableDeclarator' && parent.init === node) {
-          if (parent.id.type === 'Identifier') importedNames.set(parent.id.name, { module: specifier, imported: 'default' });
-          else if (parent.id.type === 'ObjectPattern') {
+          if (parent.id.type === 'Identifier') {
+            importedNames.set(parent.id.name, { module: specifier, imported: 'default' });
+            locals.push(parent.id.name);
+          } else if (parent.id.type === 'ObjectPattern') {
             for (const p of parent.id.properties) {
               const key = propertyName(p.key, p.computed);
               const local = unwrap(p.value)?.type === 'Identifier' ? unwrap(p.value).name : undefined;
-              if (key && local) importedNames.set(local, { module: specifier, imported: key });
+              if (key && local) {
+                importedNames.set(local, { module: specifier, imported: key });
+                locals.push(local);
+              }
             }
           }
         }
+        if (fromDetectorPackage(specifier)) addNameHints(locals);
       }
       return;
     }

@@ -15,7 +15,9 @@ import {
   tsconfigDirs,
   type EntryCandidate,
 } from './entries.js';
-import { emptyFacts, extractFacts, type FileFacts } from './facts.js';
+import { analyseFile, type FileJob, type FileResult } from './analyse.js';
+import { emptyFacts, type FileFacts } from './facts.js';
+import { FileReader } from './parallel.js';
 import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES, WORKER_PACKAGES } from './frameworks/index.js';
 
 const BUILTINS = new Set(builtinModules);
@@ -64,29 +66,27 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
   for (const p of model.packages) if (p.name) workspaceByName.set(p.name.value, p);
 
   const factsCache = new Map<string, FileFacts>();
+  const jobFor = (file: string, browser: boolean): FileJob | undefined => {
+    const text = model.files.read(file);
+    if (text === undefined) return undefined;
+    const detectorNames = enabledDetectors(depsOf(owningPackage(packagesByDir, file))).map((d) => d.name);
+    return { file, text, detectorNames, browser };
+  };
+  const store = (result: FileResult) => {
+    if (result.problem) model.problems.push({ kind: 'parse-error', artifact: 'source file', message: result.problem, loc: { file: result.file, line: 1 } });
+    factsCache.set((result.browser ? 'browser:' : '') + result.file, result.facts);
+  };
   const factsOf = (file: string, browser: boolean): FileFacts => {
     const key = (browser ? 'browser:' : '') + file;
     const cached = factsCache.get(key);
     if (cached) return cached;
-    let facts = emptyFacts();
-    const text = model.files.read(file);
-    if (text !== undefined) {
-      try {
-        const lang = /\.tsx$/.test(file) ? 'tsx' : /\.[cm]?ts$/.test(file) ? 'ts' : browser || /\.jsx$/.test(file) ? 'jsx' : 'js';
-        const parsed = parseSync(file, text, { lang, sourceType: 'unambiguous' });
-        const fatal = parsed.errors.find((e) => e.severity === 'Error');
-        if (fatal && parsed.program.body.length === 0) {
-          model.problems.push({ kind: 'parse-error', artifact: 'source file', message: `${file} does not parse: ${fatal.message}`, loc: { file, line: 1 } });
-        } else {
-          const pkg = owningPackage(packagesByDir, file);
-          facts = extractFacts({ file, text, parsed: parsed as never, detectors: enabledDetectors(depsOf(pkg)), browser });
-        }
-      } catch (err) {
-        model.problems.push({ kind: 'parse-error', artifact: 'source file', message: `${file} could not be read as JavaScript/TypeScript: ${(err as Error).message}`, loc: { file, line: 1 } });
-      }
+    const job = jobFor(file, browser);
+    if (!job) {
+      factsCache.set(key, emptyFacts());
+      return factsCache.get(key)!;
     }
-    factsCache.set(key, facts);
-    return facts;
+    store(analyseFile(parseSync, job));
+    return factsCache.get(key)!;
   };
 
   const resolveCache = new Map<string, Resolved>();
@@ -98,9 +98,18 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     resolveCache.set(key, result);
     return result;
   };
+  // tsconfig `paths`/`baseUrl` can turn a bare specifier into a repository file: only then is the
+  // native resolver needed for one; otherwise its package name is all there is to know.
+  const pathAliases = model.files.paths.some((p) => /(^|\/)[tj]sconfig[^/]*\.json$/.test(p) && /"(paths|baseUrl)"\s*:/.test(model.files.read(p) ?? ''));
   const resolveUncached = (from: string, specifier: string): Resolved => {
     const bare = !specifier.startsWith('.') && !specifier.startsWith('/');
     if (bare && (specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(specifier.split('/')[0]))) return { kind: 'builtin' };
+    if (!bare) {
+      const local = resolveRelative(model, from, specifier);
+      if (local) return local;
+    } else if (!pathAliases && !specifier.startsWith('#')) {
+      return resolveBare(specifier);
+    }
     const res = resolver.resolveFileSync(join(model.root, from), specifier);
     if (res.builtin) return { kind: 'builtin' };
     if (res.path) {
@@ -111,6 +120,9 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
       }
     }
     if (!bare) return { kind: 'unresolved' };
+    return resolveBare(specifier);
+  };
+  const resolveBare = (specifier: string): Resolved => {
     const name = packageNameOf(specifier);
     if (!name) return { kind: 'unresolved' };
     const workspace = workspaceByName.get(name);
@@ -121,10 +133,58 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     return { kind: 'package', name };
   };
 
+  // Every file of every service's graph is read first, wave by wave (a wave: the files the previous
+  // one imports), so that large waves can be shared with a worker thread. Each file is read once.
+  const reader = new FileReader(parseSync);
+  try {
+    let wave = [...new Set(candidates.flatMap((c) => c.entries.map((e) => e.file)))];
+    const seen = new Set(wave);
+    while (wave.length > 0) {
+      const jobs = wave.map((file) => jobFor(file, false)).filter((j): j is FileJob => !!j);
+      for (const result of await reader.read(jobs)) store(result);
+      const next: string[] = [];
+      for (const file of wave) {
+        for (const site of factsOf(file, false).imports) {
+          if (site.devOnly) continue;
+          const resolved = resolveImport(file, site.specifier);
+          if (resolved.kind === 'file' && !seen.has(resolved.file)) {
+            seen.add(resolved.file);
+            next.push(resolved.file);
+          }
+        }
+      }
+      wave = next;
+    }
+  } finally {
+    reader.close();
+  }
+
   for (const c of candidates) {
     const service = buildService(c, model, factsOf, resolveImport, packagesByDir);
     model.services.push(service);
   }
+}
+
+/**
+ * A relative import resolved against the file index, the way Node and TypeScript do it: the file
+ * itself, its TypeScript twin for a `.js` specifier, an added extension, or the folder's index.
+ * Undefined when none exists (the native resolver then has the last word).
+ */
+function resolveRelative(model: DeploymentModel, from: string, specifier: string): Resolved | undefined {
+  const base = posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\/$/, '');
+  if (base.startsWith('..')) return undefined;
+  const files = model.files;
+  const isSource = (p: string) => SOURCE_EXTENSIONS.some((e) => p.endsWith(e)) && !/\.d\.[cm]?ts$/.test(p);
+  if (files.has(base)) return isSource(base) ? { kind: 'file', file: base } : { kind: 'asset' };
+  const twin = /\.(c|m)?jsx?$/.exec(base);
+  if (twin) {
+    const stem = base.slice(0, -twin[0].length);
+    for (const ext of twin[1] === 'm' ? ['.mts'] : twin[1] === 'c' ? ['.cts'] : ['.ts', '.tsx']) if (files.has(stem + ext)) return { kind: 'file', file: stem + ext };
+  }
+  for (const ext of SOURCE_EXTENSIONS) if (files.has(base + ext)) return { kind: 'file', file: base + ext };
+  for (const ext of SOURCE_EXTENSIONS) if (files.has(`${base}/index${ext}`)) return { kind: 'file', file: `${base}/index${ext}` };
+  if (files.has(base + '.json')) return { kind: 'asset' };
+  return undefined;
 }
 
 type Resolved = { kind: 'file'; file: string } | { kind: 'package'; name: string } | { kind: 'builtin' } | { kind: 'asset' } | { kind: 'unresolved' };

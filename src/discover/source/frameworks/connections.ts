@@ -67,6 +67,7 @@ function detectorFor(shape: ConnectionShape): Detector {
   return {
     name: shape.kind,
     packages: shape.packages,
+    importBased: true,
     hints: new RegExp(shape.packages.map((p) => p.replace(/[/@.$]/g, '\\$&')).join('|')),
     construct(node, ctx) {
       const t = target(node.callee, ctx);

@@ -5,6 +5,7 @@ import type { Detector, WalkContext } from './types.js';
 export const cors: Detector = {
   name: 'cors',
   packages: ['cors', '@koa/cors', 'koa2-cors'],
+  importBased: true,
   hints: /cors/i,
   call(call: Node, ctx: WalkContext) {
     const callee = unwrap(call.callee);

@@ -39,9 +39,9 @@ export const WORKER_PACKAGES = new Set(['bullmq', 'bull', 'kafkajs', 'amqplib', 
 /** Browser frameworks: a package with one of these and no server framework is a front-end app. */
 export const FRONTEND_PACKAGES = new Set(['react', 'react-dom', 'vue', 'svelte', '@angular/core', 'solid-js', 'preact', '@sveltejs/kit', 'nuxt']);
 
-/** Detectors enabled by a package's dependencies (detectors with no package are always on). */
+/** Detectors enabled by a package's dependencies (detectors with no package, or import-based, are always on). */
 export function enabledDetectors(dependencies: Set<string>): Detector[] {
-  return detectors.filter((d) => d.packages.length === 0 || d.packages.some((p) => dependencies.has(p)));
+  return detectors.filter((d) => d.packages.length === 0 || d.importBased || d.packages.some((p) => dependencies.has(p)));
 }
 
 /** Entry files by convention for the frameworks a package depends on, most specific first. */

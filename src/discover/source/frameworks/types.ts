@@ -39,6 +39,11 @@ export interface Detector {
   name: string;
   /** Dependencies that enable it. */
   packages: string[];
+  /**
+   * It only reacts to names imported from its packages, so it can run in every file: a shared
+   * library of a monorepo often uses a client its services declare (hoisted dependencies).
+   */
+  importBased?: boolean;
   /** Production entry files by convention, relative to the package folder, most likely first. */
   entryConventions?: string[];
   /** Text that a file must contain for this detector to find anything in it (cheap prefilter). */

@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseSync } from 'oxc-parser';
+import { discover } from '../src/discover/index.js';
+import { analyseFile } from '../src/discover/source/analyse.js';
+import { FileReader } from '../src/discover/source/parallel.js';
+import { audit } from '../src/engine/audit.js';
+
+/** Writes a small repository to a temporary folder. */
+function repo(files: Record<string, string>): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-source-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const pkg = (extra: object) => JSON.stringify({ name: 'svc', version: '1.0.0', scripts: { start: 'node dist/index.js' }, ...extra });
+
+test('type-only imports, dev-only require and dev-only import() are not production dependencies', async () => {
+  const { root, cleanup } = repo({
+    'package.json': pkg({ dependencies: { express: '4' }, devDependencies: { vite: '5', 'pino-pretty': '13', chokidar: '4' } }),
+    'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+    'src/index.ts': [
+      "import express from 'express';",
+      "import type { ViteDevServer } from 'vite';",
+      "import { type InlineConfig } from 'vite';",
+      'const app = express();',
+      "if (process.env.NODE_ENV !== 'production') {",
+      "  require('pino-pretty');",
+      "  void import('chokidar');",
+      '}',
+      "app.get('/health', (_req, res) => res.send('ok'));",
+      'const server = app.listen(3000);',
+      "process.on('SIGTERM', () => server.close());",
+      'export type Dev = ViteDevServer | InlineConfig;',
+    ].join('\n'),
+  });
+  try {
+    const { model } = await discover(root);
+    assert.deepEqual(model.services[0].externalImports.map((i) => i.packageName), ['express']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a devDependency behind a production import() is still reported, as high, with the dynamic step in the chain', async () => {
+  const { root, cleanup } = repo({
+    'package.json': pkg({ dependencies: { express: '4' }, devDependencies: { 'swagger-ui-express': '5' } }),
+    'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+    'src/index.ts': [
+      "import express from 'express';",
+      'const app = express();',
+      "app.get('/health', (_req, res) => res.send('ok'));",
+      "app.get('/docs', async (_req, res) => {",
+      "  const { docs } = await import('./docs.js');",
+      '  res.send(docs());',
+      '});',
+      'const server = app.listen(3000);',
+      "process.on('SIGTERM', () => server.close());",
+    ].join('\n'),
+    'src/docs.ts': "import swaggerUi from 'swagger-ui-express';\nexport const docs = () => String(swaggerUi);\n",
+  });
+  try {
+    const result = await audit(root);
+    const finding = result.findings.find((f) => f.ruleId === 'src/dev-dependency-in-production');
+    assert.ok(finding);
+    assert.equal(finding.severity, 'high');
+    assert.equal(`${finding.file}:${finding.line}`, 'src/docs.ts:1');
+    assert.deepEqual(finding.related.map((r) => `${r.file}:${r.line} ${r.message}`).slice(0, 1), ['src/index.ts:5 dynamically imports "./docs.js"']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile CMD resolve to source files', async () => {
+  const { root, cleanup } = repo({
+    'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*', 'packages/*'] }),
+    'tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['packages/lib/src/*'] } } }),
+    'packages/lib/package.json': JSON.stringify({ name: '@acme/lib', version: '1.0.0', exports: { '.': { import: './dist/index.js' }, './queue': './dist/queue.js' } }),
+    'packages/lib/tsconfig.json': '{ "extends": "../../tsconfig.base.json", "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+    'packages/lib/src/index.ts': "export { pool } from './db';\n",
+    'packages/lib/src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
+    'packages/lib/src/queue.ts': "import { Queue } from 'bullmq';\nexport const queue = new Queue('q');\n",
+    'packages/lib/src/format.ts': 'export const format = (s: string) => s.trim();\n',
+    'services/api/package.json': JSON.stringify({ name: '@acme/api', version: '1.0.0', dependencies: { '@acme/lib': '*', express: '4', pg: '8', bullmq: '5' } }),
+    'services/api/tsconfig.json': '{ "extends": "../../tsconfig.base.json", "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+    'services/api/src/index.ts': [
+      "import express from 'express';",
+      "import { pool } from '@acme/lib';",
+      "import { queue } from '@acme/lib/queue';",
+      "import { format } from '@lib/format';",
+      'const app = express();',
+      "app.get('/healthz', (_req, res) => res.send(format(' ok ')));",
+      'const server = app.listen(Number(process.env.PORT ?? 8080));',
+      "process.on('SIGTERM', () => server.close(async () => { await pool.end(); await queue.close(); }));",
+    ].join('\n'),
+    'services/api/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app/services/api\nCOPY . /app\nUSER node\nCMD ["node", "dist/index.js"]\n',
+  });
+  try {
+    const { model } = await discover(root);
+    const api = model.services.find((s) => s.name === '@acme/api');
+    assert.ok(api);
+    assert.equal(api.kind, 'http');
+    assert.deepEqual(api.entries.map((e) => `${e.file} ${e.via}`), ['services/api/src/index.ts services/api/Dockerfile CMD']);
+    assert.deepEqual(api.dockerfiles.map((d) => d.path), ['services/api/Dockerfile']);
+    assert.deepEqual([...api.files].sort(), [
+      'packages/lib/src/db.ts',
+      'packages/lib/src/format.ts',
+      'packages/lib/src/index.ts',
+      'packages/lib/src/queue.ts',
+      'services/api/src/index.ts',
+    ]);
+    assert.deepEqual(api.connections.map((c) => `${c.kind} ${c.name} closed=${!!c.closedAt}`).sort(), ['bullmq queue closed=true', 'pg pool closed=true']);
+    assert.equal(api.servers[0].port?.env, 'PORT');
+    assert.equal(api.servers[0].port?.value, 8080);
+    // The library is not a service of its own.
+    assert.equal(model.services.length, 1);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a large batch read with a worker thread gives the same facts as the main thread', async () => {
+  const jobs = Array.from({ length: 450 }, (_, i) => ({
+    file: `src/r${i}.ts`,
+    text: `import { pool } from './db';\nexport function route(app: any) {\n  app.get('/items/${i}', async (_req: any, res: any) => res.json(await pool.query('select 1')));\n  return process.env.LIMIT_${i} ?? '10';\n}\n`,
+    detectorNames: ['express', 'http'],
+    browser: false,
+  }));
+  const reader = new FileReader(parseSync);
+  try {
+    const parallel = await reader.read(jobs);
+    const serial = jobs.map((j) => analyseFile(parseSync, j));
+    assert.deepEqual(parallel, serial);
+    assert.equal(parallel[449].facts.routes[0].path, '/items/449');
+    assert.equal(parallel[449].facts.env[0].name, 'LIMIT_449');
+  } finally {
+    reader.close();
+  }
+});
