@@ -97,3 +97,4 @@ const NON_PRODUCTION_WORDS = new Set(['dev', 'develop', 'development', 'staging'
 export function isFailureOnly(condition: string | undefined): boolean {
   return !!condition && /failure\(\)/.test(condition) && !/always\(\)/.test(condition);
 }
+

@@ -1,4 +1,5 @@
-import { defineRule } from '../rule.js';
+import { isUnresolved, known } from '../../model/infra.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
 import { deployJobs, isFailureOnly, isNonProduction } from './_pipeline.js';
 
 export default defineRule({
@@ -7,12 +8,19 @@ export default defineRule({
   title: 'ECS deploy without automatic rollback',
   messages: {
     missing: {
-      message: 'this ECS deploy has no rollback: no step runs on failure to restore the previous task definition, and no deployment circuit breaker with rollback is defined in the repository; a bad release stays live until someone acts',
+      message: 'this ECS deploy has no rollback: no step or job runs on failure to restore the previous task definition, and {{evidence}}; a bad release stays live until someone acts',
       fix: 'enable the ECS deployment circuit breaker with rollback on the service (deploymentCircuitBreaker {enable: true, rollback: true}), and/or add a job with if: failure() that redeploys the previous task definition revision',
     },
   },
   check(model, report) {
-    if (hasCircuitBreakerRollback(model.infra, 0)) return;
+    const services = model.infra.ecsServices;
+    // A circuit breaker with rollback (or one set by an expression we cannot read) on a service of the repository: ECS rolls back by itself.
+    if (services.some((s) => known(s.circuitBreaker?.rollback) === true || s.circuitBreakerUnresolved || (s.circuitBreaker?.rollback && isUnresolved(s.circuitBreaker.rollback.value)))) return;
+    // Without the service definition in the repository the circuit breaker may exist elsewhere: say so, and report it as low.
+    const evidence = services.length > 0
+      ? `the ECS service definition${services.length > 1 ? 's' : ''} in the repository (${services[0].file}) enable${services.length > 1 ? '' : 's'} no deployment circuit breaker with rollback`
+      : 'the ECS service is not defined in this repository, so no circuit breaker with rollback can be seen';
+    const related: RelatedLocation[] = services.slice(0, 3).map((s) => ({ file: s.loc.file, line: s.loc.line, message: `ECS service ${s.resourceName} without circuit breaker rollback` }));
     for (const { workflow, job, activity } of deployJobs(model, ['ecs-deploy'])) {
       // Preview, ephemeral and staging deploys are where failures are meant to be found.
       if (isNonProduction(workflow, job)) continue;
@@ -22,27 +30,10 @@ export default defineRule({
           /rollback|roll-back/i.test(`${j.id.value} ${j.name?.value ?? ''}`) ||
           (isFailureOnly(j.if?.value) && j.steps.some((s) => s.activities.some((a) => a.kind === 'ecs-deploy'))),
       );
-      if (hasRollback) continue;
-      report('missing', activity.loc, {}, { key: `${workflow.path}:${job.id.value}` });
+      // Blue/green through CodeDeploy rolls back by the deployment group's own settings.
+      const codeDeploy = job.steps.some((s) => s.with.has('codedeploy-appspec') || s.with.has('codedeploy-application'));
+      if (hasRollback || codeDeploy) continue;
+      report('missing', activity.loc, { evidence }, { key: `${workflow.path}:${job.id.value}`, related, severity: services.length > 0 ? 'medium' : 'low' });
     }
   },
 });
-
-/**
- * The infrastructure model belongs to the infra discoverers; whatever its shape, a circuit breaker
- * with rollback shows up as an object under a key naming the circuit breaker with `rollback: true`.
- */
-function hasCircuitBreakerRollback(value: unknown, depth: number): boolean {
-  if (depth > 12 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((v) => hasCircuitBreakerRollback(v, depth + 1));
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (/circuit_?breaker/i.test(key) && v && typeof v === 'object') {
-      const inner = (v as Record<string, unknown>).value ?? v;
-      const rollback = (inner as Record<string, unknown>).rollback ?? (inner as Record<string, unknown>).Rollback;
-      const flag = rollback && typeof rollback === 'object' && 'value' in rollback ? (rollback as { value: unknown }).value : rollback;
-      if (flag === true || flag === 'true') return true;
-    }
-    if (hasCircuitBreakerRollback(v, depth + 1)) return true;
-  }
-  return false;
-}
