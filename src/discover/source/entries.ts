@@ -60,6 +60,8 @@ export function sourceFileFor(
   const files = model.files;
   const withExtensions = (base: string): string | undefined => {
     if (files.has(base) && SOURCE_EXTENSIONS.some((e) => base.endsWith(e)) && !/\.d\.[cm]?ts$/.test(base)) return base;
+    // `node ./bin/www` (express-generator): a script without an extension.
+    if (files.has(base) && posix.extname(base) === '') return base;
     const stem = base.replace(/\.(c|m)?jsx?$/, '');
     for (const ext of SOURCE_EXTENSIONS) if (files.has(stem + ext)) return stem + ext;
     for (const ext of SOURCE_EXTENSIONS) if (files.has(`${stem}/index${ext}`)) return `${stem}/index${ext}`;

@@ -22,13 +22,19 @@ import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES
 
 const BUILTINS = new Set(builtinModules);
 
+/** Adapters that run an HTTP framework inside AWS Lambda. */
+const LAMBDA_ADAPTERS = new Set(['serverless-http', '@vendia/serverless-express', '@codegenie/serverless-express', 'aws-serverless-express', '@fastify/aws-lambda']);
+
 /** A service in the making: its package, its entries and the Dockerfiles that run it. */
 interface Candidate {
   pkg: PackageJson | undefined;
   dir: string;
   entries: EntryCandidate[];
   dockerfiles: Dockerfile[];
+  /** Browser code lives in it (a front-end package, or the client folder of a full-stack one). */
   frontend: boolean;
+  /** It depends on a server framework (Express, Nest, Next…). */
+  serverFramework: boolean;
 }
 
 /** Services, their production entries, module graphs and the facts read from their source. */
@@ -240,7 +246,7 @@ function findCandidates(
   const candidateFor = (pkg: PackageJson | undefined, dir: string): Candidate => {
     let c = byDir.get(dir);
     if (!c) {
-      c = { pkg, dir, entries: [], dockerfiles: [], frontend: false };
+      c = { pkg, dir, entries: [], dockerfiles: [], frontend: false, serverFramework: false };
       byDir.set(dir, c);
     }
     return c;
@@ -321,7 +327,10 @@ function findCandidates(
     const hasWorkerDep = [...ownDeps].some((d) => WORKER_PACKAGES.has(d));
     const hasFrontendDep = [...ownDeps].some((d) => FRONTEND_PACKAGES.has(d));
     const isLibrary = !!pkg.name && dependedOn.has(pkg.name.value);
+    // A Lambda handler (serverless-http and friends) has no process to stop: not a container service.
+    const isLambda = [...ownDeps].some((d) => LAMBDA_ADAPTERS.has(d));
     const existing = byDir.get(pkg.dir);
+    if (isLambda && !existing) continue;
     if (hasFrontendDep && !hasServerDep && !existing) {
       candidateFor(pkg, pkg.dir).frontend = true;
       continue;
@@ -331,6 +340,7 @@ function findCandidates(
     const wanted = existing || ((startEntry || hasServerDep || hasWorkerDep) && !isLibrary && !(isWorkspaceRoot && !startEntry));
     if (!wanted) continue;
     const c = candidateFor(pkg, pkg.dir);
+    c.serverFramework = hasServerDep;
     if (startEntry) addEntry(c, { file: startEntry, via: 'package.json scripts.start', loc: pkg.scripts.get('start')?.loc ?? pkg.scripts.get('start:prod')?.loc });
     if (c.entries.length === 0 && pkg.main) {
       const file = sourceFileFor(model, posix.join(pkg.dir, pkg.main.value), pkg, tsconfigCache);
@@ -453,9 +463,9 @@ function buildService(
     }
   }
 
-  if (c.frontend && service.entries.length === 0) service.kind = 'frontend';
-  else if (service.servers.length > 0) service.kind = 'http';
+  if (service.servers.length > 0) service.kind = 'http';
   else if (service.entries.length > 0) service.kind = 'worker';
+  else if (c.frontend && !c.serverFramework) service.kind = 'frontend';
   return service;
 }
 

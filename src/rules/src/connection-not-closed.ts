@@ -11,7 +11,7 @@ export default defineRule({
   title: 'Connection never closed on shutdown',
   messages: {
     open: {
-      message: '{{kind}} connection {{name}}({{text}}) is opened but never closed anywhere in {{service}}\'s code: on SIGTERM the task exits with queries, jobs or transactions in flight and the server sees dropped connections{{handler}}',
+      message: '{{kind}} connection {{name}}({{text}}) is opened here but never closed anywhere in {{service}}\'s code: on SIGTERM the task exits with queries, jobs or transactions in flight and the server sees dropped connections{{handler}}',
       fix: 'close it in the shutdown path after the server stops accepting requests: {{close}} (NestJS: in onModuleDestroy/beforeApplicationShutdown with enableShutdownHooks())',
     },
   },

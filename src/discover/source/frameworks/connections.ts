@@ -62,7 +62,8 @@ function target(callee: Node, ctx: WalkContext): { module: string; name: string 
 function detectorFor(shape: ConnectionShape): Detector {
   const record = (node: Node, ctx: WalkContext) => {
     const name = storedIn(ctx.ancestors);
-    ctx.connections.push({ kind: shape.kind, ...(name ? { name } : {}), loc: ctx.loc(node), text: ctx.source(node).split('\n')[0].slice(0, 80) });
+    const callee = ctx.source(node.callee);
+    ctx.connections.push({ kind: shape.kind, ...(name ? { name } : {}), loc: ctx.loc(node), text: `${node.type === 'NewExpression' ? 'new ' : ''}${callee}(…)` });
   };
   return {
     name: shape.kind,

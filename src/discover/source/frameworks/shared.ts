@@ -65,7 +65,8 @@ export function portOrDuration(node: Node, ctx: WalkContext): PortOrDuration {
       visit(n.right, depth + 1);
       return;
     }
-    if (n.type === 'CallExpression' && ['Number', 'parseInt', 'parseFloat', 'Number.parseInt', 'String'].includes(memberPath(n.callee) ?? '')) {
+    if (n.type === 'CallExpression' && n.arguments.length <= 2 && !/(^|\.)(get|getOrThrow)$/.test(memberPath(n.callee) ?? '')) {
+      // Number(x), parseInt(x, 10), normalizePort(x), ms(x): the value comes from the first argument.
       visit(n.arguments[0], depth + 1);
       return;
     }
