@@ -275,7 +275,7 @@ export class Stack extends cdk.Stack {
       cpu: 512,
       memoryLimitMiB: 1024,
       taskImageOptions: {
-        image: ecs.ContainerImage.fromAsset('../api'),
+        image: ecs.ContainerImage.fromAsset('../api', { platform: Platform.LINUX_ARM64 }),
         containerPort: 3000,
         environment: { NODE_ENV: 'production' },
       },
@@ -300,6 +300,7 @@ export class Stack extends cdk.Stack {
   const api = pattern.containers[0];
   assert.equal(known(api.name), 'web', 'the pattern names its container "web"');
   assert.equal(api.imageRef?.assetDir, 'api');
+  assert.equal(api.imageRef?.assetPlatform, 'Platform.LINUX_ARM64');
   assert.equal(known(api.logConfiguration?.logDriver), 'awslogs', 'the pattern logs to CloudWatch by default');
   const service = infra.ecsServices.find((s) => s.taskDefinition === pattern)!;
   assert.equal(known(service.circuitBreaker?.rollback), true);

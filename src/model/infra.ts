@@ -94,6 +94,8 @@ export interface ImageReference {
   tagUnresolved: boolean;
   /** CDK `ContainerImage.fromAsset(dir)`: built from this repo-relative folder at deploy time. */
   assetDir?: string;
+  /** CDK `fromAsset(dir, { platform })` as written (`Platform.LINUX_ARM64`); undefined when not given (the host's). */
+  assetPlatform?: string;
   /** CDK `ContainerImage.fromEcrRepository(repo)`: the repository construct's variable. */
   ecrRepositoryRef?: string;
 }

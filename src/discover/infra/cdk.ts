@@ -493,6 +493,7 @@ class CdkReader {
   private container(props: ObjectNode, loc: Loc, id?: string): ContainerDefinition {
     const entries: ObjectNode['entries'] = [];
     let assetDir: string | undefined;
+    let assetPlatform: string | undefined;
     let ecrRef: string | undefined;
     for (const e of props.entries) {
       const k = e.key;
@@ -522,6 +523,8 @@ class CdkReader {
             assetDir = posix.normalize(posix.join(base, dir.value.replace(/^__dirname\//, '')));
             if (assetDir === '.') assetDir = '';
           }
+          const platform = get(e.node, '__platform');
+          if (platform) assetPlatform = platform.kind === 'unresolved' ? platform.text : String((platform as { value: unknown }).value);
           entries.push({ key: 'image', keyLoc: e.keyLoc, node: { kind: 'unresolved', text: `asset ${dir && typeof dir.value === 'string' ? dir.value : ''}`.trim(), loc: e.keyLoc } });
         } else if (e.node.kind === 'object' && get(e.node, '__ecr')) {
           const repo = get(e.node, '__ecr');
@@ -547,7 +550,7 @@ class CdkReader {
       container.secretsComplete = container.secretsComplete && entries.some((x) => x.key === 'secrets');
     }
     // An asset image is tagged with the hash of its content by the CDK: never a moving tag.
-    if (container.image && assetDir !== undefined) container.imageRef = { text: isUnresolvedText(container.image.value), tagUnresolved: false, assetDir };
+    if (container.image && assetDir !== undefined) container.imageRef = { text: isUnresolvedText(container.image.value), tagUnresolved: false, assetDir, ...(assetPlatform ? { assetPlatform } : {}) };
     if (container.imageRef && ecrRef) container.imageRef.ecrRepositoryRef = ecrRef;
     if (container.image && !container.imageRef) container.imageRef = parseImage(container.image);
     return container;
@@ -775,7 +778,12 @@ class CdkReader {
     }
     if (owner === 'ContainerImage' || owner === 'EcrImage' || owner === 'AssetImage') {
       if (method === 'fromRegistry') return arg(0);
-      if (method === 'fromAsset') return { kind: 'object', loc, entries: [{ key: '__asset', keyLoc: loc, node: arg(0) ?? { kind: 'unresolved', text: 'asset', loc } }] };
+      if (method === 'fromAsset') {
+        const entries: ObjectNode['entries'] = [{ key: '__asset', keyLoc: loc, node: arg(0) ?? { kind: 'unresolved', text: 'asset', loc } }];
+        const platform = get(arg(1), 'platform');
+        if (platform) entries.push({ key: '__platform', keyLoc: platform.loc, node: platform });
+        return { kind: 'object', loc, entries };
+      }
       if (method === 'fromEcrRepository') {
         const repo = args[0] ? unwrap(args[0]) : undefined;
         const entries: ObjectNode['entries'] = [{ key: '__ecr', keyLoc: loc, node: { kind: 'unresolved', text: repo ? targetName(repo) ?? this.src(repo) : 'repository', loc } }];

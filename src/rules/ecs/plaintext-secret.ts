@@ -9,7 +9,7 @@ const NOT_A_SECRET = /(_ARN|_NAME|_ID|_PATH|_FILE|_REGION|_ENABLED|_TTL|_EXPIRY|
 /** Connection strings: secret when they carry a password. */
 const URL_NAME = /(DATABASE_URL|_URL$|_URI$|_DSN$|CONNECTION_STRING)/i;
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:[^@/\s]+@/i;
-const PLACEHOLDER = /^(<.*>|\{\{.*\}\}|changeme|change-me|placeholder|xxx+|todo|dummy|none|null|undefined|-|\*+)$/i;
+const PLACEHOLDER = /^(<.*>|changeme|change-me|placeholder|xxx+|todo|dummy|none|null|undefined|-|\*+)$/i;
 
 export default defineRule({
   id: 'ecs/plaintext-secret',
@@ -42,6 +42,11 @@ export default defineRule({
           continue;
         }
         const v = value.trim();
+        // `${JWT_SECRET}`, `{{ jwt_secret }}`: filled in by envsubst or a template before registration.
+        if (/^\$\{?[A-Za-z_][\w.]*\}?$|^\{\{.*\}\}$|^#\{.*\}$/.test(v)) {
+          report('expression', variable.value.loc, { name, container: containerName(container), expression: `the placeholder ${v}` }, { severity: 'medium' });
+          continue;
+        }
         if (v === '' || PLACEHOLDER.test(v) || /^(true|false|\d+)$/i.test(v) || v.startsWith('arn:aws')) continue;
         if (URL_NAME.test(name) && !URL_WITH_PASSWORD.test(v)) continue;
         report('literal', variable.value.loc, { name, container: containerName(container), length: v.length });
