@@ -60,8 +60,8 @@ function descriptor(ruleId: string) {
   const severity = rule?.severity ?? 'medium';
   const what = doc ? docSection(doc, 'What it does') : undefined;
   const title = rule?.title ?? ruleId;
-  const tags = ['ecs', 'deployment', ruleId.split('/')[0]];
-  if (rule?.security) tags.push('security');
+  // Tags must be unique (the schema says so): the "ecs" area would repeat the "ecs" tag.
+  const tags = [...new Set(['ecs', 'deployment', ruleId.split('/')[0], ...(rule?.security ? ['security'] : [])])];
   return {
     id: ruleId,
     name: ruleId.split('/').pop()!,
