@@ -73,3 +73,22 @@ test('seed 003 in Terraform: six path patterns in one rule, latest on an IMMUTAB
     cleanup();
   }
 });
+
+test('seed 001 as task-definition JSON: a validated JWT_SECRET the task never sets, an HTTP health check on a worker', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'scenarios', 'infra-seed-001-taskdef'));
+  try {
+    assert.deepEqual(result.findings.filter(isInfraFinding).map(toLine).sort(), [
+      'infra/ecs/api-gateway.json:13 ecs/env-missing',
+      'infra/ecs/session-worker.json:16 ecs/healthcheck',
+    ]);
+    const env = result.findings.find((f) => f.ruleId === 'ecs/env-missing')!;
+    assert.match(env.message, /^JWT_SECRET is required/);
+    assert.match(env.message, /by image repository name 'api-gateway'/);
+    assert.deepEqual(env.related.map((r) => r.file), ['services/api-gateway/src/index.ts']);
+    // Each container is linked to its own service in the monorepo.
+    const links = result.model.infra.taskDefinitions.flatMap((t) => t.containers.map((c) => `${t.file} → ${c.link?.service.dir}`)).sort();
+    assert.deepEqual(links, ['infra/ecs/api-gateway.json → services/api-gateway', 'infra/ecs/session-worker.json → services/session-worker']);
+  } finally {
+    cleanup();
+  }
+});
