@@ -29,6 +29,7 @@ test('type-only imports, dev-only require and dev-only import() are not producti
       "import express from 'express';",
       "import type { ViteDevServer } from 'vite';",
       "import { type InlineConfig } from 'vite';",
+      "import { Plugin } from 'vite'; // used only as a type: TypeScript drops this import",
       'const app = express();',
       "if (process.env.NODE_ENV !== 'production') {",
       "  require('pino-pretty');",
@@ -38,6 +39,7 @@ test('type-only imports, dev-only require and dev-only import() are not producti
       'const server = app.listen(3000);',
       "process.on('SIGTERM', () => server.close());",
       'export type Dev = ViteDevServer | InlineConfig;',
+      'export const plugins: Plugin[] = [];',
     ].join('\n'),
   });
   try {
@@ -130,6 +132,7 @@ test('a large batch read with a worker thread gives the same facts as the main t
     file: `src/r${i}.ts`,
     text: `import { pool } from './db';\nexport function route(app: any) {\n  app.get('/items/${i}', async (_req: any, res: any) => res.json(await pool.query('select 1')));\n  return process.env.LIMIT_${i} ?? '10';\n}\n`,
     detectorNames: ['express', 'http'],
+    devPackages: [],
     browser: false,
   }));
   const reader = new FileReader(parseSync);

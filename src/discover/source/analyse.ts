@@ -8,6 +8,8 @@ export interface FileJob {
   text: string;
   /** Names of the detectors enabled by the dependencies of the file's package. */
   detectorNames: string[];
+  /** devDependencies of the file's package (and its workspace root) that are not also dependencies. */
+  devPackages: string[];
   browser: boolean;
 }
 
@@ -29,7 +31,7 @@ export function analyseFile(parseSync: typeof ParseSync, job: FileJob): FileResu
     const fatal = parsed.errors.find((e) => e.severity === 'Error');
     if (fatal && parsed.program.body.length === 0) return { file, browser, facts: emptyFacts(), problem: `${file} does not parse: ${fatal.message}` };
     const enabled = detectors.filter((d) => job.detectorNames.includes(d.name));
-    return { file, browser, facts: extractFacts({ file, text, parsed: parsed as never, detectors: enabled, browser }) };
+    return { file, browser, facts: extractFacts({ file, text, parsed: parsed as never, detectors: enabled, browser, devPackages: job.devPackages }) };
   } catch (err) {
     return { file, browser, facts: emptyFacts(), problem: `${file} could not be read as JavaScript/TypeScript: ${(err as Error).message}` };
   }

@@ -69,10 +69,15 @@ export interface ExtractOptions {
   detectors: Detector[];
   /** Browser code: read the URLs it builds, not server facts. */
   browser: boolean;
+  /**
+   * Packages only the development install has (devDependencies of the file's package). An import
+   * of one whose names are used only as types is elided by TypeScript: it is checked, not assumed.
+   */
+  devPackages?: string[];
 }
 
 /** Reads the imports of a file and, when its text can hold one, its facts. */
-export function extractFacts({ file, text, parsed, detectors, browser }: ExtractOptions): FileFacts {
+export function extractFacts({ file, text, parsed, detectors, browser, devPackages = [] }: ExtractOptions): FileFacts {
   const facts = emptyFacts();
   const lines = new LineMap(text);
   const loc = (node: Node | number): Loc => {
@@ -83,10 +88,17 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
   // Imports come from the parser's module record: no AST walk needed for them.
   const importedNames = new Map<string, { module: string; imported: string }>();
   const importedModules = new Set<string>();
+  const typeScript = /\.[cm]?tsx?$/.test(file);
+  let valueNames: Set<string> | undefined;
   for (const imp of parsed.module.staticImports) {
     const specifier = imp.moduleRequest.value;
     const runtime = imp.entries.length === 0 || imp.entries.some((e) => !e.isType);
     if (!runtime) continue;
+    if (typeScript && imp.entries.length > 0 && devPackages.some((p) => specifier === p || specifier.startsWith(p + '/'))) {
+      // `import { Config } from 'vite'` used only in types: TypeScript drops it from the output.
+      valueNames ??= identifiersInValues(parsed.program);
+      if (!imp.entries.some((e) => !e.isType && valueNames!.has(e.localName.value))) continue;
+    }
     importedModules.add(specifier);
     facts.imports.push({ specifier, line: lines.line(imp.start), kind: 'static', devOnly: false });
     for (const e of imp.entries) {
@@ -256,6 +268,12 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
     }
   }, enter, declarations);
 
+  // Router-style detectors read the same shape (`x.get('/path', …)`): a call is one route, whichever claimed it first.
+  const routeKeys = new Set<string>();
+  facts.routes = facts.routes.filter((r) => {
+    const key = `${r.loc.line}:${r.loc.column}:${r.method}:${r.path}`;
+    return routeKeys.has(key) ? false : (routeKeys.add(key), true);
+  });
   for (const { fn, out } of pendingCalls) out.push(...collectCalls(fn, new Set(), 0));
   // Only a timer that forces the exit is a shutdown deadline.
   for (const t of pendingTimeouts) if (t.calls.some((c) => c.value === 'process.exit')) facts.shutdownTimeouts.push(t.duration);
@@ -512,4 +530,16 @@ export function extractFacts({ file, text, parsed, detectors, browser }: Extract
     if (facts.clientUrls.some((u) => u.loc.line === loc(node).line)) return;
     facts.clientUrls.push({ text: text.slice(node.start, node.end), port, loc: loc(node) });
   }
+}
+
+/** Names used as values anywhere in a program (the JavaScript-shaped AST has no type annotations). */
+function identifiersInValues(program: Node): Set<string> {
+  const names = new Set<string>();
+  walk(program, (node, ancestors) => {
+    if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
+    const parent = ancestors[ancestors.length - 1];
+    if (parent?.type === 'ImportSpecifier' || parent?.type === 'ImportDefaultSpecifier' || parent?.type === 'ImportNamespaceSpecifier') return;
+    names.add(node.name);
+  });
+  return names;
 }

@@ -54,6 +54,23 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     return deps;
   };
 
+  const devCache = new Map<string, string[]>();
+  /** Packages a production install of this package leaves out. */
+  const devOnlyPackages = (pkg: PackageJson | undefined): string[] => {
+    if (!pkg) return [];
+    const cached = devCache.get(pkg.path);
+    if (cached) return cached;
+    const root = packagesByDir.get(pkg.projectDir);
+    const out: string[] = [];
+    for (const p of root && root !== pkg ? [pkg, root] : [pkg]) {
+      for (const dep of p.dependencies.values()) {
+        if (dep.kind === 'devDependencies' && !pkg.dependencies.get(dep.name)?.kind.match(/^(dependencies|optionalDependencies|peerDependencies)$/)) out.push(dep.name);
+      }
+    }
+    devCache.set(pkg.path, out);
+    return out;
+  };
+
   const candidates = findCandidates(model, packagesByDir, tsconfigCache, depsOf);
   if (candidates.length === 0) return;
 
@@ -75,8 +92,9 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
   const jobFor = (file: string, browser: boolean): FileJob | undefined => {
     const text = model.files.read(file);
     if (text === undefined) return undefined;
-    const detectorNames = enabledDetectors(depsOf(owningPackage(packagesByDir, file))).map((d) => d.name);
-    return { file, text, detectorNames, browser };
+    const pkg = owningPackage(packagesByDir, file);
+    const detectorNames = enabledDetectors(depsOf(pkg)).map((d) => d.name);
+    return { file, text, detectorNames, devPackages: devOnlyPackages(pkg), browser };
   };
   const store = (result: FileResult) => {
     if (result.problem) model.problems.push({ kind: 'parse-error', artifact: 'source file', message: result.problem, loc: { file: result.file, line: 1 } });

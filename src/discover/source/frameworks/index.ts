@@ -2,6 +2,7 @@ import { connectionDetectors } from './connections.js';
 import { cors, corsHeaders } from './cors.js';
 import { express } from './express.js';
 import { fastify } from './fastify.js';
+import { hono } from './hono.js';
 import { http } from './http.js';
 import { koa } from './koa.js';
 import { fsLogs, pino, winston } from './loggers.js';
@@ -19,6 +20,7 @@ export const detectors: Detector[] = [
   nest,
   fastify,
   koa,
+  hono,
   express,
   http,
   gracefulShutdownLibraries,
@@ -31,7 +33,7 @@ export const detectors: Detector[] = [
 ];
 
 /** Server frameworks: a package that depends on one of these is a service candidate. */
-export const SERVER_PACKAGES = new Set([...nest.packages, ...fastify.packages, ...koa.packages, ...express.packages, 'hono', '@hapi/hapi', 'restify', 'socket.io', 'ws', 'next']);
+export const SERVER_PACKAGES = new Set([...nest.packages, ...fastify.packages, ...koa.packages, ...express.packages, ...hono.packages, '@hapi/hapi', 'restify', 'socket.io', 'ws', 'next']);
 
 /** Worker libraries: a package that depends on one of these and has an entry is a service candidate. */
 export const WORKER_PACKAGES = new Set(['bullmq', 'bull', 'kafkajs', 'amqplib', '@aws-sdk/client-sqs', 'sqs-consumer', 'node-cron', 'agenda', 'pg-boss']);
