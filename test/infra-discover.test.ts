@@ -66,7 +66,7 @@ test('task-definition JSON is found by shape anywhere, with the line of every va
   assert.deepEqual([known(container.stopTimeoutSeconds), container.stopTimeoutSeconds?.loc.line], [60, 16]);
 });
 
-test('Terraform: jsonencode() of literals is evaluated, references stay unresolved, blocks and refs are linked', async () => {
+test('Terraform: jsonencode() of literals and locals are evaluated, variables stay unresolved, blocks and refs are linked', async () => {
   const model = await modelOf({
     'infra/main.tf': `locals {
   common_env = [{ name = "NODE_ENV", value = "production" }]
@@ -82,7 +82,7 @@ resource "aws_ecs_task_definition" "api" {
       name         = "api"
       image        = "\${aws_ecr_repository.api.repository_url}:\${var.image_tag}"
       portMappings = [{ containerPort = 3000 }]
-      environment  = local.common_env
+      environment  = concat(local.common_env, var.extra_env)
       secrets = [
         { name = "JWT_SECRET", valueFrom = aws_secretsmanager_secret.jwt.arn },
       ]
@@ -115,7 +115,8 @@ resource "aws_ecs_service" "api" {
   assert.equal(known(task.memory), 1024);
   assert.equal(container.loc.line, 12);
   assert.equal(container.imageRef?.tagUnresolved, true, 'the tag is a variable');
-  assert.equal(container.environmentComplete, false, 'environment = local.common_env is unknown, not empty');
+  assert.equal(container.environmentComplete, false, 'concat() with a variable: partly unknown, not empty');
+  assert.deepEqual(container.environment.map((e) => [e.name, known(e.value), e.loc.line]), [['NODE_ENV', 'production', 2]], 'the local is evaluated where it is defined');
   assert.deepEqual(container.secrets.map((s) => [s.name, s.loc.line]), [['JWT_SECRET', 17]]);
   assert.equal(known(container.stopTimeoutSeconds), -1);
 

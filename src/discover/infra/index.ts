@@ -50,14 +50,19 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
     }
   }
 
-  const tfFiles = files.paths.filter((p) => p.endsWith('.tf'));
-  if (tfFiles.length > 0) {
-    const { parseTerraformFile } = await import('./terraform.js');
-    for (const file of tfFiles) {
-      const text = files.read(file);
-      if (text === undefined || !/aws_(ecs|lb|alb|ecr|iam)/.test(text)) continue;
-      readTerraform(await parseTerraformFile(model, file), infra);
-    }
+  // Terraform, one module folder at a time (locals are shared across its files).
+  const tfByDir = new Map<string, string[]>();
+  for (const p of files.paths) {
+    if (!p.endsWith('.tf')) continue;
+    const dir = posix.dirname(p);
+    const list = tfByDir.get(dir);
+    if (list) list.push(p);
+    else tfByDir.set(dir, [p]);
+  }
+  const relevantModules = [...tfByDir.values()].filter((list) => list.some((f) => /aws_(ecs|lb|alb|ecr|iam)/.test(files.read(f) ?? '')));
+  if (relevantModules.length > 0) {
+    const { parseTerraformModule } = await import('./terraform.js');
+    for (const list of relevantModules) readTerraform(await parseTerraformModule(model, list), infra);
   }
 
   // CDK: synth output when present, otherwise the app's TypeScript source.
@@ -131,7 +136,7 @@ function jsonInString(node: InfraNode): InfraNode {
   return parsed.root ?? { kind: 'unresolved', text: 'JSON string that does not parse', loc: node.loc };
 }
 
-function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js').parseTerraformFile>>, infra: InfraModel): void {
+function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js').parseTerraformModule>>, infra: InfraModel): void {
   for (const block of blocks) {
     const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
     const body = block.body;

@@ -43,47 +43,99 @@ async function terraformParser(): Promise<TsParser> {
   return parserPromise;
 }
 
-export async function parseTerraformFile(model: DeploymentModel, file: string): Promise<TerraformBlock[]> {
-  const text = model.files.read(file);
-  if (text === undefined) return [];
+/**
+ * Parses the .tf files of one module folder together, so `local.x` can be evaluated wherever it is
+ * defined in the module (locals are fixed by the code; variables are not, and stay unresolved).
+ */
+export async function parseTerraformModule(model: DeploymentModel, files: string[]): Promise<TerraformBlock[]> {
   const parser = await terraformParser();
-  const tree = parser.parse(text);
-  if (!tree) return [];
+  const parsed: { file: string; root: TsNode; ev: Evaluator; tree: { delete(): void } }[] = [];
+  const locals = new Locals();
   try {
-    const root = tree.rootNode;
-    if (root.hasError) {
-      const bad = firstError(root);
-      model.problems.push({
-        kind: 'parse-error',
-        artifact: 'Terraform',
-        message: `${file} is not valid HCL near line ${(bad?.startPosition.row ?? 0) + 1}; its resources were not analysed`,
-        loc: { file, line: (bad?.startPosition.row ?? 0) + 1 },
-      });
-      return [];
+    for (const file of files) {
+      const text = model.files.read(file);
+      if (text === undefined) continue;
+      const tree = parser.parse(text);
+      if (!tree) continue;
+      const root = tree.rootNode;
+      if (root.hasError) {
+        const bad = firstError(root);
+        model.problems.push({
+          kind: 'parse-error',
+          artifact: 'Terraform',
+          message: `${file} is not valid HCL near line ${(bad?.startPosition.row ?? 0) + 1}; its resources were not analysed`,
+          loc: { file, line: (bad?.startPosition.row ?? 0) + 1 },
+        });
+        tree.delete();
+        continue;
+      }
+      const ev = new Evaluator(model, file, text, locals);
+      parsed.push({ file, root, ev, tree });
+      for (const child of topBlocks(root)) {
+        if (child.namedChildren[0]?.text !== 'locals') continue;
+        const body = child.namedChildren.find((c) => c?.type === 'body');
+        for (const attr of body?.namedChildren ?? []) {
+          if (attr?.type === 'attribute' && attr.namedChildren[1]) locals.define(attr.namedChildren[0]!.text, attr.namedChildren[1]!, ev);
+        }
+      }
     }
-    const ev = new Evaluator(model, file, text);
     const blocks: TerraformBlock[] = [];
-    const body = root.namedChildren.find((c) => c?.type === 'body');
-    for (const child of body?.namedChildren ?? []) {
-      if (!child || child.type !== 'block') continue;
-      const kind = child.namedChildren[0]?.text;
-      if (kind !== 'resource' && kind !== 'data') continue;
-      const labels = child.namedChildren.filter((c) => c?.type === 'string_lit').map((c) => stringLitValue(c!));
-      if (labels.length < 2) continue;
-      const [type, name] = labels;
-      blocks.push({
-        kind,
-        type,
-        name,
-        address: kind === 'data' ? `data.${type}.${name}` : `${type}.${name}`,
-        body: ev.block(child),
-        file,
-        loc: { file, line: child.startPosition.row + 1 },
-      });
+    for (const { file, root, ev } of parsed) {
+      for (const child of topBlocks(root)) {
+        const kind = child.namedChildren[0]?.text;
+        if (kind !== 'resource' && kind !== 'data') continue;
+        const labels = child.namedChildren.filter((c) => c?.type === 'string_lit').map((c) => stringLitValue(c!));
+        if (labels.length < 2) continue;
+        const [type, name] = labels;
+        if (!RELEVANT_TYPE.test(type)) continue;
+        blocks.push({
+          kind,
+          type,
+          name,
+          address: kind === 'data' ? `data.${type}.${name}` : `${type}.${name}`,
+          body: ev.block(child),
+          file,
+          loc: { file, line: child.startPosition.row + 1 },
+        });
+      }
     }
     return blocks;
   } finally {
-    tree.delete();
+    for (const p of parsed) p.tree.delete();
+  }
+}
+
+/** Resource types the model holds; other blocks are not evaluated. */
+const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_)/;
+
+function topBlocks(root: TsNode): TsNode[] {
+  const body = root.namedChildren.find((c) => c?.type === 'body');
+  return (body?.namedChildren ?? []).filter((c): c is TsNode => c?.type === 'block');
+}
+
+/** `locals { }` of a module, evaluated on first use; a local that refers to itself stays unresolved. */
+class Locals {
+  private readonly defs = new Map<string, { node: TsNode; ev: Evaluator }>();
+  private readonly values = new Map<string, InfraNode>();
+  private readonly evaluating = new Set<string>();
+
+  define(name: string, node: TsNode, ev: Evaluator): void {
+    this.defs.set(name, { node, ev });
+  }
+
+  get(name: string): InfraNode | undefined {
+    const cached = this.values.get(name);
+    if (cached) return cached;
+    const def = this.defs.get(name);
+    if (!def || this.evaluating.has(name)) return undefined;
+    this.evaluating.add(name);
+    try {
+      const value = def.ev.expr(def.node);
+      this.values.set(name, value);
+      return value;
+    } finally {
+      this.evaluating.delete(name);
+    }
   }
 }
 
@@ -123,6 +175,7 @@ class Evaluator {
     private readonly model: DeploymentModel,
     private readonly file: string,
     source: string,
+    private readonly locals: Locals,
   ) {
     // tree-sitter offsets are UTF-8 byte offsets.
     this.bytes = Buffer.from(source, 'utf8');
@@ -174,6 +227,10 @@ class Evaluator {
         // A traversal: variable_expr followed by get_attr/index/splat.
         if (kids[0]?.type === 'variable_expr' && kids.slice(1).every((k) => k.type === 'get_attr')) {
           const parts = [kids[0].text, ...kids.slice(1).map((k) => k.text.replace(/^\./, ''))];
+          if (parts[0] === 'local' && parts.length === 2) {
+            const value = this.locals.get(parts[1]);
+            if (value) return value;
+          }
           return unresolved(referenceAddress(parts));
         }
         if (kids[0]?.type === 'variable_expr') return unresolved(referenceAddress([kids[0].text, ...kids.slice(1).filter((k) => k.type === 'get_attr').map((k) => k.text.replace(/^\./, ''))]));
@@ -266,7 +323,30 @@ class Evaluator {
   private call(node: TsNode): InfraNode | undefined {
     const name = node.namedChildren[0]?.text;
     const args = node.namedChildren.find((c) => c?.type === 'function_arguments')?.namedChildren.filter((c): c is TsNode => c?.type === 'expression') ?? [];
-    if (name === 'jsonencode' && args.length === 1) return this.expr(args[0]);
+    if ((name === 'jsonencode' || name === 'tolist' || name === 'toset') && args.length === 1) return this.expr(args[0]);
+    if (name === 'concat' || name === 'merge') {
+      // Lists concatenated / objects merged from parts the audit can read; one unknown part makes the result partial.
+      const parts = args.map((a) => this.expr(a));
+      const loc = this.loc(node);
+      if (name === 'concat') {
+        const out: InfraNode = { kind: 'array', items: [], loc };
+        for (const p of parts) {
+          if (p.kind === 'array') {
+            out.items.push(...p.items);
+            if (p.partial) out.partial = true;
+          } else out.partial = true;
+        }
+        return out;
+      }
+      const out: ObjectNode = { kind: 'object', entries: [], loc };
+      for (const p of parts) {
+        if (p.kind === 'object') {
+          out.entries.push(...p.entries);
+          if (p.partial) out.partial = true;
+        } else out.partial = true;
+      }
+      return out;
+    }
     if ((name === 'file' || name === 'templatefile') && args.length >= 1) {
       const path = this.pathArgument(args[0]);
       if (path === undefined) return undefined;
