@@ -209,6 +209,8 @@ export function buildContainer(node: InfraNode): ContainerDefinition {
 export function parseImage(image: InfraValue<string>): ImageReference {
   const text = isUnresolved(image.value) ? image.value.unresolved : image.value;
   const whole = isUnresolved(image.value);
+  // An opaque expression (`var.image`, `props.image.imageUri`): nothing of the reference is known.
+  if (whole && !text.includes('${')) return { text, tagUnresolved: true };
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');

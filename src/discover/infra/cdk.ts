@@ -578,6 +578,10 @@ class CdkReader {
       const c = target.container;
       if (method === 'addPortMappings') {
         for (const a of args) {
+          if (a.type === 'SpreadElement') {
+            c.portMappingsComplete = false;
+            continue;
+          }
           const v = this.value(a);
           c.portMappings.push({ containerPort: num(v, 'containerPort'), hostPort: num(v, 'hostPort'), protocol: str(v, 'protocol'), loc });
         }
