@@ -146,3 +146,29 @@ test('a large batch read with a worker thread gives the same facts as the main t
     reader.close();
   }
 });
+
+test('one package run by two images is two services: the API and the worker are judged apart', async () => {
+  const { root, cleanup } = repo({
+    'package.json': pkg({ scripts: { start: 'node dist/server.js' }, dependencies: { express: '4', bullmq: '5' } }),
+    'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
+    'src/server.ts': [
+      "import express from 'express';",
+      'const app = express();',
+      "app.get('/health', (_req, res) => res.send('ok'));",
+      'const server = app.listen(3000);',
+      "process.on('SIGTERM', () => server.close());",
+    ].join('\n'),
+    'src/worker.ts': "import { Worker } from 'bullmq';\nnew Worker('emails', async () => {});\n",
+    'Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY dist ./dist\nUSER node\nCMD ["node", "dist/server.js"]\n',
+    'worker.Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY dist ./dist\nUSER node\nCMD ["node", "dist/worker.js"]\n',
+  });
+  try {
+    const result = await audit(root);
+    const services = result.model.services.map((s) => `${s.name} ${s.kind} ${s.entries.map((e) => e.file).join(',')} ${s.dockerfiles.map((d) => d.path).join(',')}`);
+    assert.deepEqual(services.sort(), ['svc (worker) worker src/worker.ts worker.Dockerfile', 'svc http src/server.ts Dockerfile']);
+    const sigterm = result.findings.filter((f) => f.ruleId === 'src/no-sigterm-handler').map((f) => `${f.file}:${f.line}`);
+    assert.deepEqual(sigterm, ['src/worker.ts:1']);
+  } finally {
+    cleanup();
+  }
+});

@@ -35,6 +35,8 @@ interface Candidate {
   frontend: boolean;
   /** It depends on a server framework (Express, Nest, Next…). */
   serverFramework: boolean;
+  /** Set when the package runs as several services (one per image entry): the entry's name. */
+  variant?: string;
 }
 
 /** Services, their production entries, module graphs and the facts read from their source. */
@@ -329,7 +331,15 @@ function findCandidates(
       }
     }
     if (!found) continue;
-    const c = candidateFor(found.pkg, found.pkg?.dir ?? posix.dirname(found.file));
+    const dir = found.pkg?.dir ?? posix.dirname(found.file);
+    // One package, several images (an API and a worker from the same code): one service per entry.
+    const primary = byDir.get(dir);
+    const separate = primary && primary.entries.length > 0 && !primary.entries.some((e) => e.file === found.file);
+    const c = separate ? candidateFor(found.pkg, `${dir}#${found.file}`) : candidateFor(found.pkg, dir);
+    if (separate) {
+      c.dir = dir;
+      c.variant = posix.basename(found.file).replace(/\.[^.]+$/, '');
+    }
     addEntry(c, { file: found.file, via: `${dockerfile.path} ${command.spec.form === 'exec' ? 'CMD' : 'CMD (shell form)'}`, loc: command.spec.loc });
     if (!c.dockerfiles.includes(dockerfile)) c.dockerfiles.push(dockerfile);
   }
@@ -358,8 +368,9 @@ function findCandidates(
     const wanted = existing || ((startEntry || hasServerDep || hasWorkerDep) && !isLibrary && !(isWorkspaceRoot && !startEntry));
     if (!wanted) continue;
     const c = candidateFor(pkg, pkg.dir);
-    c.serverFramework = hasServerDep;
-    if (startEntry) addEntry(c, { file: startEntry, via: 'package.json scripts.start', loc: pkg.scripts.get('start')?.loc ?? pkg.scripts.get('start:prod')?.loc });
+    for (const other of byDir.values()) if (other.dir === pkg.dir) other.serverFramework = hasServerDep;
+    // What the image runs wins over scripts.start: only a package no Dockerfile runs takes its entry from there.
+    if (startEntry && c.dockerfiles.length === 0) addEntry(c, { file: startEntry, via: 'package.json scripts.start', loc: pkg.scripts.get('start')?.loc ?? pkg.scripts.get('start:prod')?.loc });
     if (c.entries.length === 0 && pkg.main) {
       const file = sourceFileFor(model, posix.join(pkg.dir, pkg.main.value), pkg, tsconfigCache);
       if (file && model.files.has(file)) addEntry(c, { file, via: 'package.json main', loc: pkg.main.loc });
@@ -386,7 +397,7 @@ function buildService(
   packagesByDir: Map<string, PackageJson>,
 ): Service {
   const service: Service = {
-    name: c.pkg?.name?.value ?? (c.dir ? posix.basename(c.dir) : posix.basename(model.root)),
+    name: (c.pkg?.name?.value ?? (c.dir ? posix.basename(c.dir) : posix.basename(model.root))) + (c.variant ? ` (${c.variant})` : ''),
     dir: c.dir,
     ...(c.pkg ? { package: c.pkg } : {}),
     kind: 'unknown',
