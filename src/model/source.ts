@@ -70,8 +70,10 @@ export interface ConnectionFact {
   loc: Loc;
   /** Where it is closed (`pool.end()`, `prisma.$disconnect()`, …), if anywhere. */
   closedAt?: Loc;
-  /** The source text that opens it, for messages (`new Pool({...})`). */
+  /** The source text that opens it, for messages (`new Pool(…)`). */
   text: string;
+  /** The methods that close this kind of client (`end` for pg, `$disconnect` for Prisma, …). */
+  closeMethods: string[];
 }
 
 /** One step of an import chain: `file` imports `specifier` at `line`. */

@@ -366,7 +366,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (callee?.type === 'MemberExpression') {
       const method = propertyName(callee.property, callee.computed);
       const object = memberPath(callee.object);
-      if (method && object && CLOSE_METHODS.has(method)) facts.closes.push({ object, method, loc: loc(node) });
+      // `getPool().end()`, `(await db()).close()`: kept as text, matched by method.
+      if (method && CLOSE_METHODS.has(method)) facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node) });
       // zod: `z.object({ A: z.string(), B: z.string().optional() })`; envalid: `cleanEnv(process.env, { A: str() })`; t3: `createEnv({ server: {...} })`
       if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
     }

@@ -476,10 +476,13 @@ function buildService(
   for (const conn of service.connections) {
     const name = conn.name;
     const close = closes.find((cl) => {
-      const last = cl.object.split('.').pop();
+      if (!conn.closeMethods.includes(cl.method)) return false;
       if (conn.kind === 'mongoose' && /^mongoose(\.connection)?$/.test(cl.object)) return true;
       if (name === 'this') return cl.loc.file === conn.loc.file && cl.object === 'this';
-      return !!name && (last === name || cl.object === name);
+      // A client made by a factory (`return new Pool()`) has no name here: any close of its kind counts.
+      if (!name) return true;
+      const last = cl.object.split('.').pop();
+      return last === name || cl.object === name || cl.object.includes(name);
     });
     if (close) conn.closedAt = close.loc;
   }

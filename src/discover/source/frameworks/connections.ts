@@ -63,7 +63,7 @@ function detectorFor(shape: ConnectionShape): Detector {
   const record = (node: Node, ctx: WalkContext) => {
     const name = storedIn(ctx.ancestors);
     const callee = ctx.source(node.callee);
-    ctx.connections.push({ kind: shape.kind, ...(name ? { name } : {}), loc: ctx.loc(node), text: `${node.type === 'NewExpression' ? 'new ' : ''}${callee}(…)` });
+    ctx.connections.push({ kind: shape.kind, ...(name ? { name } : {}), loc: ctx.loc(node), text: `${node.type === 'NewExpression' ? 'new ' : ''}${callee}(…)`, closeMethods: shape.closeMethods });
   };
   return {
     name: shape.kind,
@@ -82,7 +82,7 @@ function detectorFor(shape: ConnectionShape): Detector {
       // `class PrismaService extends PrismaClient` (the NestJS recipe): the instance is the connection.
       const t = node.superClass ? target(node.superClass, ctx) : undefined;
       if (t && shape.packages.includes(t.module) && shape.constructors?.includes(t.name)) {
-        ctx.connections.push({ kind: shape.kind, name: 'this', loc: ctx.loc(node), text: `class ${node.id?.name ?? ''} extends ${ctx.source(node.superClass)}` });
+        ctx.connections.push({ kind: shape.kind, name: 'this', loc: ctx.loc(node), text: `class ${node.id?.name ?? ''} extends ${ctx.source(node.superClass)}`, closeMethods: shape.closeMethods });
       }
     },
   };
