@@ -158,6 +158,7 @@ function readEntrypointScript(text: string, path: string): EntrypointScript {
   const last = commands[commands.length - 1];
   return {
     path,
+    commands: commands.map((c) => ({ argv: c.argv, loc: { file: path, line: c.lineOffset + 1 } })),
     execs,
     lastCommand: last && last.argv[0] !== 'exec' ? { argv: last.argv, loc: { file: path, line: last.lineOffset + 1 } } : undefined,
   };

@@ -134,6 +134,8 @@ export interface EntrypointScript {
   execs: { argv: string[]; loc: Loc }[];
   /** The last command of the script, when it is not an `exec`. */
   lastCommand?: { argv: string[]; loc: Loc };
+  /** Every simple command, in order (what runs before the server: migrations, config). */
+  commands: { argv: string[]; loc: Loc }[];
 }
 
 /** The output folder a tsconfig compiles to, after following relative `extends`. */

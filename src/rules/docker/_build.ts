@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import type { BuildContextRef, CopyInstruction, DockerCommand, Dockerfile, Stage } from '../../model/docker.js';
+import type { BuildContextRef, CopyInstruction, DockerCommand, Dockerfile, EntrypointScript, Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { PackageJson, Project } from '../../model/packages.js';
 import { effectiveArgv } from '../../model/shell.js';
@@ -219,4 +219,35 @@ export function stageChain(dockerfile: Dockerfile, stage: Stage): Stage[] {
     chain.push(s);
   }
   return chain;
+}
+
+/** The entrypoint script a command runs, when it was copied from the context and its text is known. */
+export function scriptFor(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage, command: string): EntrypointScript | undefined {
+  const name = posix.basename(command);
+  const facts = buildFacts(model, dockerfile);
+  for (const context of facts.contexts) {
+    for (const copy of contextCopies(stage)) {
+      for (const source of copy.sources) {
+        const path = contextPath(context.dir, source.value);
+        if (path === undefined) continue;
+        const direct = dockerfile.buildInputs.scripts.get(path);
+        if (direct && posix.basename(path) === name) return direct;
+        // A folder copy (COPY scripts/ /usr/local/bin/) holding the script.
+        for (const [scriptPath, script] of dockerfile.buildInputs.scripts) {
+          if (posix.basename(scriptPath) === name && (path === '' || scriptPath.startsWith(path + '/'))) return script;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** ENTRYPOINT ["./docker-entrypoint.sh"] style: a script that sets up and then starts the CMD. */
+export function isEntrypointScript(program: string): boolean {
+  return /\.(sh|bash)$/.test(program) || /entrypoint/i.test(posix.basename(program));
+}
+
+/** The script ends by exec'ing its arguments (`exec "$@"`): the CMD becomes the process. */
+export function forwardsArguments(script: EntrypointScript): boolean {
+  return script.execs.some((e) => e.argv[0] === '$@' || e.argv[0] === '${@}');
 }

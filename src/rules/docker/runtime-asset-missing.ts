@@ -1,9 +1,10 @@
 import { posix } from 'node:path';
 import type { CommandSpec, Dockerfile, Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
+import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts } from './_build.js';
+import { buildFacts, forwardsArguments, isEntrypointScript, scriptFor } from './_build.js';
 import { imageAnalysis, type Presence } from './_image.js';
 
 /** node flags that take the next word as their value. */
@@ -28,7 +29,7 @@ export function nodeEntry(argv: string[]): string | undefined {
 }
 
 /** The process argv the final stage starts, with the instruction that says so. */
-function startCommand(stage: Stage): { argv: string[]; spec: CommandSpec } | undefined {
+function startCommand(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): { argv: string[]; spec: CommandSpec } | undefined {
   const { entrypoint, cmd } = stage;
   const pick = (spec: CommandSpec): string[] => {
     if (spec.form === 'exec') return spec.argv;
@@ -43,6 +44,11 @@ function startCommand(stage: Stage): { argv: string[]; spec: CommandSpec } | und
       // tini -- node app.js
       const dash = argv.indexOf('--');
       return { argv: /^(tini|dumb-init)$/.test(program) ? argv.slice(dash >= 0 ? dash + 1 : 1) : argv, spec: cmd };
+    }
+    // docker-entrypoint.sh that ends with exec "$@": the CMD is what finally runs.
+    if (entrypoint.form === 'exec' && cmd && isEntrypointScript(effectiveArgv(entrypoint.argv)[0] ?? '')) {
+      const script = scriptFor(model, dockerfile, stage, effectiveArgv(entrypoint.argv)[0]);
+      return script && forwardsArguments(script) ? { argv: pick(cmd), spec: cmd } : undefined;
     }
     return { argv: pick(entrypoint), spec: entrypoint };
   }
@@ -75,21 +81,141 @@ function resolveEntry(model: DeploymentModel, dockerfile: Dockerfile, stage: Sta
   return file ? { file, via: `${argv.join(' ')} → "${body}"` } : undefined;
 }
 
+/** A migration run at container start, and the files it reads (any one of `paths` is enough). */
+interface StartupMigration {
+  tool: string;
+  paths: string[];
+  text: string;
+  loc: Loc;
+  /** The ENTRYPOINT that runs the script holding the command. */
+  via?: Loc;
+}
+
+function flagValue(argv: string[], ...names: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    for (const name of names) {
+      if (argv[i] === name) return argv[i + 1];
+      if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** `prisma migrate deploy`, `knex migrate:latest`, `node-pg-migrate up`, `typeorm migration:run`, `drizzle-kit migrate`. */
+function migrationOf(argv: string[]): { tool: string; paths: string[] } | undefined {
+  const words = effectiveArgv(argv);
+  const at = words.findIndex((w) => /^(prisma|knex|node-pg-migrate|typeorm(-ts-node-(commonjs|esm))?|drizzle-kit)$/.test(posix.basename(w)));
+  if (at < 0) return undefined;
+  const tool = posix.basename(words[at]);
+  const rest = words.slice(at + 1);
+  if (tool === 'prisma' && rest[0] === 'migrate' && rest[1] === 'deploy') {
+    return { tool: 'prisma migrate deploy', paths: [flagValue(rest, '--schema') ?? 'prisma/schema.prisma'] };
+  }
+  if (tool === 'knex' && rest.includes('migrate:latest')) {
+    const file = flagValue(rest, '--knexfile');
+    return { tool: 'knex migrate:latest', paths: file ? [file] : ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] };
+  }
+  if (tool === 'node-pg-migrate' && rest.includes('up')) {
+    return { tool: 'node-pg-migrate up', paths: [flagValue(rest, '-m', '--migrations-dir') ?? 'migrations'] };
+  }
+  if (tool.startsWith('typeorm') && rest.includes('migration:run')) {
+    const source = flagValue(rest, '-d', '--dataSource');
+    return source ? { tool: 'typeorm migration:run', paths: [source] } : undefined;
+  }
+  if (tool === 'drizzle-kit' && rest[0] === 'migrate') {
+    const config = flagValue(rest, '--config');
+    return { tool: 'drizzle-kit migrate', paths: config ? [config] : ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs'] };
+  }
+  return undefined;
+}
+
+/**
+ * Migrations the container runs before (or instead of) the server: in a shell-form CMD, an
+ * `sh -c` string, the entrypoint script, or a package script those call.
+ */
+function startupMigrations(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): StartupMigration[] {
+  const commands: { argv: string[]; loc: Loc; via?: Loc }[] = [];
+  for (const spec of [stage.entrypoint, stage.cmd]) {
+    if (!spec) continue;
+    if (spec.form === 'shell') commands.push(...splitShell(spec.text).map((c) => ({ argv: c.argv, loc: spec.loc })));
+    else {
+      const c = spec.argv.indexOf('-c');
+      if (c > 0 && /(^|\/)(ba|d|a)?sh$/.test(spec.argv[0]) && spec.argv[c + 1]) commands.push(...splitShell(spec.argv[c + 1]).map((x) => ({ argv: x.argv, loc: spec.loc })));
+      else commands.push({ argv: spec.argv, loc: spec.loc });
+    }
+  }
+  const program = stage.entrypoint?.form === 'exec' ? effectiveArgv(stage.entrypoint.argv)[0] : undefined;
+  if (program && isEntrypointScript(program)) {
+    const via = stage.entrypoint?.loc;
+    commands.push(...(scriptFor(model, dockerfile, stage, program)?.commands ?? []).map((c) => ({ ...c, via })));
+  }
+  const found: StartupMigration[] = [];
+  const facts = buildFacts(model, dockerfile);
+  const workdir = stage.workdir?.value ?? '/';
+  let pkg: ReturnType<typeof model.packages.find>;
+  let pkgResolved = false;
+  for (const command of commands) {
+    let migration = migrationOf(command.argv);
+    let text = command.argv.join(' ');
+    if (!migration) {
+      const script = scriptInvoked(command.argv);
+      if (!script) continue;
+      if (!pkgResolved) {
+        const repoDir = imageAnalysis(model, dockerfile, facts.contexts[0].dir).repoDirAt(stage, workdir);
+        pkg = repoDir !== undefined ? model.packages.find((p) => p.dir === repoDir) : undefined;
+        pkgResolved = true;
+      }
+      const body = pkg?.scripts.get(script.script)?.value;
+      if (!body) continue;
+      for (const inner of splitShell(body)) {
+        migration = migrationOf(inner.argv);
+        if (migration) {
+          text = `${command.argv.join(' ')} → ${inner.argv.join(' ')}`;
+          break;
+        }
+      }
+    }
+    if (migration) found.push({ ...migration, text, loc: command.loc, via: command.via });
+  }
+  return found;
+}
+
 export default defineRule({
   id: 'docker/runtime-asset-missing',
   severity: 'critical',
-  title: 'The file the container starts never reaches the final image',
+  title: 'A file the container needs at start never reaches the final image',
   messages: {
     entryMissing: {
       message: '{{keyword}} runs {{via}}, but {{path}} is neither built in the final stage nor copied into it{{detail}}: the task exits at start with "Cannot find module"',
       fix: 'copy the build output into the final stage (e.g. COPY --from=build /app/dist ./dist) or start the file the build really produces',
+    },
+    migrationsMissing: {
+      message: 'the container runs {{tool}} at start ({{text}}), but {{paths}} never reaches the final stage: the migration step fails and the task exits before serving',
+      fix: 'copy the migration files into the final stage, e.g. COPY --from=build /app/prisma ./prisma (schema and migrations folder)',
     },
   },
   check(model, report) {
     for (const dockerfile of model.dockerfiles) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
-      const start = startCommand(stage);
+      const workdirForMigrations = stage.workdir?.value ?? '/';
+      for (const migration of startupMigrations(model, dockerfile, stage)) {
+        for (const context of buildFacts(model, dockerfile).contexts) {
+          const analysis = imageAnalysis(model, dockerfile, context.dir);
+          const presence = migration.paths.map((p) => analysis.has(stage, posix.resolve(workdirForMigrations, p)));
+          if (presence.includes('yes') || presence.includes('unknown')) continue;
+          report('migrationsMissing', migration.loc, {
+            tool: migration.tool,
+            text: migration.text,
+            paths: migration.paths.map((p) => posix.resolve(workdirForMigrations, p)).join(' or '),
+          }, {
+            key: `${context.dir}|${migration.tool}`,
+            related: migration.via ? [{ ...migration.via, message: 'ENTRYPOINT runs this script' }] : [],
+          });
+          break;
+        }
+      }
+      const start = startCommand(model, dockerfile, stage);
       if (!start) continue;
       const entry = resolveEntry(model, dockerfile, stage, start.argv);
       if (!entry || entry.file.includes('$')) continue;
@@ -113,7 +239,7 @@ export default defineRule({
           keyword: start.spec === stage.entrypoint ? 'ENTRYPOINT' : 'CMD',
           via: `"${entry.via}"`,
           path: abs,
-          detail: related.length ? ` (the closest copy, line ${related[0].line}, does not contain it)` : '',
+          detail: related.length ? ` (the final stage copies into that folder only at line${related.length > 1 ? 's' : ''} ${related.map((r) => r.line).join(', ')})` : '',
         }, { related: related.slice(0, 3), key: `${context.dir}|${abs}` });
         break;
       }

@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
-import type { CommandSpec, Dockerfile, EntrypointScript, Stage } from '../../model/docker.js';
-import type { DeploymentModel } from '../../model/index.js';
+import type { CommandSpec } from '../../model/docker.js';
 import { effectiveArgv, splitShell } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, contextCopies, contextPath } from './_build.js';
+import { forwardsArguments, isEntrypointScript, scriptFor } from './_build.js';
 
 /** Init processes that forward signals to their child and reap zombies. */
 const INITS = /^(tini|tini-static|dumb-init|catatonit|s6-svscan|\/init)$/;
@@ -34,27 +33,6 @@ function argvVerdict(argv: string[]): Verdict {
     return { forwarded: true };
   }
   return { forwarded: true };
-}
-
-/** The entrypoint script a command runs, when it was copied from the context and its text is known. */
-function scriptFor(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage, command: string): EntrypointScript | undefined {
-  const name = posix.basename(command);
-  const facts = buildFacts(model, dockerfile);
-  for (const context of facts.contexts) {
-    for (const copy of contextCopies(stage)) {
-      for (const source of copy.sources) {
-        const path = contextPath(context.dir, source.value);
-        if (path === undefined) continue;
-        const direct = dockerfile.buildInputs.scripts.get(path);
-        if (direct && posix.basename(path) === name) return direct;
-        // A folder copy (COPY scripts/ /usr/local/bin/) holding the script.
-        for (const [scriptPath, script] of dockerfile.buildInputs.scripts) {
-          if (posix.basename(scriptPath) === name && (path === '' || scriptPath.startsWith(path + '/'))) return script;
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 export default defineRule({
@@ -106,10 +84,10 @@ export default defineRule({
         }
         const program = effectiveArgv(entrypoint.argv)[0] ?? '';
         if (INITS.test(posix.basename(program))) continue;
-        if (/\.(sh|bash)$/.test(program) || /entrypoint/i.test(posix.basename(program))) {
+        if (isEntrypointScript(program)) {
           const script = scriptFor(model, dockerfile, stage, program);
           if (!script) continue;
-          const forwardsArgs = script.execs.some((e) => e.argv[0] === '$@' || e.argv[0] === '${@}');
+          const forwardsArgs = forwardsArguments(script);
           if (script.execs.some((e) => e.argv[0] !== '$@' && e.argv[0] !== '${@}')) continue;
           if (!forwardsArgs) {
             const last = script.lastCommand;
