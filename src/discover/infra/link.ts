@@ -157,6 +157,21 @@ function findLink(
     if (named.length === 1) return { service: named[0], via: 'image-repository', evidence: `image repository name '${repo}'` };
   }
   const name = known(container.name);
+  // A compose service with the container's name or image builds the same code: its build context says which service.
+  for (const file of model.compose ?? []) {
+    for (const cs of file.services ?? []) {
+      const sameName = name !== undefined && cs.name.value.toLowerCase() === name.toLowerCase();
+      const sameImage = repo !== undefined && cs.image !== undefined && imageRepoName(cs.image.value) === repo;
+      if ((!sameName && !sameImage) || !cs.build) continue;
+      const dockerfile = cs.build.dockerfilePath ?? (cs.build.contextDir !== undefined ? posix.join(cs.build.contextDir, 'Dockerfile') : undefined);
+      const service =
+        (dockerfile ? serviceOfDockerfile(services, dockerfile) : undefined) ??
+        (cs.build.contextDir !== undefined && services.filter((s) => s.dir === cs.build!.contextDir).length === 1 ? services.find((s) => s.dir === cs.build!.contextDir) : undefined);
+      if (service) {
+        return { service, via: 'compose-service', evidence: `compose service '${cs.name.value}' (${cs.name.loc.file}:${cs.name.loc.line}), which builds ${dockerfile ?? cs.build.contextDir}, having the container's ${sameName ? 'name' : 'image'}` };
+      }
+    }
+  }
   if (name) {
     const named = byName(services, name);
     if (named.length === 1) return { service: named[0], via: 'name', evidence: `container name '${name}'` };
