@@ -27,7 +27,7 @@ test('remaining fixes in priority order, grouped by rule, with files, lines, fix
   const headings = [...prompt.matchAll(/^### (\d+)\. (\w+): (.*)$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
   assert.deepEqual(headings, ['1 HIGH: Container runs as root', '2 HIGH: Deployment file cannot be parsed or read'].map((h) => h.replace(':', '')));
   assert.match(prompt, /\*\*Files:\*\* `services\/api\/Dockerfile` \(line 8\), `services\/billing\/Dockerfile` \(line 4\), `services\/legacy\/Dockerfile` \(line 1\)/);
-  assert.match(prompt, /- `services\/billing\/Dockerfile:4`: the final stage sets USER root: the service runs as root Fix: switch to an unprivileged user/);
+  assert.match(prompt, /- `services\/billing\/Dockerfile:4`: the final stage sets USER root: the service runs as root\n  - fix: switch to an unprivileged user/);
   assert.match(prompt, new RegExp(`\\*\\*Effort:\\*\\* about ${formatMinutes(effortMinutes('docker/runs-as-root', 3))}`));
 });
 

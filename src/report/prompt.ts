@@ -68,11 +68,23 @@ function fileList(findings: Finding[]): string {
     if (f.line) lines.push(f.line);
     byFile.set(f.file, lines);
   }
-  const parts = [...byFile.entries()].map(([file, lines]) =>
-    lines.length ? `\`${file}\` (line${lines.length > 1 ? 's' : ''} ${[...new Set(lines)].join(', ')})` : `\`${file}\``,
-  );
+  const parts = [...byFile.entries()].map(([file, lines]) => {
+    const unique = [...new Set(lines)];
+    return unique.length ? `\`${file}\` (line${unique.length > 1 ? 's' : ''} ${unique.join(', ')})` : `\`${file}\``;
+  });
   if (repoLevel) parts.push('the repository as a whole');
   return parts.join(', ');
+}
+
+/** What the repository holds, from the services the audit recognised: names and kinds, never guessed. */
+function describeServices(result: AuditResult): string {
+  const services = result.model.services.filter((s) => s.kind !== 'frontend');
+  const frontends = result.model.services.filter((s) => s.kind === 'frontend');
+  const named = (list: typeof services) => list.map((s) => `\`${s.name}\`${s.kind === 'unknown' ? '' : ` (${s.kind === 'http' ? 'HTTP' : s.kind})`}`).join(', ');
+  if (services.length === 0) return 'is a Node.js/TypeScript repository in which no service entry point was recognised';
+  const parts = [`holds ${services.length === 1 ? 'one Node.js/TypeScript service' : `${services.length} Node.js/TypeScript services`}: ${named(services)}`];
+  if (frontends.length) parts.push(`(and browser code in ${frontends.map((s) => `\`${s.dir || s.name}\``).join(', ')})`);
+  return parts.join(' ');
 }
 
 export function renderPrompt(result: AuditResult): string {
@@ -84,7 +96,7 @@ export function renderPrompt(result: AuditResult): string {
   out.push('## Context');
   out.push('');
   out.push(
-    `\`${repo}\` is a Node.js/TypeScript service deployed to AWS ECS Fargate. shipready ${VERSION} audited it statically ` +
+    `\`${repo}\` deploys to AWS ECS Fargate and ${describeServices(result)}. shipready ${VERSION} audited it statically ` +
       `(${result.stats.files} files, ${result.rulesRun} rules; no code was run): gate **${result.gate.status}**, ` +
       `score ${result.gate.score}/100, failing on ${result.gate.failOn} and above. ` +
       `Every item below names the file and line that is wrong and a fix that works on ECS. ` +
@@ -153,8 +165,9 @@ export function renderPrompt(result: AuditResult): string {
       } else {
         out.push('**Issues:**');
         for (const f of g.findings) {
-          out.push(`- \`${where(f.file, f.line)}\`: ${f.message}${fixes.size > 1 ? ` Fix: ${f.fix}` : ''}`);
+          out.push(`- \`${where(f.file, f.line)}\`: ${f.message}`);
           for (const r of f.related) out.push(`  - related \`${where(r.file, r.line)}\`: ${r.message}`);
+          if (fixes.size > 1) out.push(`  - fix: ${f.fix}`);
         }
         if (fixes.size === 1) out.push(`**Fix:** ${[...fixes][0]}`);
       }

@@ -105,7 +105,9 @@ export function toSarif(result: AuditResult): object {
     })),
     ...suppressed,
   ];
-  const ruleIds = [...new Set(all.map((a) => a.finding.ruleId))].sort();
+  // Every rule that ran gets a descriptor, not only those that reported: code scanning then knows
+  // a rule ran clean and closes its alerts, instead of treating it as gone.
+  const ruleIds = [...new Set([...all.map((a) => a.finding.ruleId), ...result.passed, ...result.errors.map((e) => e.ruleId)])].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const results = all.map(({ finding: f, suppression }) => {
     const anchor = f.file ? { file: f.file, line: f.line } : anchorFor(f, result);
