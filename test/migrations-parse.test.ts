@@ -233,13 +233,6 @@ test('down migrations and down sections are not read', async () => {
   assert.deepEqual(lines, []);
 });
 
-test('a repository without migrations never loads the PostgreSQL parser', async () => {
-  const { result } = await auditFiles({ 'package.json': '{"name":"x"}', 'src/index.ts': 'export {};\n' });
-  assert.equal(result.model.migrations.length, 0);
-  // Locating costs a walk over the file index only: well under the ~100 ms the WASM parser takes to load.
-  assert.ok(result.stats.timings.find((t) => t.name === 'migrations')!.ms < 20);
-});
-
 test('migrations for another database (Prisma provider, Drizzle dialect, Knex client) are left alone', async () => {
   const { lines, result } = await auditFiles({
     'prisma/migrations/migration_lock.toml': 'provider = "mysql"\n',

@@ -8,6 +8,11 @@ export interface PgParser {
 
 let loading: Promise<PgParser> | undefined;
 
+/** True once something asked for the parser (tests check that repositories without migrations never do). */
+export function pgParserRequested(): boolean {
+  return loading !== undefined;
+}
+
 /**
  * Loads libpg-query (the real PostgreSQL parser compiled to WASM) on first use. Importing and
  * instantiating it costs about 100 ms, so it is loaded only when the repository has migrations.
