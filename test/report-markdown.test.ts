@@ -37,15 +37,17 @@ test('verdict, score, summary table by area, sections and checklist', async () =
   ]);
   assert.match(md, /\d+\. \*\*Deployment file cannot be parsed or read\*\* — `services\/billing\/package\.json:4` · high · `repo\/parse-error`\n {3}- /);
   const checklist = md.slice(md.indexOf('## Pre-deploy checklist'));
-  assert.equal(checklist.match(/^- \[ \] /gm)?.length, result.findings.length);
-  assert.match(checklist, /- \[ \] add "USER node" .* \(`services\/api\/Dockerfile:8`\)/);
+  // One box per distinct fix, listing every place it applies to.
+  assert.equal(checklist.match(/^- \[ \] /gm)?.length, new Set(result.findings.map((f) => f.fix)).size);
+  assert.match(checklist, /- \[ \] add "USER node" .* \(`services\/api\/Dockerfile:8`, `services\/legacy\/Dockerfile:1`\)/);
 });
 
 test('a pipe or an HTML tag in a message cannot break the table or the page', async () => {
   const result = await fleet();
-  const f = { ...result.findings[0], title: 'a | b <img src=x>', message: 'x | y <script>' };
+  const f = { ...result.findings[0], title: 'a | b <img src=x>', message: 'x | y <script>', fix: 'assume `arn:aws:iam::<account>:role/deploy` instead of <keys>' };
   const md = renderMarkdown(withFindings(result, [f]));
   assert.ok(!md.includes('<script>') && !md.includes('<img'), 'HTML is escaped');
+  assert.ok(md.includes('assume `arn:aws:iam::<account>:role/deploy` instead of &lt;keys>'), 'code spans are left as they are');
   for (const row of md.split('\n').filter((l) => l.startsWith('|'))) {
     assert.equal(row.replace(/\\\|/g, '').split('|').length, 5, `a row with 3 cells: ${row}`);
   }
@@ -59,6 +61,7 @@ test('a huge report fits GitHub\'s comment limit, cut between whole entries with
     file: `services/svc-${String(i).padStart(4, '0')}/Dockerfile`,
     line: 1,
     message: `${base.message} (service ${i}) ` + 'x'.repeat(80),
+    fix: `${base.fix} in svc-${i}`,
     fingerprint: i.toString(16).padStart(16, '0'),
   }));
   const md = renderMarkdown(withFindings(result, many));

@@ -10,13 +10,25 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const GATE_ICON = { PASS: '✅', CONCERNS: '⚠️', FAIL: '❌', WAIVED: '☑️' } as const;
 
-/** Text for a Markdown table cell or list item: no pipes breaking the row, no stray HTML. */
-function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+/**
+ * Messages quote code in backticks. Outside those spans a "<" would start raw HTML, so it is
+ * escaped; inside them it must stay as it is, or the reader sees "&lt;".
+ */
+function escapeOutsideCode(text: string): string {
+  return text
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, '&lt;')))
+    .join('');
 }
 
+/** Text for a list item or paragraph: one line, no stray HTML. */
 function inline(text: string): string {
-  return text.replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+  return escapeOutsideCode(text.replace(/\r?\n/g, ' '));
+}
+
+/** Text for a table cell: as inline, and no pipe may end the cell early (GFM wants \| even in code). */
+function cell(text: string): string {
+  return inline(text).replace(/\|/g, '\\|');
 }
 
 function code(text: string): string {
@@ -139,11 +151,13 @@ function buildSections(result: AuditResult): Section[] {
     });
   }
 
-  const checklist = [...blocking, ...belowGate];
+  // One box per distinct fix, with every place it applies to: the same advice is not repeated.
+  const checklist = new Map<string, Finding[]>();
+  for (const f of [...blocking, ...belowGate]) checklist.set(f.fix, [...(checklist.get(f.fix) ?? []), f]);
   sections.push({
     heading: '## Pre-deploy checklist',
-    intro: checklist.length ? undefined : 'Nothing left to fix before deploying.',
-    entries: checklist.map((f) => `- [ ] ${inline(f.fix)} (${code(where(f.file, f.line))})`),
+    intro: checklist.size ? undefined : 'Nothing left to fix before deploying.',
+    entries: [...checklist].map(([fix, fs]) => `- [ ] ${inline(fix)} (${fs.map((f) => code(where(f.file, f.line))).join(', ')})`),
     more: (n) => `- [ ] …and ${n} more: see the sections above.`,
   });
   return sections;
@@ -173,7 +187,7 @@ function render(result: AuditResult, sections: Section[], maxEntries: number): s
     const shown = section.entries.slice(0, limit);
     const hidden = section.entries.length - shown.length;
     // Numbered findings span several lines each: a blank line between them keeps them apart.
-    out.push('', shown.join(isTable || shown[0].startsWith('- ') ? '\n' : '\n\n'));
+    if (shown.length > 0) out.push('', shown.join(isTable || shown[0].startsWith('- ') ? '\n' : '\n\n'));
     if (hidden > 0 && section.more) out.push('', section.more(hidden));
   }
   return out.join('\n') + '\n';
