@@ -115,3 +115,14 @@ test('secret-in-build: the value of a secret never appears in the finding', asyn
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('healthcheck: an HTTP check on a worker, unless the image exposes a port', async () => {
+  const worker = 'FROM node:20\nWORKDIR /app\nCOPY . .\nHEALTHCHECK CMD curl -f http://localhost:3000/health || exit 1\nCMD ["node", "worker.js"]\n';
+  const asWorker = (model: DeploymentModel) => {
+    model.services = [{ name: 'mailer', dir: '', kind: 'worker', dockerfiles: model.dockerfiles, routes: [], servers: [] } as unknown as DeploymentModel['services'][number]];
+  };
+  const findings = await check(healthcheck, { Dockerfile: worker, 'worker.js': '' }, asWorker);
+  assert.deepEqual(findings.map((f) => [f.id, f.line]), [['httpForWorker', 4]]);
+  const exposed = await check(healthcheck, { Dockerfile: worker.replace('COPY . .', 'COPY . .\nEXPOSE 3000'), 'worker.js': '' }, asWorker);
+  assert.deepEqual(exposed, [], 'EXPOSE says it serves: the source analysis may have missed the server');
+});

@@ -14,11 +14,11 @@ export default defineRule({
   title: '.dockerignore is missing or lets local files into the image',
   messages: {
     missing: {
-      message: 'no .dockerignore for the build context "{{context}}", and {{copy}} sends the whole folder: local node_modules, .git, .env files{{caches}} go into the image',
+      message: 'no .dockerignore for the build context "{{context}}", and the folder copies ({{copy}}) take everything in it: local node_modules, .git, .env files{{caches}} go into the image',
       fix: 'add {{where}} with at least: **/node_modules, .git, **/.env*, !**/.env.example, **/coverage, **/dist (when built inside the image){{cacheHint}}',
     },
     incomplete: {
-      message: '{{path}} does not exclude {{entries}}, and {{copy}} copies that folder into the image',
+      message: '{{path}} does not exclude {{entries}}, which the folder copies ({{copy}}) put into the image',
       fix: 'add {{patterns}} to {{path}} (Docker matches "node_modules" only at the context root; "**/node_modules" matches every level)',
     },
   },
@@ -35,8 +35,8 @@ export default defineRule({
             .filter((x): x is { copy: typeof x.copy; path: string } => x.path !== undefined && (x.path === context.dir || model.files.isDir(x.path))),
         );
         if (folderCopies.length === 0) continue;
-        const first = folderCopies[0];
-        const copyText = `line ${first.copy.loc.line} (${first.copy.keyword} ${first.copy.sources.map((s) => s.value).join(' ')} ${first.copy.dest.value})`;
+        const describe = (copy: (typeof folderCopies)[number]['copy']) => `line ${copy.loc.line}: ${copy.keyword} ${copy.sources.map((s) => s.value).join(' ')} ${copy.dest.value}`;
+        const copyText = [...new Set(folderCopies.map((f) => f.copy))].slice(0, 3).map(describe).join('; ');
         const rel = (p: string) => (context.dir ? p.slice(context.dir.length + 1) : p);
         const inCopied = (p: string) => folderCopies.some((f) => f.path === '' || p === f.path || p.startsWith(f.path + '/'));
         const caches = dockerfile.buildInputs.cacheDirs.filter((c) => (context.dir === '' || c.startsWith(context.dir + '/')) && inCopied(c));
@@ -60,7 +60,7 @@ export default defineRule({
         reported.add(ignore.path);
         const missing: { entry: string; pattern: string }[] = [];
         const need = (entry: string, probe: string, pattern: string) => {
-          if (!ignore.ignores(probe) && !missing.some((m) => m.pattern === pattern)) missing.push({ entry, pattern });
+          if (!ignore.ignores(probe) && !missing.some((m) => m.entry === entry)) missing.push({ entry, pattern });
         };
         need('node_modules', 'node_modules', '**/node_modules');
         // Nested packages have their own node_modules: a root-only "node_modules" line misses them.
@@ -83,7 +83,7 @@ export default defineRule({
         const firstLine = ignore.patterns[0]?.loc ?? { file: ignore.path, line: 1 };
         report('incomplete', firstLine, {
           path: ignore.path,
-          entries: missing.map((m) => m.entry).join(', '),
+          entries: missing.length > 5 ? `${missing.slice(0, 5).map((m) => m.entry).join(', ')} and ${missing.length - 5} more` : missing.map((m) => m.entry).join(', '),
           copy: copyText,
           patterns: [...new Set(missing.map((m) => m.pattern))].join(', '),
         }, { severity: serious ? 'medium' : 'low', related, key: `incomplete ${ignore.path}` });

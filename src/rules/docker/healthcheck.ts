@@ -90,10 +90,12 @@ export default defineRule({
       const image = stage.rootImage.raw;
       const health = stage.healthcheck;
       const service = serviceFor(model, dockerfile);
+      // A worker by the source analysis, unless the image itself says it serves a port.
+      const isWorker = service?.kind === 'worker' && stage.expose.length === 0;
       if (!health) {
         // ECS ignores a Dockerfile HEALTHCHECK: only without a task definition in the repository is it the only check there is.
         const ports = appPorts(stage);
-        if (!hasTaskDefinition && service?.kind !== 'worker' && (ports.length > 0 || service?.kind === 'http')) {
+        if (!hasTaskDefinition && !isWorker && (ports.length > 0 || service?.kind === 'http')) {
           report('missing', stage.from.loc, { image, ports: ports.length ? `port ${ports.join(', ')}` : 'an HTTP server' });
         }
         continue;
@@ -119,7 +121,7 @@ export default defineRule({
       const request = requestedUrl(command.form === 'shell' ? splitShell(command.text).flatMap((c) => [c.argv]).flat() : command.argv);
       if (!request) continue;
       const { url } = request;
-      if (service?.kind === 'worker') {
+      if (isWorker && service) {
         report('httpForWorker', health.loc, { url: url.href, service: service.name }, { severity: 'medium' });
         continue;
       }
@@ -130,7 +132,7 @@ export default defineRule({
         report('wrongPort', health.loc, { port, ports: ports.join(', ') }, { severity: 'medium' });
         continue;
       }
-      const routes = service?.routes.filter((r) => r.method === 'GET' || r.method === 'ALL') ?? [];
+      const routes = (service?.routes ?? []).filter((r) => r.method === 'GET' || r.method === 'ALL');
       const path = url.pathname.replace(/\/$/, '') || '/';
       const dynamic = routes.some((r) => /[:*{(]/.test(r.path));
       if (local && routes.length > 0 && !dynamic && !routes.some((r) => (r.path.replace(/\/$/, '') || '/') === path)) {
