@@ -71,3 +71,18 @@ test('every rule gets an effort estimate from one table', () => {
   assert.equal(formatMinutes(120), '2 h');
   assert.equal(effortMinutes('ci/path-not-found', 2), 3, 'each further occurrence costs a third of the first, at least a minute');
 });
+
+test('a destructive migration approved by pull-request label is listed as an accepted decision', async () => {
+  const repo = tempRepo('fleet', {
+    'package.json': JSON.stringify({ name: 'fleet', dependencies: { 'node-pg-migrate': '7.0.0' } }),
+    'migrations/0001_drop_legacy.sql': 'ALTER TABLE orders DROP COLUMN legacy_sku;\n',
+  });
+  try {
+    const result = await audit(repo.root, { rules: [findRule('migrations/drop-column')!], config: false, labels: ['migration-destructive-approved'] });
+    const drop = result.findings.find((f) => f.ruleId === 'migrations/drop-column');
+    assert.ok(drop?.waiver, JSON.stringify(result.findings));
+    assert.match(renderPrompt(result), /- Do NOT change `migrations\/0001_drop_legacy\.sql:1` for `migrations\/drop-column`: the pull request carries the label migration-destructive-approved \(pull-request label migration-destructive-approved\)\./);
+  } finally {
+    repo.cleanup();
+  }
+});

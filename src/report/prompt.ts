@@ -129,7 +129,10 @@ export function renderPrompt(result: AuditResult): string {
 
   const accepted = result.waivers.filter((w) => w.state === 'active');
   const ignoredWithReason = result.ignored;
-  if (accepted.length || ignoredWithReason.length) {
+  // Approvals from outside the config file (a pull-request label) are decisions too.
+  const configSources = new Set(result.waivers.map((w) => w.waiver.source));
+  const approvedElsewhere = result.findings.filter((f) => f.waiver && !configSources.has(f.waiver.source));
+  if (accepted.length || ignoredWithReason.length || approvedElsewhere.length) {
     out.push('', '## Accepted decisions: what not to do', '');
     out.push('These were reviewed and accepted. Leave them as they are; do not "fix" them.');
     out.push('');
@@ -137,6 +140,9 @@ export function renderPrompt(result: AuditResult): string {
       const scope = w.waiver.path ? ` in \`${w.waiver.path}\`` : '';
       const approval = [w.waiver.approvedBy ? `approved by ${w.waiver.approvedBy}` : '', w.waiver.expires ? `until ${w.waiver.expires}` : ''].filter(Boolean).join(', ');
       out.push(`- Do NOT act on "${ruleTitle(w.waiver.ruleId)}" (\`${w.waiver.ruleId}\`)${scope}: ${w.waiver.reason.replace(/[.\s]+$/, '')}${approval ? ` (${approval})` : ''}.`);
+    }
+    for (const f of approvedElsewhere) {
+      out.push(`- Do NOT change \`${where(f.file, f.line)}\` for \`${f.ruleId}\`: ${f.waiver!.reason} (${f.waiver!.source}).`);
     }
     for (const i of ignoredWithReason) {
       out.push(`- Do NOT change \`${where(i.finding.file, i.finding.line)}\` for \`${i.finding.ruleId}\`: ${i.reason} (inline ignore at \`${i.comment}\`).`);
