@@ -169,7 +169,7 @@ export class FileIndex {
       try {
         verdict = matcher.test(isDir ? rel + '/' : rel);
       } catch {
-        // The matcher refuses names it takes for non-relative paths (a file called "..."): git keeps them.
+        // The matcher throws on what it does not take for a relative path; no .gitignore reaches such a path.
         continue;
       }
       if (verdict.ignored) result = true;

@@ -75,11 +75,13 @@ function versionFilePins(model: DeploymentModel): VersionFilePin[] {
     const major = nodeMajorOfVersion(file.version.value);
     if (major !== undefined) pins.push({ major, text: file.version.value, loc: file.version.loc, file, dir: dirOf(file.path) });
   }
-  // nvm reads .nvmrc; tools that read both prefer .node-version only when .nvmrc is absent.
-  return pins.sort((a, b) => a.file.path.localeCompare(b.file.path) || (a.file.path.endsWith('.nvmrc') ? -1 : 1));
+  return pins.sort((a, b) => a.file.path.localeCompare(b.file.path));
 }
 
-/** The version file that applies in a folder: the nearest one in the folder or above it. */
+/**
+ * The version file that applies in a folder: the nearest one in the folder or above it; in one
+ * folder, .nvmrc (nvm reads only that one) before .node-version.
+ */
 function nearestVersionFile(pins: VersionFilePin[], dir: string): VersionFilePin | undefined {
   let best: VersionFilePin | undefined;
   for (const pin of pins) {
@@ -185,7 +187,7 @@ export default defineRule({
       fix: 'set node-version to a version inside {{range}} (or use `node-version-file: {{versionFile}}` so CI follows one source)',
     },
     ciDrift: {
-      message: 'CI sets up Node {{version}}, but {{others}}: tests pass on one Node major and production runs another',
+      message: 'CI sets up Node {{version}}, but {{others}}: {{consequence}}',
       fix: 'use one Node major everywhere: `node-version-file: {{versionFile}}` in setup-node, and the same major in Dockerfile FROM',
     },
     dockerDrift: {
@@ -216,9 +218,19 @@ export default defineRule({
       if (date) report('endOfLife', pin.loc, { what: `CI (setup-node node-version "${pin.text}")`, major: pin.major, date, supported });
     }
     for (const image of docker) {
+      // One finding per Dockerfile and major: the other FROM lines of that major are named as related.
+      const reported = new Set<number>();
       for (const stage of image.stages) {
         const date = nodeEndOfLifePassed(stage.major, today);
-        if (date) report('endOfLife', stage.loc, { what: `FROM ${stage.text}`, major: stage.major, date, supported });
+        if (!date || reported.has(stage.major)) continue;
+        reported.add(stage.major);
+        const others = image.stages.filter((o) => o !== stage && o.major === stage.major);
+        report(
+          'endOfLife',
+          stage.loc,
+          { what: others.length ? `FROM ${stage.text} (and ${others.length} more FROM line${others.length > 1 ? 's' : ''} of this Dockerfile)` : `FROM ${stage.text}`, major: stage.major, date, supported },
+          { related: others.map((o) => ({ ...o.loc, message: `FROM ${o.text}: also Node ${o.major}` })) },
+        );
       }
     }
     for (const pkg of model.packages) {
@@ -276,7 +288,7 @@ export default defineRule({
 
     // CI against engines, version files and images.
     const rootPackage = model.packages.find((p) => p.dir === '');
-    const rootVersionFile = versionFiles.find((p) => p.dir === '');
+    const rootVersionFile = nearestVersionFile(versionFiles, '');
     const ciMajors = new Set([...ci.pins.map((p) => p.major), ...ci.matrixMajors]);
     const finals = docker.filter((d) => d.final);
     const imagesCoveredByCi = finals.some((d) => ciMajors.has(d.final!.major));
@@ -310,7 +322,20 @@ export default defineRule({
         for (const d of finals.slice(0, 3)) related.push({ ...d.final!.loc, message: `FROM ${d.final!.text}` });
       }
       if (others.length > 0) {
-        report('ciDrift', pin.loc, { version: pin.text, others: others.join(', and '), versionFile: rootVersionFile?.file.path ?? '.nvmrc' }, { related });
+        const imagesDiffer = finals.length > 0 && !imagesCoveredByCi;
+        report(
+          'ciDrift',
+          pin.loc,
+          {
+            version: pin.text,
+            others: others.join(', and '),
+            versionFile: rootVersionFile?.file.path ?? '.nvmrc',
+            consequence: imagesDiffer
+              ? 'tests pass on one Node major and production runs another'
+              : 'CI tests on another Node major than developers run, so "works on my machine" and "green in CI" mean different things',
+          },
+          { related },
+        );
       }
     }
 
