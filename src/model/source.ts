@@ -158,6 +158,8 @@ export interface SourceFacts {
   logFiles: LogFileFact[];
   /** Browser code only (kind frontend, or the client folder of a full-stack package). */
   clientUrls: ClientUrlFact[];
+  /** What keeps a worker running: timers, schedulers, queue consumers (`setInterval`, `cron.schedule`, `consumer.run`…). */
+  backgroundWork: Located<string>[];
 }
 
 export interface Service extends SourceFacts {

@@ -44,11 +44,14 @@ export interface FileFacts extends SourceFacts {
 }
 
 export function emptyFacts(): FileFacts {
-  return { imports: [], env: [], servers: [], routes: [], signalHandlers: [], shutdownTimeouts: [], connections: [], closes: [], tls: [], cors: [], logFiles: [], clientUrls: [] };
+  return { imports: [], env: [], servers: [], routes: [], signalHandlers: [], shutdownTimeouts: [], connections: [], closes: [], tls: [], cors: [], logFiles: [], clientUrls: [], backgroundWork: [] };
 }
 
 /** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
-const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\bz\.object|Joi\.object|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener|exit)\b|setTimeout|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\bz\.object|Joi\.object|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener|exit)\b|setTimeout|setInterval|schedule|consume|subscribe|\.run\(|\.process\(|\.start\(|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+
+/** Calls that keep a process running after its entry returns: timers, schedulers, queue consumers. */
+const BACKGROUND_WORK = /^(setInterval|cron\.schedule|schedule\.scheduleJob)$|(^|\.)(consume|subscribe)$|(^|\.)(consumer\.run|queue\.process|job\.start)$/;
 
 /** Variables every container gets from Node, the OS or ECS; never "required" configuration. */
 const PLATFORM_ENV = new Set(['NODE_ENV']);
@@ -355,6 +358,9 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         facts.signalHandlers.push({ signal, loc: loc(node), calls: handler ? ctx.callsOf(handler) : [] });
       }
       return;
+    }
+    if (BACKGROUND_WORK.test(path)) {
+      facts.backgroundWork.push({ value: path, loc: loc(node) });
     }
     if (path === 'setTimeout' && node.arguments.length >= 2) {
       const calls = ctx.callsOf(node.arguments[0]);

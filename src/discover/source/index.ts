@@ -415,6 +415,7 @@ function buildService(
     cors: [],
     logFiles: [],
     clientUrls: [],
+    backgroundWork: [],
   };
 
   // Breadth-first from the entries, so the chain kept for each module is a shortest one.
@@ -471,6 +472,7 @@ function buildService(
     service.tls.push(...f.tls);
     service.cors.push(...f.cors);
     service.logFiles.push(...f.logFiles);
+    service.backgroundWork.push(...f.backgroundWork);
     closes.push(...f.closes);
   }
   for (const conn of service.connections) {

@@ -22,6 +22,9 @@ export default defineRule({
       if (service.kind !== 'http' && service.kind !== 'worker') continue;
       const handlers = service.signalHandlers.filter((h) => h.signal === 'SIGTERM');
       if (handlers.length === 0) {
+        // A worker that ends by itself (a one-off script, a scheduled task) needs no handler: only one
+        // kept alive by a timer, a consumer or an open connection is stopped by SIGTERM.
+        if (service.kind === 'worker' && service.backgroundWork.length === 0 && service.connections.every((c) => c.closedAt)) continue;
         const loc = service.servers[0]?.loc ?? { file: service.entries[0].file, line: 1 };
         report('missing', loc, { service: service.name, kind: service.kind, entry: service.entries[0].file });
         continue;
