@@ -75,6 +75,20 @@ function buildSections(result: AuditResult): Section[] {
     entries: ['| Area | Status | Notes |\n|---|---|---|', ...areas.map((a) => `| ${cell(a.name)} | ${STATUS_ICON[a.status]} | ${cell(a.notes)} |`)],
   });
 
+  // A reviewer tracking readiness wants the movement first.
+  if (result.baseline) {
+    const b = result.baseline;
+    sections.push({
+      heading: '## Since the baseline',
+      intro: `Compared with ${code(b.source)}: ${b.fixed.length} fixed, ${b.open} still open, ${b.new} new.`,
+      entries: [
+        ...b.fixed.map((e) => `- ✔️ fixed: ${code(where(e.file, e.line))} ${cell(e.title)} (${code(e.ruleId)})`),
+        ...b.notChecked.map((e) => `- not checked this time (rule disabled or removed): ${code(where(e.file, e.line))} ${cell(e.title)}`),
+      ],
+      more: (n) => `- …and ${n} more.`,
+    });
+  }
+
   sections.push({
     heading: '## ❌ Must fix before deploying',
     intro: blocking.length
@@ -128,19 +142,6 @@ function buildSections(result: AuditResult): Section[] {
         ...expired.map((w) => `- ⏰ ${code(w.waiver.source)} ${code(w.waiver.ruleId)} expired on ${w.waiver.expires}; it no longer applies (${w.matched.length} finding${w.matched.length === 1 ? '' : 's'} count again).`),
         ...unused.map((w) => `- ${code(w.waiver.source)} ${code(w.waiver.ruleId)}${w.waiver.path ? ` on ${code(w.waiver.path)}` : ''} matches no finding: remove it.`),
       ],
-    });
-  }
-
-  if (result.baseline) {
-    const b = result.baseline;
-    sections.push({
-      heading: '## Since the baseline',
-      intro: `Compared with ${code(b.source)}: ${b.fixed.length} fixed, ${b.open} still open, ${b.new} new.`,
-      entries: [
-        ...b.fixed.map((e) => `- ✔️ fixed: ${code(where(e.file, e.line))} ${cell(e.title)} (${code(e.ruleId)})`),
-        ...b.notChecked.map((e) => `- not checked this time (rule disabled or removed): ${code(where(e.file, e.line))} ${cell(e.title)}`),
-      ],
-      more: (n) => `- …and ${n} more.`,
     });
   }
 

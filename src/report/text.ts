@@ -53,7 +53,7 @@ export function renderText(result: AuditResult, options: TextOptions): string {
     if (group.length === 0) continue;
     out.push(paint(SEVERITY_STYLE[severity], `${severity.toUpperCase()} (${group.length})`));
     for (const f of group) {
-      const tags = [f.waiver ? paint('cyan', '[waived]') : '', f.baseline === 'new' ? paint('bold', '[new]') : ''].filter(Boolean).join(' ');
+      const tags = [f.waiver ? paint('cyan', '[waived]') : '', f.baseline === 'new' ? paint('bold', '[new]') : f.baseline === 'open' ? paint('dim', '[still open]') : ''].filter(Boolean).join(' ');
       out.push(`  ${paint('bold', rel(f.file, f.line))}  ${paint('dim', f.ruleId)}${tags ? ' ' + tags : ''}`);
       out.push(`    ${f.message}`);
       for (const r of f.related) out.push(paint('dim', `    ↳ ${rel(r.file, r.line)}: ${r.message}`));
