@@ -35,10 +35,11 @@ function uri(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** GitHub wants a region with a start line on every location; a whole-file finding points at line 1. */
 function physicalLocation(file: string, line: number | null, column?: number) {
   return {
     artifactLocation: { uri: uri(file), uriBaseId: SRCROOT },
-    ...(line ? { region: { startLine: line, ...(column ? { startColumn: column } : {}) } } : {}),
+    region: { startLine: line ?? 1, ...(line && column ? { startColumn: column } : {}) },
   };
 }
 
