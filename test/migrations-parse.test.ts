@@ -245,3 +245,52 @@ test('migrations for another database (Prisma provider, Drizzle dialect, Knex cl
   assert.deepEqual(lines, []);
   assert.equal(result.model.migrations.length, 0);
 });
+
+test('Knex in the shapes real migrations take: constants, expression callbacks, awaited builder calls, schema.raw', async () => {
+  const { lines } = await auditFiles({
+    'migrations/20220101_rename_places.mjs': `const TABLE_NAME = 'organization-places';
+const OLD_COLUMN_NAME = 'expiredDate';
+const NEW_COLUMN_NAME = 'expirationDate';
+
+export const up = async function (knex) {
+  return knex.schema.table(TABLE_NAME, (t) => t.renameColumn(OLD_COLUMN_NAME, NEW_COLUMN_NAME));
+};
+
+export const down = async function (knex) {
+  return knex.schema.table(TABLE_NAME, (t) => t.renameColumn(NEW_COLUMN_NAME, OLD_COLUMN_NAME));
+};
+`,
+    'migrations/20190418_migration-2.js': `exports.up = function (knex) {
+\treturn knex.schema.alterTable('table-1', async table => {
+\t\tawait table.dropColumn('name');
+\t\tawait table.string('name').notNullable();
+\t});
+};
+`,
+    'migrations/20230301_imports.js': `function up(knex) {
+    return knex.schema.raw(\`
+        DELETE FROM imports;
+
+        ALTER TABLE imports
+            ADD COLUMN name TEXT NOT NULL;
+    \`);
+}
+
+function down(knex) {
+    return knex.schema.raw(\`\`);
+}
+
+export { up, down };
+`,
+  });
+  assert.deepEqual(
+    lines,
+    [
+      'migrations/20220101_rename_places.mjs:6 migrations/renaming-column',
+      'migrations/20190418_migration-2.js:3 migrations/drop-column',
+      // Re-adding it NOT NULL without a default fails on any table with rows.
+      'migrations/20190418_migration-2.js:4 migrations/adding-required-field',
+      'migrations/20230301_imports.js:5 migrations/adding-required-field',
+    ].sort(),
+  );
+});

@@ -70,6 +70,9 @@ function firstParamName(fn: AstNode): string | undefined {
   return undefined;
 }
 
+/** The expression inside `await x`, `(x)` or `x!`. */
+const unwrap = (n: AstNode): AstNode => (n.type === 'AwaitExpression' ? n.argument : n.expression) as AstNode;
+
 /** Member path of a callee: `knex.schema.alterTable` → root "knex", names ["schema", "alterTable"]. Calls in the chain are stepped through. */
 function chainOf(expr: AstNode): { root?: string; rootCall?: AstNode; names: string[]; calls: AstNode[] } {
   const names: string[] = [];
@@ -91,7 +94,7 @@ function chainOf(expr: AstNode): { root?: string; rootCall?: AstNode; names: str
       }
       cur = callee;
     } else if (cur.type === 'AwaitExpression' || cur.type === 'ParenthesizedExpression' || cur.type === 'TSNonNullExpression') {
-      cur = cur.expression as AstNode;
+      cur = unwrap(cur);
     } else if (cur.type === 'Identifier') {
       return { root: cur.name as string, names, calls };
     } else if (cur.type === 'ThisExpression') {
@@ -163,6 +166,20 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
     }
   });
 
+  // `const TABLE_NAME = 'organization-places'` at the top of a migration, used as an argument.
+  const constants = new Map<string, string>();
+  for (const stmt of (program.body as AstNode[]) ?? []) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? (stmt.declaration as AstNode | undefined) : stmt;
+    if (decl?.type !== 'VariableDeclaration' || decl.kind !== 'const') continue;
+    for (const d of (decl.declarations as AstNode[]) ?? []) {
+      const value = literalString(d.init);
+      const name = nameOf(d.id);
+      if (name && value !== undefined && isNode(d.id) && d.id.type === 'Identifier') constants.set(name, value);
+    }
+  }
+  const str = (n: unknown): string | undefined =>
+    literalString(n) ?? (isNode(n) && n.type === 'Identifier' ? constants.get(n.name as string) : undefined);
+
   const pieces: ScriptSql[] = [];
   let tool: ScriptMigration['tool'] | undefined;
   let noTransaction: string | undefined;
@@ -202,15 +219,15 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
   const tableArg = (arg: AstNode | undefined): string | undefined => {
     // TypeORM: queryRunner.createTable(new Table({ name: 'refunds', … })).
     if (arg?.type === 'NewExpression') return tableArg(((arg.arguments as AstNode[]) ?? [])[0]);
-    const s = nameOf(arg);
-    if (s !== undefined && arg && arg.type !== 'Identifier') return s;
+    const s = str(arg);
+    if (s !== undefined) return s;
     // node-pg-migrate accepts { schema, name }.
     if (arg?.type === 'ObjectExpression') {
       let schema: string | undefined;
       let name: string | undefined;
       for (const p of (arg.properties as AstNode[]) ?? []) {
-        if (nameOf(p.key) === 'name') name = literalString(p.value);
-        if (nameOf(p.key) === 'schema') schema = literalString(p.value);
+        if (nameOf(p.key) === 'name') name = str(p.value);
+        if (nameOf(p.key) === 'schema') schema = str(p.value);
       }
       return name && (schema ? `${schema}.${name}` : name);
     }
@@ -218,9 +235,9 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
   };
   const stringList = (arg: AstNode | undefined): string[] => {
     if (!arg) return [];
-    const single = literalString(arg);
+    const single = str(arg);
     if (single !== undefined) return [single];
-    if (arg.type === 'ArrayExpression') return ((arg.elements as AstNode[]) ?? []).map(literalString).filter((s): s is string => s !== undefined);
+    if (arg.type === 'ArrayExpression') return ((arg.elements as AstNode[]) ?? []).map((x) => str(x)).filter((s): s is string => s !== undefined);
     return [];
   };
   const optionTrue = (arg: AstNode | undefined, key: string): boolean =>
@@ -229,7 +246,7 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
   const optionString = (arg: AstNode | undefined, key: string): string | undefined => {
     if (arg?.type !== 'ObjectExpression') return undefined;
     const p = ((arg.properties as AstNode[]) ?? []).find((q) => nameOf(q.key) === key);
-    return p ? literalString(p.value as AstNode) : undefined;
+    return p ? str(p.value as AstNode) : undefined;
   };
 
   for (const { fn, inClass } of ups) {
@@ -296,13 +313,13 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
         else if (method === 'dropColumn' || method === 'dropColumns') {
           const columns = stringList(args[1]);
           if (columns.length) builder(n, `ALTER TABLE ${quoteTable(table)} ${columns.map((c) => `DROP COLUMN ${quoteIdent(c)}`).join(', ')}`);
-        } else if (method === 'renameColumn' && literalString(args[1]) && literalString(args[2])) {
-          builder(n, `ALTER TABLE ${quoteTable(table)} RENAME COLUMN ${quoteIdent(literalString(args[1])!)} TO ${quoteIdent(literalString(args[2])!)}`);
+        } else if (method === 'renameColumn' && str(args[1]) && str(args[2])) {
+          builder(n, `ALTER TABLE ${quoteTable(table)} RENAME COLUMN ${quoteIdent(str(args[1])!)} TO ${quoteIdent(str(args[2])!)}`);
         } else if (['dropForeignKey', 'dropCheckConstraint', 'dropUniqueConstraint', 'dropExclusionConstraint', 'dropConstraint', 'dropPrimaryKey'].includes(method)) {
-          builder(n, `ALTER TABLE ${quoteTable(table)} DROP CONSTRAINT ${quoteIdent(literalString(args[1]) ?? 'constraint')}`);
+          builder(n, `ALTER TABLE ${quoteTable(table)} DROP CONSTRAINT ${quoteIdent(str(args[1]) ?? 'constraint')}`);
         } else if (method === 'clearTable' && tool === 'typeorm') builder(n, `TRUNCATE ${quoteTable(table)}`);
-        else if (tool === 'node-pg-migrate' && method === 'alterColumn' && literalString(args[1])) {
-          const column = quoteIdent(literalString(args[1])!);
+        else if (tool === 'node-pg-migrate' && method === 'alterColumn' && str(args[1])) {
+          const column = quoteIdent(str(args[1])!);
           const commands: string[] = [];
           if (optionString(args[2], 'type')) commands.push(`ALTER COLUMN ${column} TYPE text`);
           if (optionTrue(args[2], 'notNull')) commands.push(`ALTER COLUMN ${column} SET NOT NULL`);
@@ -328,25 +345,29 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
       if (!t) return;
       const target = quoteTable(table);
       const bare = table.split('.').pop()!;
-      walk(callback.body as AstNode, (n) => {
+      const body = callback.body as AstNode;
+      // `(t) => t.renameColumn('a', 'b')`: an expression body is one statement.
+      const root = body.type === 'BlockStatement' ? body : ({ type: 'ExpressionStatement', expression: body, start: body.start, end: body.end } as AstNode);
+      walk(root, (n) => {
         if (n.type !== 'ExpressionStatement' && n.type !== 'ReturnStatement') return;
-        const expr = (n.type === 'ExpressionStatement' ? n.expression : n.argument) as AstNode | undefined;
+        let expr = (n.type === 'ExpressionStatement' ? n.expression : n.argument) as AstNode | undefined;
+        while (expr && (expr.type === 'AwaitExpression' || expr.type === 'ParenthesizedExpression')) expr = unwrap(expr);
         if (!expr || expr.type !== 'CallExpression') return;
         const chain = chainOf(expr.callee as AstNode);
         if (chain.root !== t || chain.names.length === 0) return false;
         const first = chain.names[0];
         // The innermost call of the chain holds the column: `table.string('x').notNullable()`.
         const firstArgs = ([...chain.calls, expr][0].arguments as AstNode[]) ?? [];
-        const columns = firstArgs.map(literalString).filter((s): s is string => s !== undefined);
+        const columns = firstArgs.map((x) => str(x)).filter((s): s is string => s !== undefined);
         const column = columns[0];
         if ((first === 'dropColumn' || first === 'dropColumns') && columns.length) {
           builder(expr, `ALTER TABLE ${target} ${columns.map((c) => `DROP COLUMN ${quoteIdent(c)}`).join(', ')}`);
         } else if (first === 'renameColumn' && columns.length === 2) {
           builder(expr, `ALTER TABLE ${target} RENAME COLUMN ${quoteIdent(columns[0])} TO ${quoteIdent(columns[1])}`);
         } else if (['dropForeign', 'dropUnique', 'dropPrimary', 'dropChecks'].includes(first)) {
-          builder(expr, `ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(literalString(firstArgs[1]) ?? `${bare}_${stringList(firstArgs[0]).join('_')}_${first.slice(4).toLowerCase()}`)}`);
+          builder(expr, `ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(str(firstArgs[1]) ?? `${bare}_${stringList(firstArgs[0]).join('_')}_${first.slice(4).toLowerCase()}`)}`);
         } else if (first === 'dropIndex') {
-          builder(expr, `DROP INDEX ${quoteIdent(literalString(firstArgs[1]) ?? `${bare}_${stringList(firstArgs[0]).join('_')}_index`)}`);
+          builder(expr, `DROP INDEX ${quoteIdent(str(firstArgs[1]) ?? `${bare}_${stringList(firstArgs[0]).join('_')}_index`)}`);
         } else if (first === 'dropNullable' && column) {
           builder(expr, `ALTER TABLE ${target} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL`);
         } else if (first === 'index' && stringList(firstArgs[0]).length) {
