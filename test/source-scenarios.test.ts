@@ -64,3 +64,41 @@ test('the JSON services section names kind, entry, port, health routes and requi
     cleanup();
   }
 });
+
+test('seed 002: the vite import chain from the production entry is in related, with the devDependencies line', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'src', 'dev-dependency-in-production', 'fires'));
+  try {
+    const vite = result.findings.find((f) => f.ruleId === 'src/dev-dependency-in-production' && f.message.includes('"vite"'));
+    assert.ok(vite);
+    assert.equal(vite.severity, 'critical');
+    assert.equal(`${vite.file}:${vite.line}`, 'server/vite.ts:4');
+    assert.match(vite.message, /production entry server\/index\.ts/);
+    assert.deepEqual(
+      vite.related.map((r) => `${r.file}:${r.line} ${r.message}`),
+      ['server/index.ts:3 imports "./vite"', 'package.json:22 "vite" is declared in devDependencies'],
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('seed 003: the ws:// URL with the backend port and the loopback bind are quoted in the messages', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'src', 'hardcoded-backend-port', 'fires'));
+  try {
+    const url = result.findings.find((f) => f.ruleId === 'src/hardcoded-backend-port' && f.line === 12);
+    assert.ok(url);
+    assert.match(url.message, /`ws:\/\/\$\{host\}:8000\$\{WEBSOCKET_CONFIG\.ENDPOINT\}` with port 8000/);
+    assert.equal(result.model.services.find((s) => s.name === 'durable-frontend')?.kind, 'frontend');
+  } finally {
+    cleanup();
+  }
+  const local = await auditFixture(join(FIXTURES, 'src', 'listen-localhost', 'fires'));
+  try {
+    const bind = local.result.findings.find((f) => f.ruleId === 'src/listen-localhost');
+    assert.ok(bind);
+    assert.equal(bind.severity, 'high');
+    assert.match(bind.message, /listens on 127\.0\.0\.1/);
+  } finally {
+    local.cleanup();
+  }
+});

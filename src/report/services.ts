@@ -22,7 +22,7 @@ export function toServiceJson(service: Service): object {
     dir: service.dir,
     kind: service.kind,
     framework: server?.framework ?? (service.kind === 'http' ? 'unknown' : null),
-    entry: service.entries[0]?.file ?? 'unknown',
+    entry: service.entries[0]?.file ?? (service.kind === 'frontend' ? null : 'unknown'),
     entries: service.entries.map((e) => ({ file: e.file, via: e.via })),
     port: portJson(service),
     host: server ? server.host?.value ?? (server.port ? 'all interfaces' : 'unknown') : null,
