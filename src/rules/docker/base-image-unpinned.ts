@@ -70,6 +70,11 @@ export default defineRule({
           report('floating', image.loc, { image: image.raw, why: image.tag ? 'uses the "latest" tag' : 'has no tag, so it means "latest"' });
           continue;
         }
+        // node:alpine, node:lts-slim, node:current: no version in the tag, so each new Node major arrives unannounced.
+        if (!image.digest && image.tag && !/\d/.test(image.tag) && (image.name === 'node' || image.name.endsWith('/node'))) {
+          report('floating', image.loc, { image: image.raw, why: `uses "${image.tag}", a tag that moves to each new Node major` });
+          continue;
+        }
         if (!engines) continue;
         const version = nodeVersionOfImage(image);
         if (!version) continue;

@@ -15,6 +15,8 @@ const SECRET_VALUES: { kind: string; pattern: RegExp }[] = [
 ];
 
 function isSecretName(name: string): boolean {
+  // Framework prefixes for values compiled into browser code: public by design.
+  if (/^(NEXT_PUBLIC|VITE|REACT_APP|NUXT_PUBLIC|PUBLIC|EXPO_PUBLIC)_/i.test(name)) return false;
   if (/_ID$/i.test(name) && /ACCESS_?KEY_ID$/i.test(name)) return true;
   return SECRET_NAME.test(name) && !NOT_A_SECRET.test(name);
 }
@@ -63,7 +65,7 @@ export default defineRule({
         if (!isSecretName(entry.name)) return;
         if (keyword === 'ARG') {
           report('arg', entry.loc, { name: entry.name, id }, { key: `ARG ${entry.name}` });
-        } else if (/^\$\{?\w+\}?$/.test(value)) {
+        } else if (/^\$(\w+|\{\w+(:?[-=?+][^}]*)?\})$/.test(value)) {
           report('envFromArg', entry.loc, { name: entry.name, id }, { key: `ENV ${entry.name}` });
         } else if (value !== '') {
           report('envValue', entry.loc, { name: entry.name, kind: '' }, { key: `ENV ${entry.name}` });

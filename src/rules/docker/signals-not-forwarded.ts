@@ -53,7 +53,7 @@ export default defineRule({
       fix: 'end the shell command with "exec {{process}}" so the process replaces the shell, or run it in exec form',
     },
     script: {
-      message: 'ENTRYPOINT {{script}} ends with "{{process}}" without exec: the script\'s shell stays PID 1 and SIGTERM never reaches the server',
+      message: '{{keyword}} runs {{script}}, which ends with "{{process}}" without exec: the script\'s shell stays PID 1 and SIGTERM never reaches the server',
       fix: 'end {{script}} with exec "$@" (and keep CMD in exec form) or exec the server directly',
     },
   },
@@ -61,6 +61,22 @@ export default defineRule({
     for (const dockerfile of model.dockerfiles) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
+      /**
+       * A shell script as the process: fine when it execs something; reported when its last
+       * command starts node or a package manager without exec; "args" when it execs "$@".
+       */
+      const judgeScript = (keyword: 'CMD' | 'ENTRYPOINT', spec: CommandSpec, path: string): 'args' | 'done' => {
+        const script = scriptFor(model, dockerfile, stage, path);
+        if (!script) return 'done';
+        if (script.execs.some((e) => e.argv[0] !== '$@' && e.argv[0] !== '${@}')) return 'done';
+        if (forwardsArguments(script)) return 'args';
+        const last = script.lastCommand;
+        const name = posix.basename(effectiveArgv(last?.argv ?? [])[0] ?? '');
+        if (last && (name === 'node' || PACKAGE_RUNNERS.has(name))) {
+          report('script', spec.loc, { keyword, script: script.path, process: last.argv.join(' ') }, { related: [{ ...last.loc, message: 'runs the server without exec' }] });
+        }
+        return 'done';
+      };
       const judge = (keyword: 'CMD' | 'ENTRYPOINT', spec: CommandSpec) => {
         if (spec.form === 'shell') {
           const first = splitShell(spec.text)[0]?.argv[0];
@@ -71,6 +87,13 @@ export default defineRule({
           }
           const words = spec.argv.map((w) => JSON.stringify(w)).join(', ');
           report('shellForm', spec.loc, { keyword, text: spec.text.replace(/\\\r?\n\s*/g, ' '), execForm: `[${words}]` });
+          return;
+        }
+        // CMD ["./start.sh"] or CMD ["sh", "start.sh"]: the script decides.
+        const program = effectiveArgv(spec.argv);
+        const scriptPath = isEntrypointScript(program[0] ?? '') ? program[0] : SHELLS.has(posix.basename(program[0] ?? '')) && program[1] && !program[1].startsWith('-') ? program[1] : undefined;
+        if (scriptPath) {
+          judgeScript(keyword, spec, scriptPath);
           return;
         }
         const verdict = argvVerdict(spec.argv);
@@ -85,20 +108,8 @@ export default defineRule({
         const program = effectiveArgv(entrypoint.argv)[0] ?? '';
         if (INITS.test(posix.basename(program))) continue;
         if (isEntrypointScript(program)) {
-          const script = scriptFor(model, dockerfile, stage, program);
-          if (!script) continue;
-          const forwardsArgs = forwardsArguments(script);
-          if (script.execs.some((e) => e.argv[0] !== '$@' && e.argv[0] !== '${@}')) continue;
-          if (!forwardsArgs) {
-            const last = script.lastCommand;
-            const name = posix.basename(effectiveArgv(last?.argv ?? [])[0] ?? '');
-            if (last && (name === 'node' || PACKAGE_RUNNERS.has(name))) {
-              report('script', entrypoint.loc, { script: script.path, process: last.argv.join(' ') }, { related: [{ ...last.loc, message: 'runs the server without exec' }] });
-            }
-            continue;
-          }
           // exec "$@": CMD becomes the process.
-          if (stage.cmd) judge('CMD', stage.cmd);
+          if (judgeScript('ENTRYPOINT', entrypoint, program) === 'args' && stage.cmd) judge('CMD', stage.cmd);
           continue;
         }
         judge('ENTRYPOINT', entrypoint);

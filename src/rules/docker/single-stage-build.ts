@@ -5,7 +5,9 @@ import { buildFacts } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** System packages that compile native modules and have no use at run time. */
-const TOOLCHAIN = new Set(['python3', 'python', 'make', 'g++', 'gcc', 'build-base', 'build-essential', 'musl-dev', 'libc-dev', 'libc6-dev', 'cmake', 'clang', 'node-gyp']);
+const COMPILERS = new Set(['make', 'g++', 'gcc', 'build-base', 'build-essential', 'musl-dev', 'libc-dev', 'libc6-dev', 'cmake', 'clang']);
+/** node-gyp's other needs: only reported next to a compiler (python alone may be a runtime need). */
+const GYP_HELPERS = new Set(['python3', 'python', 'py3-pip', 'node-gyp']);
 
 function systemInstall(argv: string[]): { manager: 'apk' | 'apt'; packages: string[]; virtual?: string } | undefined {
   const program = posix.basename(argv[0] ?? '');
@@ -60,8 +62,9 @@ export default defineRule({
       for (const { command } of commands) {
         const install = systemInstall(effectiveArgv(command.argv));
         if (!install) continue;
-        const tools = install.packages.filter((p) => TOOLCHAIN.has(p.split('=')[0]));
-        if (tools.length === 0) continue;
+        const names0 = install.packages.map((p) => p.split('=')[0]);
+        if (!names0.some((p) => COMPILERS.has(p))) continue;
+        const tools = names0.filter((p) => COMPILERS.has(p) || GYP_HELPERS.has(p));
         const names = [...tools, ...(install.virtual ? [install.virtual] : [])];
         const index = commands.findIndex((x) => x.command === command);
         if (commands.slice(index + 1).some((x) => removes(effectiveArgv(x.command.argv), names))) continue;

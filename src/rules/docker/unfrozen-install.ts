@@ -37,7 +37,9 @@ export default defineRule({
           const install = classifyInstall(command.argv);
           // Global tool installs (npm i -g pnpm) and `npm install <pkg>` are not lockfile installs.
           if (!install || install.global || install.addsPackages) continue;
-          const frozen = install.frozen || (ci && (install.manager === 'pnpm' || install.manager === 'yarn'));
+          // pnpm --offline installs only what `pnpm fetch` put in the store from the lockfile.
+          const offline = install.manager === 'pnpm' && command.argv.includes('--offline');
+          const frozen = install.frozen || offline || (ci && (install.manager === 'pnpm' || install.manager === 'yarn'));
           const flag = command.argv.find((w) => w === '--legacy-peer-deps' || w === '--force');
           if (!frozen) {
             report('unfrozen', command.loc, {
