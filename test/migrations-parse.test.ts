@@ -241,6 +241,18 @@ test('migrations for another database (Prisma provider, Drizzle dialect, Knex cl
     'src/db/migrations/0001_drop.sql': 'DROP TABLE users;\n',
     'knexfile.js': "module.exports = { client: 'mysql2', migrations: { directory: './db/migrations' } };\n",
     'db/migrations/20240101_drop.js': "exports.up = (knex) => knex.schema.dropTable('users');\n",
+    // A TypeORM service on MySQL: its package depends on mysql2, not on a PostgreSQL driver.
+    'services/legacy/package.json': JSON.stringify({ name: 'legacy', dependencies: { typeorm: '0.3.20', mysql2: '3.9.0' } }),
+    'services/legacy/src/migrations/1701847951059-DropRole.ts': `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class DropRole1701847951059 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE users DROP FOREIGN KEY FK_a2cecd1a3531c0b041e29ba46e1');
+    await queryRunner.query('ALTER TABLE users DROP COLUMN role_id');
+  }
+  public async down(): Promise<void> {}
+}
+`,
   });
   assert.deepEqual(lines, []);
   assert.equal(result.model.migrations.length, 0);

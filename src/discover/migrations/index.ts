@@ -30,7 +30,7 @@ export async function withMigrationSelection<T>(selection: MigrationSelection, w
  * (rule migrations/parse-error) and the rest of the file is still checked.
  */
 export async function discoverMigrations(model: DeploymentModel, selection: MigrationSelection = scopedSelection): Promise<void> {
-  const candidates = await locateMigrations(model.files, selection);
+  const candidates = (await locateMigrations(model.files, selection)).filter((c) => !forAnotherDatabase(model, c));
   selection.onLocated?.(candidates.map((c) => c.path));
   if (candidates.length === 0) return;
   const postgres = postgresVersion(model, selection);
@@ -62,6 +62,28 @@ function postgresVersion(model: DeploymentModel, selection: MigrationSelection):
     }
   }
   return { major: DEFAULT_POSTGRES_MAJOR, source: `no version given; assumed ${DEFAULT_POSTGRES_MAJOR}` };
+}
+
+/** Database drivers in package.json: PostgreSQL ones, and the others (MySQL, SQLite, SQL Server, Oracle). */
+const PG_DRIVERS = new Set(['pg', 'postgres', 'pg-promise', 'pg-native', '@neondatabase/serverless', '@vercel/postgres', 'slonik', '@databases/pg', '@electric-sql/pglite', 'pg-pool']);
+const OTHER_DRIVERS = new Set(['mysql', 'mysql2', 'sqlite3', 'better-sqlite3', 'mssql', 'tedious', 'oracledb', '@libsql/client', '@planetscale/database', 'mariadb']);
+
+/**
+ * A plain SQL or script migration whose package (the nearest package.json above it, else the root
+ * one) depends only on drivers for another database: MySQL migrations are not ours to judge. Drizzle
+ * and Prisma say their database in their own config and were sorted out when located.
+ */
+function forAnotherDatabase(model: DeploymentModel, candidate: MigrationCandidate): boolean {
+  if (candidate.tool === 'drizzle' || candidate.tool === 'prisma') return false;
+  const owners = model.packages
+    .filter((p) => p.dir === '' || candidate.path.startsWith(p.dir + '/'))
+    .sort((a, b) => b.dir.length - a.dir.length);
+  for (const pkg of owners) {
+    const names = [...pkg.dependencies.keys()];
+    if (names.some((n) => PG_DRIVERS.has(n))) return false;
+    if (names.some((n) => OTHER_DRIVERS.has(n))) return true;
+  }
+  return false;
 }
 
 /** Parser errors at tokens only other SQL dialects have: MySQL backtick identifiers and table options, SQLite's AUTOINCREMENT. */
