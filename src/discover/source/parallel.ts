@@ -17,6 +17,8 @@ const PARALLEL_THRESHOLD = 400;
 export class FileReader {
   private worker?: Worker;
   private workerFailed = false;
+  /** Batches a worker thread answered (for tests and timings). */
+  workerBatches = 0;
 
   constructor(private readonly parseSync: typeof ParseSync) {}
 
@@ -31,6 +33,7 @@ export class FileReader {
       const onMessage = (results: FileResult[]) => {
         worker.off('error', onError);
         worker.unref();
+        this.workerBatches++;
         resolve(results);
       };
       const onError = () => {
@@ -56,9 +59,15 @@ export class FileReader {
   private startWorker(): Worker | undefined {
     if (this.worker) return this.worker;
     try {
-      // Compiled: worker.js next to this file; under tsx (tests): worker.ts, loaded through the inherited --import.
-      const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-      this.worker = new Worker(new URL(`./worker${ext}`, import.meta.url));
+      if (import.meta.url.endsWith('.ts')) {
+        // Running from TypeScript source (tests under tsx): a worker does not inherit tsx's loader on
+        // Node 20, so it registers it before loading worker.ts.
+        const tsx = import.meta.resolve('tsx/esm/api');
+        const script = new URL('./worker.ts', import.meta.url).href;
+        this.worker = new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`, { eval: true });
+      } else {
+        this.worker = new Worker(new URL('./worker.js', import.meta.url));
+      }
       this.worker.unref();
       return this.worker;
     } catch {
