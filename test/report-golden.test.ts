@@ -20,6 +20,17 @@ function normalise(text: string, result: AuditResult): string {
   return text.split(result.root).join('<root>').replace(/\b\d+(\.\d+)? ?ms\b/g, '<ms>');
 }
 
+/** The first differing line with a little context: a whole report in an assertion message is unreadable. */
+function firstDifference(expected: string, actual: string): string {
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 2);
+  const show = (lines: string[]) => lines.slice(from, i + 3).map((l, k) => `  ${from + k + 1}: ${l}`).join('\n');
+  return `first difference at line ${i + 1}\n- golden:\n${show(a)}\n+ actual:\n${show(b)}`;
+}
+
 const FORMATS: { file: string; render: (r: AuditResult) => string }[] = [
   { file: 'shopfront.text.txt', render: (r) => renderText(r, { color: false }) },
   { file: 'shopfront.markdown.md', render: (r) => renderMarkdown(r) },
@@ -43,7 +54,8 @@ test('golden reports of the example repository', { skip: !exampleExists() && 'ex
         return;
       }
       assert.ok(existsSync(path), `test/golden/${file} is missing: run UPDATE_GOLDEN=1 npm test and commit it`);
-      assert.equal(actual, readFileSync(path, 'utf8'), `test/golden/${file} differs: if the change is intended, run UPDATE_GOLDEN=1 npm test and review the diff`);
+      const expected = readFileSync(path, 'utf8');
+      if (actual !== expected) assert.fail(`test/golden/${file} differs (if the change is intended, run UPDATE_GOLDEN=1 npm test and review the diff):\n${firstDifference(expected, actual)}`);
     });
   }
 });
