@@ -134,10 +134,24 @@ export class ImageAnalysis {
   imageDirOf(stage: Stage, repoDir: string): string | undefined {
     for (const s of this.chain(stage)) {
       for (const copy of [...s.copies].reverse()) {
+        if (copy.fromStage !== undefined) {
+          // COPY --from=build /app/packages/shared ./packages/shared: follow it back to the repository.
+          const from = this.dockerfile.stages[copy.fromStage];
+          const dest = this.destOf(copy);
+          for (const source of copy.sources) {
+            if (!from || isGlob(source.value) || source.value.includes('$')) continue;
+            const repo = this.repoDirAt(from, posix.resolve('/', source.value));
+            if (repo === undefined) continue;
+            if (repo === '' || repoDir === repo || repoDir.startsWith(repo + '/')) return posix.join(dest.abs, repo === '' ? repoDir : repoDir.slice(repo.length + 1));
+          }
+          continue;
+        }
         if (copy.from) continue;
         const dest = this.destOf(copy);
         for (const source of copy.sources) {
           const rp = contextPath(this.contextDir, source.value);
+          // COPY shared/package.json shared/: the package's folder is where its manifest went.
+          if (rp === `${repoDir}/package.json` || (repoDir === '' && rp === 'package.json')) return dest.isDir ? dest.abs : posix.dirname(dest.abs);
           if (rp === undefined || !this.isContextDir(rp)) continue;
           if (rp === '' || repoDir === rp || repoDir.startsWith(rp + '/')) return posix.join(dest.abs, rp === '' ? repoDir : repoDir.slice(rp.length + 1));
         }

@@ -21,6 +21,10 @@ export default defineRule({
       message: '{{package}} depends on {{dependency}} ({{range}}), but the final stage never receives {{dir}}/: at run time the import of {{dependency}} fails',
       fix: 'copy {{dir}} (its package.json and built output) into the final stage next to the service, or produce a self-contained folder with "pnpm deploy --filter {{packageName}} --prod /out" and copy that',
     },
+    notBuilt: {
+      message: '{{package}} depends on {{dependency}}, whose entry {{main}} ({{mainPath}} in the image) is never built: the image has {{dir}}/ without its compiled output, so importing {{dependency}} fails at start',
+      fix: 'build the dependency before or with the service (pnpm --filter {{packageName}}... build, or pnpm --filter {{dependency}} build first) in the stage whose output reaches the final image',
+    },
   },
   check(model, report) {
     for (const dockerfile of model.dockerfiles) {
@@ -47,7 +51,33 @@ export default defineRule({
         if (!reached.some((r) => related(r, service.dir))) continue;
         for (const dep of workspaceDeps) {
           const target = members.get(dep.name)!;
-          if (reached.some((r) => related(r, target.dir))) continue;
+          if (reached.some((r) => related(r, target.dir))) {
+            // Present, but is its entry (main) there? A workspace library usually points main at dist/.
+            const main = target.main?.value;
+            const imageDir = main ? analysis.imageDirOf(final, target.dir) : undefined;
+            if (main && imageDir !== undefined) {
+              const mainPath = posix.resolve(imageDir, main);
+              const candidates = posix.extname(mainPath) ? [mainPath] : [mainPath, `${mainPath}.js`, `${mainPath}/index.js`];
+              const presence = candidates.map((c) => analysis.has(final, c));
+              if (!presence.includes('yes') && !presence.includes('unknown')) {
+                report('notBuilt', final.from.loc, {
+                  package: service.name?.value ?? service.path,
+                  packageName: service.name?.value ?? posix.basename(service.dir),
+                  dependency: dep.name,
+                  main,
+                  mainPath,
+                  dir: target.dir || '.',
+                }, {
+                  related: [
+                    { ...target.main!.loc, message: `"main": "${main}"` },
+                    { ...dep.loc, message: `"${dep.name}": "${dep.range}"` },
+                  ],
+                  key: `${context.dir}|${dep.name}|main`,
+                });
+              }
+            }
+            continue;
+          }
           report('missing', final.from.loc, {
             package: service.name?.value ?? service.path,
             packageName: service.name?.value ?? posix.basename(service.dir),
