@@ -98,12 +98,15 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
       else knexDirs.set(dir, config.disableTransactions);
     }
   }
+  const knexDirList = [...knexDirs.keys()];
   for (const p of files.paths) {
-    if (found.has(p) || isOtherDatabase(p)) continue;
+    const isSql = p.endsWith('.sql');
+    // Most files of a repository are neither: decide that before any other work.
+    if ((!isSql && !SCRIPT_EXT.test(p)) || found.has(p) || isOtherDatabase(p)) continue;
     const segments = p.split('/');
     const inMigrationDir = segments.slice(0, -1).some((s) => MIGRATION_DIRS.has(s));
-    const knexDir = [...knexDirs.keys()].find((d) => p.startsWith(d + '/'));
-    if (p.endsWith('.sql')) {
+    const knexDir = knexDirList.find((d) => p.startsWith(d + '/'));
+    if (isSql) {
       if (DOWN_SQL.test(p)) continue;
       if (inMigrationDir || knexDir !== undefined || p.endsWith('.up.sql') || FLYWAY_SQL.test(p)) add({ path: p, kind: 'sql', tool: 'sql' });
     } else if (SCRIPT_EXT.test(p) && !NOT_MIGRATION_SCRIPT.test(p) && (inMigrationDir || knexDir !== undefined)) {
