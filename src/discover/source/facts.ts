@@ -158,7 +158,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     },
   };
 
-  const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string }[] = [];
+  const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string; defaultValue?: string }[] = [];
   const listNames: { name: string; loc: Loc }[] = [];
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
   const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
@@ -292,7 +292,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|validationSchema/.test(text)) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
-      facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, via: k.via });
+      facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
     }
   }
   if (listNames.length && /process\.env\[/.test(text)) {
@@ -405,7 +405,10 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       if (!name || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
       const valueText = text.slice(p.value.start, p.value.end);
       const optional = /\.optional\(|\.default\(|\.catch\(|default\s*:|devDefault\s*:|\.nullish\(|\.allow\(/.test(valueText) || (via.startsWith('Joi') && !/\.required\(/.test(valueText));
-      schemaKeys.push({ name, loc: loc(p), optional, via });
+      // `.default(3000)`, `port({ default: 3000 })`: a literal default, kept for the port and timeouts.
+      const literal = /(?:\.default\(|\bdefault\s*:)\s*(-?[\d_.]+|'[^']*'|"[^"]*")/.exec(valueText)?.[1];
+      const defaultValue = literal?.replace(/^['"]|['"]$/g, '').replace(/_/g, '');
+      schemaKeys.push({ name, loc: loc(p), optional, via, ...(defaultValue !== undefined ? { defaultValue } : {}) });
     }
   }
 

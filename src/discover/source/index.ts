@@ -464,16 +464,24 @@ function buildService(
   for (const file of queue) {
     const f = factsOf(file, false);
     service.env.push(...f.env);
-    service.servers.push(...f.servers);
+    // Copies: the port may be completed from this service's env defaults; the file's facts are shared.
+    service.servers.push(...f.servers.map((x) => ({ ...x, ...(x.port ? { port: { ...x.port } } : {}) })));
     service.routes.push(...f.routes);
     service.signalHandlers.push(...f.signalHandlers);
-    service.shutdownTimeouts.push(...f.shutdownTimeouts);
+    service.shutdownTimeouts.push(...f.shutdownTimeouts.map((x) => ({ ...x })));
     service.connections.push(...f.connections.map((x) => ({ ...x })));
     service.tls.push(...f.tls);
     service.cors.push(...f.cors);
     service.logFiles.push(...f.logFiles);
     service.backgroundWork.push(...f.backgroundWork);
     closes.push(...f.closes);
+  }
+  // A port or deadline read from a variable takes the default the code gives that variable elsewhere
+  // (`PORT: z.coerce.number().default(3000)` in the config schema, `listen(config.PORT)` in the server).
+  for (const value of [...service.servers.map((s) => s.port), ...service.shutdownTimeouts]) {
+    if (!value || value.value !== undefined || !value.env) continue;
+    const fallback = service.env.find((e) => e.name === value.env && e.defaultValue !== undefined && /^\d+(\.\d+)?$/.test(e.defaultValue));
+    if (fallback) value.value = Number(fallback.defaultValue);
   }
   for (const conn of service.connections) {
     const name = conn.name;

@@ -60,6 +60,12 @@ export function portOrDuration(node: Node, ctx: WalkContext): PortOrDuration {
       if (name && !result.env) result.env = name;
       return;
     }
+    if (n.type === 'MemberExpression' && /^(env|config|cfg|settings|ENV|CONFIG)$/.test(memberPath(n.object) ?? '')) {
+      // `config.SHUTDOWN_TIMEOUT_MS`, `env.PORT`: a validated environment object keeps the variable's name.
+      const name = propertyName(n.property, n.computed);
+      if (name && /^[A-Z][A-Z0-9_]*$/.test(name) && !result.env) result.env = name;
+      return;
+    }
     if (n.type === 'LogicalExpression' && (n.operator === '??' || n.operator === '||')) {
       visit(n.left, depth + 1);
       visit(n.right, depth + 1);
