@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { audit } from '../src/engine/audit.js';
 import { ConfigError, parseConfig } from '../src/engine/config.js';
@@ -176,5 +177,22 @@ test('the documented config schema is the one the loader enforces', () => {
   for (const key of [...Object.keys(schema.properties), ...Object.keys(schema.definitions.waiver.properties)]) {
     if (key === '$schema') continue;
     assert.ok(doc.includes(`\`${key}\``), `docs/config.md does not document "${key}"`);
+  }
+});
+
+test('--config names another file; .shipready.yaml is found too; the HTML lists waivers to review', async () => {
+  const repo = tempRepo('payments', { ...ONE_SERVICE, '.shipready.yaml': 'failOn: critical\n' });
+  try {
+    assert.equal((await audit(repo.root, { rules: RULES })).gate.failOn, 'critical');
+    const elsewhere = join(repo.root, '..', 'team-waivers.json');
+    writeFileSync(elsewhere, JSON.stringify({ waivers: [{ ruleId: 'repo/parse-error', reason: 'no such file here', approvedBy: 'Lee', expires: '2020-01-01' }] }));
+    const result = await audit(repo.root, { rules: RULES, config: elsewhere });
+    assert.equal(result.config.file, elsewhere, 'a file outside the audited folder is named by its full path');
+    assert.equal(result.gate.failOn, 'high', 'the folder\'s own config is not merged in');
+    const { renderHtml } = await import('../src/report/html.js');
+    assert.match(renderHtml(result), /<section id="waivers"><h2>Waivers to review<\/h2><ul><li><code>[^<]*team-waivers\.json:1<\/code> <code>repo\/parse-error<\/code> expired on 2020-01-01/);
+    await assert.rejects(audit(repo.root, { rules: RULES, config: elsewhere + '.missing' }), /config file .* does not exist/);
+  } finally {
+    repo.cleanup();
   }
 });
