@@ -271,6 +271,7 @@ export class Stack extends cdk.Stack {
       stopTimeout: cdk.Duration.minutes(2),
     });
     web.addPortMappings({ containerPort: PORT });
+    new ecs.ContainerDefinition(this, 'Sidecar', { taskDefinition: task, image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0'), essential: false });
 
     new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Api', {
       cpu: 512,
@@ -289,6 +290,7 @@ export class Stack extends cdk.Stack {
   const infra = model.infra;
   assert.equal(infra.taskDefinitions.length, 2);
   const task = infra.taskDefinitions[0];
+  assert.deepEqual(task.containers.map((c) => known(c.name)), ['web', 'Sidecar'], 'addContainer and new ContainerDefinition');
   assert.deepEqual([known(task.cpu), known(task.memory), task.fargate], [256, 512, true], 'CDK Fargate defaults');
   const web = task.containers[0];
   assert.equal(known(web.name), 'web');

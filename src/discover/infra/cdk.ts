@@ -146,6 +146,15 @@ class CdkReader {
         this.remember(name, { kind: 'task', task });
         return;
       }
+      case 'ContainerDefinition': {
+        // new ecs.ContainerDefinition(this, 'Web', { taskDefinition, image, … }): addContainer by another name.
+        const task = this.lookup(this.astProp(args[2], 'taskDefinition'));
+        if (!task?.task || props?.kind !== 'object') return;
+        const container = this.container(props, loc, id);
+        task.task.containers.push(container);
+        this.remember(name, { kind: 'container', container, task: task.task });
+        return;
+      }
       case 'FargateService':
       case 'Ec2Service': {
         const service = this.ecsService(id, props, loc);
