@@ -19,6 +19,12 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 
 export type FileProblemKind = 'too-large' | 'binary' | 'unreadable' | 'symlink-loop' | 'broken-symlink';
 
+interface GitignoreMatcher {
+  /** Folder of the .gitignore ('' for the root). */
+  prefix: string;
+  matcher: Ignore;
+}
+
 /** What reading a file gave: its text, or why there is none. */
 interface ReadOutcome {
   text?: string;
@@ -52,7 +58,7 @@ export class FileIndex {
 
   constructor(root: string) {
     this.root = root;
-    this.walk('', new Set([safeRealpath(root)]));
+    this.walk('', new Set([safeRealpath(root)]), []);
     this.paths.sort();
     for (const path of this.paths) {
       const name = posix.basename(path);
@@ -156,15 +162,23 @@ export class FileIndex {
     this.problems.push({ kind, file, message });
   }
 
-  /** The verdict of the .gitignore files of the path's folders, outermost first (deeper files win). */
-  private ignored(path: string, isDir: boolean): boolean {
-    let result = false;
-    const segments = path.split('/');
-    for (let depth = 0; depth < segments.length; depth++) {
+  /** The .gitignore matchers that apply inside a folder: its own and its ancestors', outermost first. */
+  private matchersFor(dir: string): GitignoreMatcher[] {
+    const matchers: GitignoreMatcher[] = [];
+    const segments = dir === '' ? [] : dir.split('/');
+    for (let depth = 0; depth <= segments.length; depth++) {
       const prefix = segments.slice(0, depth).join('/');
       const matcher = this.gitignores.get(prefix);
-      if (!matcher) continue;
-      const rel = segments.slice(depth).join('/');
+      if (matcher) matchers.push({ prefix, matcher });
+    }
+    return matchers;
+  }
+
+  /** The verdict of the .gitignore files of the path's folders, outermost first (deeper files win). */
+  private ignored(path: string, isDir: boolean, matchers = this.matchersFor(parentOf(path))): boolean {
+    let result = false;
+    for (const { prefix, matcher } of matchers) {
+      const rel = prefix ? path.slice(prefix.length + 1) : path;
       let verdict: { ignored: boolean; unignored: boolean };
       try {
         verdict = matcher.test(isDir ? rel + '/' : rel);
@@ -178,7 +192,7 @@ export class FileIndex {
     return result;
   }
 
-  private walk(dir: string, ancestors: Set<string>): void {
+  private walk(dir: string, ancestors: Set<string>, inherited: GitignoreMatcher[]): void {
     const abs = join(this.root, dir);
     let entries: Dirent[];
     try {
@@ -193,6 +207,8 @@ export class FileIndex {
       // An unreadable, binary or huge .gitignore only means nothing more is excluded.
       if (text !== undefined) this.gitignores.set(dir, ignore().add(text));
     }
+    const own = this.gitignores.get(dir);
+    const matchers = own ? [...inherited, { prefix: dir, matcher: own }] : inherited;
     for (const entry of entries) {
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
@@ -213,7 +229,7 @@ export class FileIndex {
       }
       if (isDir) {
         if (SKIPPED_DIRS.has(entry.name)) continue;
-        if (this.ignored(rel, true)) continue;
+        if (this.ignored(rel, true, matchers)) continue;
         const realDir = real ?? safeRealpath(join(abs, entry.name));
         if (ancestors.has(realDir)) {
           this.problem('symlink-loop', rel, `${rel} links to one of its own parent folders (a loop); it was not walked again`);
@@ -222,16 +238,16 @@ export class FileIndex {
         if (real !== undefined && !isInside(this.root, realDir)) continue;
         this.dirs.add(rel);
         ancestors.add(realDir);
-        this.walk(rel, ancestors);
+        this.walk(rel, ancestors, matchers);
         ancestors.delete(realDir);
       } else if (isFile) {
-        if (this.ignored(rel, false)) continue;
+        if (this.ignored(rel, false, matchers)) continue;
         // Docker does not follow a link out of the build context, and reading one would put files
         // from elsewhere on this machine into the report.
         if (real !== undefined && !isInside(this.root, real)) continue;
         this.paths.push(rel);
         this.pathSet.add(rel);
-      } else if (!this.ignored(rel, false)) {
+      } else if (!this.ignored(rel, false, matchers)) {
         // A FIFO, socket or device: opening a FIFO blocks until someone writes to it.
         this.problem('unreadable', rel, `${rel} is not a regular file (a named pipe, socket or device); it was skipped`);
       }
@@ -240,24 +256,21 @@ export class FileIndex {
 }
 
 /**
- * Reads a regular file as UTF-8 text. Checks the type before reading: a named pipe would block the
- * audit forever, a folder or device cannot be text. Refuses files over MAX_FILE_BYTES and files with
- * NUL bytes (binary).
+ * Reads a regular file as UTF-8 text. Checks the type of what was opened before reading: a named
+ * pipe would block the audit forever (hence O_NONBLOCK on open), a folder or device cannot be text.
+ * Refuses files over MAX_FILE_BYTES and files with NUL bytes (binary).
  */
 function readText(root: string, p: string): ReadOutcome {
   const abs = join(root, p);
+  const folder = (): ReadOutcome => ({ problem: { kind: 'unreadable', file: p, message: `${p} is a folder where a file was expected; it was not analysed` } });
   let fd: number | undefined;
   try {
-    const st = statSync(abs);
-    if (st.isDirectory()) return { problem: { kind: 'unreadable', file: p, message: `${p} is a folder where a file was expected; it was not analysed` } };
+    fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return folder();
     if (!st.isFile()) return { problem: { kind: 'unreadable', file: p, message: `${p} is not a regular file (a named pipe, socket or device); it was not read` } };
     if (st.size > MAX_FILE_BYTES) return { problem: tooLarge(p, st.size) };
-    // O_NONBLOCK: if the file was swapped for a FIFO since stat, open must not wait for a writer.
-    fd = openSync(abs, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    const opened = fstatSync(fd);
-    if (!opened.isFile()) return { problem: { kind: 'unreadable', file: p, message: `${p} is not a regular file; it was not read` } };
-    if (opened.size > MAX_FILE_BYTES) return { problem: tooLarge(p, opened.size) };
-    const buf = Buffer.alloc(opened.size);
+    const buf = Buffer.allocUnsafe(st.size);
     let length = 0;
     while (length < buf.length) {
       const n = readSync(fd, buf, length, buf.length - length, length);
@@ -273,6 +286,7 @@ function readText(root: string, p: string): ReadOutcome {
     return { text };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') return folder();
     if (code === 'ELOOP') return { problem: { kind: 'symlink-loop', file: p, message: `${p} is a symbolic link loop; it was not read` } };
     // A missing file is not a reading problem: the rules that expect it say so in their own words.
     if (code === 'ENOENT' || code === 'ENOTDIR') return {};
@@ -284,6 +298,11 @@ function readText(root: string, p: string): ReadOutcome {
 
 function tooLarge(p: string, size: number): FileProblem {
   return { kind: 'too-large', file: p, message: `${p} is ${(size / 1048576).toFixed(1)} MiB, over the 1 MiB read limit; it was not analysed` };
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
 }
 
 function safeRealpath(p: string): string {

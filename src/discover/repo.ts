@@ -137,7 +137,7 @@ const SECRET_PATTERNS: SecretPattern[] = [
 ];
 
 /** Every pattern's fixed part, to skip the many files that hold none with one pass. */
-const SECRET_PREFILTER = /AKIA|ASIA|secret_?access|PRIVATE KEY|gh[pousr]_|github_pat_|xox[baprs]-|_live_|AIza|npm_|SG\.|T3BlbkFJ|sk-ant-/i;
+const SECRET_PREFILTER = /AKIA|ASIA|[sS]ecret_?[aA]ccess|SECRET_?ACCESS|PRIVATE KEY|gh[pousr]_|github_pat_|xox[baprs]-|_live_|AIza|npm_|SG\.|T3BlbkFJ|sk-ant-/;
 
 const SECRET_SCAN_SKIP = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|[^/]+\.(png|jpe?g|gif|webp|avif|ico|svg|woff2?|ttf|otf|eot|pdf|zip|gz|tgz|br|zst|jar|wasm|node|so|dylib|mp[34]|mov|webm|map|min\.js|min\.css|snap))$/i;
 
