@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import type { DockerIgnore } from '../../model/docker.js';
 import { dockerignoreFor } from '../../discover/dockerfiles.js';
-import { defineRule } from '../rule.js';
+import type { Loc } from '../../model/location.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
 import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
 
 /** Files a developer keeps locally (and git ignores) that must never be sent to the build. */
@@ -14,7 +15,7 @@ export default defineRule({
   title: '.dockerignore is missing or lets local files into the image',
   messages: {
     missing: {
-      message: 'no .dockerignore for the build context "{{context}}", and the folder copies ({{copy}}) take everything in it: local node_modules, .git, .env files{{caches}} go into the image',
+      message: 'no .dockerignore for the build context "{{context}}", and the folder copies ({{copy}}){{also}} take everything in it: local node_modules, .git, .env files{{caches}} go into the image',
       fix: 'add {{where}} with at least: **/node_modules, .git, **/.env*, !**/.env.example, **/coverage, **/dist (when built inside the image){{cacheHint}}',
     },
     incomplete: {
@@ -24,6 +25,8 @@ export default defineRule({
   },
   check(model, report) {
     const reported = new Set<string>();
+    // One finding per context without a .dockerignore: one file fixes every Dockerfile built from it.
+    const missingByContext = new Map<string, { loc: Loc; data: Record<string, string>; related: RelatedLocation[]; others: Loc[] }>();
     for (const dockerfile of model.dockerfiles) {
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
@@ -43,17 +46,25 @@ export default defineRule({
         const ignore: DockerIgnore | undefined = dockerignoreFor(model, dockerfile, context.dir);
         const related = context.ref.source ? [{ ...context.ref.source, message: `builds with context "${context.dir || '.'}"` }] : [];
         if (!ignore) {
-          const key = `${dockerfile.path}|${context.dir}`;
-          if (reported.has(key)) continue;
-          reported.add(key);
+          const loc = dockerfile.stages[0]?.from.loc ?? { file: dockerfile.path, line: 1 };
+          const known = missingByContext.get(context.dir);
+          if (known) {
+            if (known.loc.file !== loc.file && !known.others.some((o) => o.file === loc.file)) known.others.push(loc);
+            continue;
+          }
           const where = context.dir ? `${context.dir}/.dockerignore` : '.dockerignore';
-          report('missing', dockerfile.stages[0]?.from.loc ?? { file: dockerfile.path, line: 1 }, {
-            context: context.dir || '.',
-            copy: copyText,
-            caches: caches.length ? `, ${caches.map(rel).join(', ')}` : '',
-            where,
-            cacheHint: caches.length ? `, ${[...new Set(caches.map((c) => `**/${posix.basename(c)}`))].join(', ')}` : '',
-          }, { related, key: `missing ${context.dir}` });
+          missingByContext.set(context.dir, {
+            loc,
+            data: {
+              context: context.dir || '.',
+              copy: copyText,
+              caches: caches.length ? `, ${caches.map(rel).join(', ')}` : '',
+              where,
+              cacheHint: caches.length ? `, ${[...new Set(caches.map((c) => `**/${posix.basename(c)}`))].join(', ')}` : '',
+            },
+            related,
+            others: [],
+          });
           continue;
         }
         if (reported.has(ignore.path)) continue;
@@ -88,6 +99,13 @@ export default defineRule({
           patterns: [...new Set(missing.map((m) => m.pattern))].join(', '),
         }, { severity: serious ? 'medium' : 'low', related, key: `incomplete ${ignore.path}` });
       }
+    }
+    for (const [dir, missing] of missingByContext) {
+      const others = missing.others.slice(0, 5).map((o) => ({ ...o, message: `${o.file} is built from the same context` }));
+      report('missing', missing.loc, {
+        ...missing.data,
+        also: missing.others.length ? ` (as do ${missing.others.length} other Dockerfile${missing.others.length > 1 ? 's' : ''})` : '',
+      }, { related: [...missing.related, ...others], key: `missing ${dir}` });
     }
   },
 });
