@@ -229,6 +229,7 @@ test('down migrations and down sections are not read', async () => {
     'db/migrations/000001_users.down.sql': 'DROP TABLE users;\n',
     'db/migrations/20240101_dbmate.sql': '-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\nDROP TABLE b;\n',
     'db/migrations/20240102_goose.sql': '-- +goose Up\nALTER TABLE b ADD COLUMN c text;\n-- +goose Down\nALTER TABLE b DROP COLUMN c;\n',
+    'db/migrations/20240103_sql_migrate.sql': '-- +migrate Up\nALTER TABLE b ADD COLUMN d text;\n\n-- +migrate Down\nALTER TABLE b DROP COLUMN d;\n',
   });
   assert.deepEqual(lines, []);
 });

@@ -90,8 +90,8 @@ function forAnotherDatabase(model: DeploymentModel, candidate: MigrationCandidat
 const OTHER_DIALECT = /at or near "(?:`|AUTO_INCREMENT|AUTOINCREMENT|ENGINE|UNSIGNED|COLLATE=|CHARSET)/i;
 
 /** Comment markers of SQL migration runners that keep up and down in one file. */
-const UP_MARKERS = /^--\s*(?:migrate:up\b|\+goose\s+up\b|up migration\b)/i;
-const DOWN_MARKERS = /^--\s*(?:migrate:down\b|\+goose\s+down\b|down migration\b)/i;
+const UP_MARKERS = /^--\s*(?:migrate:up\b|\+goose\s+up\b|\+migrate\s+up\b|up migration\b)/i;
+const DOWN_MARKERS = /^--\s*(?:migrate:down\b|\+goose\s+down\b|\+migrate\s+down\b|down migration\b)/i;
 
 function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgParser): Omit<MigrationFile, 'postgres'> {
   // Only the up part: the down part undoes what up created and is destructive by design.
@@ -138,10 +138,13 @@ function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgPars
   return file;
 }
 
-/** dbmate and goose wrap each migration in a transaction unless the file opts out. */
+/** dbmate, sql-migrate and goose wrap each migration in a transaction unless the file opts out. */
 function runnerTransaction(upMarker: string, text: string): string | undefined {
   if (/migrate:up/i.test(upMarker)) {
     return /transaction:false/i.test(upMarker) ? undefined : 'dbmate runs each migration inside a transaction (no "transaction:false" on the migrate:up line)';
+  }
+  if (/\+migrate/i.test(upMarker)) {
+    return /notransaction/i.test(upMarker) ? undefined : 'sql-migrate runs each migration inside a transaction (no "notransaction" on the +migrate Up line)';
   }
   if (/\+goose/i.test(upMarker)) {
     return /^--\s*\+goose\s+no\s+transaction/im.test(text) ? undefined : 'goose runs each migration inside a transaction (no "-- +goose NO TRANSACTION")';
