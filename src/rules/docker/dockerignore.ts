@@ -104,7 +104,7 @@ export default defineRule({
       const others = missing.others.slice(0, 5).map((o) => ({ ...o, message: `${o.file} is built from the same context` }));
       report('missing', missing.loc, {
         ...missing.data,
-        also: missing.others.length ? ` (as do ${missing.others.length} other Dockerfile${missing.others.length > 1 ? 's' : ''})` : '',
+        also: missing.others.length ? `, like those of ${missing.others.length} other Dockerfile${missing.others.length > 1 ? 's' : ''},` : '',
       }, { related: [...missing.related, ...others], key: `missing ${dir}` });
     }
   },
