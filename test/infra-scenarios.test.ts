@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { auditFixture, FIXTURES, toLine } from './helpers/fixtures.js';
 import type { Finding } from '../src/engine/finding.js';
 import { severityRank } from '../src/rules/rule.js';
+import { known } from '../src/model/infra.js';
 
 const isInfraFinding = (f: Finding): boolean => f.ruleId.startsWith('ecs/') || f.ruleId.startsWith('aws/');
 
@@ -27,6 +28,7 @@ for (const format of ['taskdef', 'terraform', 'cloudformation', 'cdk']) {
         assert.equal(infra.ecsServices.length, 1);
         assert.equal(infra.ecsServices[0].taskDefinition, infra.taskDefinitions[0]);
         assert.ok(infra.listeners.length >= 2 && infra.listenerRules.length === 1 && infra.iamStatements.length >= 1);
+        assert.deepEqual(infra.logGroups.map((g) => known(g.name)), ['/ecs/shop-api'], 'the log group the IaC creates');
       }
       const serious = result.findings.filter((f) => severityRank(f.severity) <= severityRank('medium'));
       assert.deepEqual(serious.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);

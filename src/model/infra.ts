@@ -327,6 +327,15 @@ export interface IamRole {
   loc: Loc;
 }
 
+/** A CloudWatch log group the IaC creates (`aws_cloudwatch_log_group`, `AWS::Logs::LogGroup`, CDK `logs.LogGroup`). */
+export interface LogGroup {
+  format: InfraFormat;
+  file: string;
+  resourceName: string;
+  name?: InfraValue<string>;
+  loc: Loc;
+}
+
 export interface InfraModel {
   taskDefinitions: TaskDefinition[];
   ecsServices: EcsService[];
@@ -338,6 +347,7 @@ export interface InfraModel {
   ecrRepositories: EcrRepository[];
   iamStatements: IamPolicyStatement[];
   iamRoles: IamRole[];
+  logGroups: LogGroup[];
 }
 
 export function emptyInfraModel(): InfraModel {
@@ -351,6 +361,7 @@ export function emptyInfraModel(): InfraModel {
     ecrRepositories: [],
     iamStatements: [],
     iamRoles: [],
+    logGroups: [],
   };
 }
 

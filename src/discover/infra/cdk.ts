@@ -218,6 +218,11 @@ class CdkReader {
         this.remember(name, { kind: 'ecr', ecrName: n && typeof n.value === 'string' ? n.value : undefined });
         return;
       }
+      case 'LogGroup': {
+        this.infra.logGroups.push({ format: 'cdk', file: this.file, resourceName: id, name: str(props, 'logGroupName'), loc });
+        this.nestedStatements(args);
+        return;
+      }
       case 'PolicyStatement': {
         const p = args[0] ? this.value(args[0]) : undefined;
         if (!p) return;

@@ -10,7 +10,7 @@ import {
   buildTaskDefinition,
   type ResourceContext,
 } from './build.js';
-import { get, items, literal, refOf, type InfraNode } from './tree.js';
+import { get, items, literal, refOf, str, type InfraNode } from './tree.js';
 
 /** True when a parsed document is a CloudFormation/SAM template (or CDK synth output). */
 export function isCloudFormation(root: InfraNode | undefined): boolean {
@@ -76,6 +76,9 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
         }
         break;
       }
+      case 'AWS::Logs::LogGroup':
+        infra.logGroups.push({ format: 'cloudformation', file, resourceName: key, name: str(props, 'LogGroupName'), loc: keyLoc });
+        break;
       default:
         break;
     }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
-import type { InfraModel } from '../../model/infra.js';
+import type { InfraModel, InfraValue } from '../../model/infra.js';
 import {
   buildEcrRepository,
   buildEcsService,
@@ -15,7 +15,7 @@ import {
 import { isCloudFormation, readCloudFormation } from './cloudformation.js';
 import { parseJsonTree } from './json-tree.js';
 import { linkInfra } from './link.js';
-import { get, getAll, literal, refOf, type InfraNode } from './tree.js';
+import { get, getAll, literal, refOf, str, type InfraNode } from './tree.js';
 
 /**
  * Task definitions, ECS services, load balancers, ECR repositories and IAM from task-definition
@@ -137,6 +137,9 @@ function jsonInString(node: InfraNode): InfraNode {
 }
 
 function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js').parseTerraformModule>>, infra: InfraModel): void {
+  // Managed policies attached to roles of this module, joined once every role is read.
+  const attachments: { role: string; arn: InfraValue<string> }[] = [];
+  const roles = new Map<string, InfraModel['iamRoles'][number]>();
   for (const block of blocks) {
     const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
     const body = block.body;
@@ -185,8 +188,19 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, role ? [role] : []));
         break;
       }
+      case 'aws_cloudwatch_log_group':
+        infra.logGroups.push({ format: 'terraform', file: block.file, resourceName: block.address, name: str(body, 'name'), loc: block.loc });
+        break;
+      case 'aws_iam_role_policy_attachment': {
+        const role = refOf(get(body, 'role'));
+        const arn = str(body, 'policy_arn');
+        if (role && arn) attachments.push({ role, arn });
+        break;
+      }
       case 'aws_iam_role': {
-        infra.iamRoles.push({ format: 'terraform', file: block.file, resourceName: block.address, name: undefined, managedPolicyArns: [], loc: block.loc });
+        const role = { format: 'terraform' as const, file: block.file, resourceName: block.address, name: str(body, 'name'), managedPolicyArns: [] as InfraValue<string>[], loc: block.loc };
+        infra.iamRoles.push(role);
+        roles.set(block.address, role);
         for (const inline of getAll(body, 'inline_policy')) {
           const policy = get(inline, 'policy');
           if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, [block.address]));
@@ -197,4 +211,5 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         break;
     }
   }
+  for (const { role, arn } of attachments) roles.get(role)?.managedPolicyArns.push(arn);
 }

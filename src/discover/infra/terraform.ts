@@ -106,7 +106,7 @@ export async function parseTerraformModule(model: DeploymentModel, files: string
 }
 
 /** Resource types the model holds; other blocks are not evaluated. */
-const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_)/;
+const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_|cloudwatch_log_group$)/;
 
 function topBlocks(root: TsNode): TsNode[] {
   const body = root.namedChildren.find((c) => c?.type === 'body');
