@@ -307,3 +307,44 @@ export { up, down };
     ].sort(),
   );
 });
+
+test('statements inside DO $$ … $$ blocks (older drizzle-kit foreign keys) are read at their own lines', async () => {
+  const { lines } = await auditFiles({
+    'drizzle/meta/_journal.json': '{"version":"5","dialect":"pg","entries":[]}',
+    'drizzle/0004_posts.sql': `CREATE TABLE IF NOT EXISTS "posts" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"author_id" integer NOT NULL
+);
+--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "posts" ADD CONSTRAINT "posts_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "users"("id") ON DELETE no action ON UPDATE no action;
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+--> statement-breakpoint
+DO $$ BEGIN
+ ALTER TABLE "comments" ADD CONSTRAINT "comments_post_id_posts_id_fk" FOREIGN KEY ("post_id") REFERENCES "posts"("id") ON DELETE cascade ON UPDATE no action;
+EXCEPTION
+ WHEN duplicate_object THEN null;
+END $$;
+`,
+    'migrations/0001_do.sql': `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'users_email_idx') THEN
+    CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+  END IF;
+  EXECUTE 'DROP TABLE ' || 'legacy';
+END
+$$;
+`,
+  });
+  assert.deepEqual(
+    lines,
+    [
+      // posts was created above: its foreign key is exempt; comments exists already.
+      'drizzle/0004_posts.sql:13 migrations/constraint-missing-not-valid',
+      // A DO block is one transaction: CONCURRENTLY cannot run in it. Dynamic EXECUTE is not read.
+      'migrations/0001_do.sql:4 migrations/ban-concurrent-index-creation-in-transaction',
+    ].sort(),
+  );
+});

@@ -62,6 +62,8 @@ export interface MigrationStatement {
   /** Line of its last character: the statement spans loc.line … endLine. */
   endLine: number;
   origin: 'sql' | 'builder';
+  /** Set for a statement inside a `DO $$ … $$` block: the line of the DO. */
+  insideDoAt?: number;
   /**
    * Why this statement runs inside a transaction block: an explicit BEGIN earlier in the file, or
    * the tool's own transaction. Undefined when it runs outside one (or we cannot tell).

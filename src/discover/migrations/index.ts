@@ -127,6 +127,7 @@ function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgPars
       loc: { file: candidate.path, line: baseLine + s.line },
       endLine: baseLine + s.endLine,
       origin: 'sql' as const,
+      ...(s.insideDoAt ? { insideDoAt: baseLine + s.insideDoAt } : {}),
     })),
     toolTransaction,
   );
@@ -162,7 +163,9 @@ function withTransactions(statements: MigrationStatement[], toolTransaction: str
       else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') current = undefined;
       continue;
     }
-    if (current) statement.inTransaction = current;
+    // A DO block runs as one statement: what it contains is inside a transaction whatever surrounds it.
+    const inTransaction = current ?? (statement.insideDoAt ? `the DO block at line ${statement.insideDoAt}` : undefined);
+    if (inTransaction) statement.inTransaction = inTransaction;
   }
   return statements;
 }
@@ -205,6 +208,7 @@ function readScript(
         loc: { file: candidate.path, line: lineOf(s.line) },
         endLine: piece.builderText ? piece.line + (piece.builderText.match(/\n/g) ?? []).length : lineOf(s.endLine),
         origin: piece.builderText ? 'builder' : 'sql',
+        ...(s.insideDoAt ? { insideDoAt: lineOf(s.insideDoAt) } : {}),
         ...(piece.interpolated ? { interpolated: true } : {}),
       });
     }

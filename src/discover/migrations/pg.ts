@@ -3,6 +3,8 @@ import type { ParseResult, ScanResult } from 'libpg-query';
 /** The PostgreSQL parser's synchronous entry points, once its WASM module is loaded. */
 export interface PgParser {
   parse(sql: string): ParseResult;
+  /** Parses PL/pgSQL function bodies (CREATE FUNCTION … LANGUAGE plpgsql). */
+  parsePlPgSQL(sql: string): unknown;
   scan(sql: string): ScanResult;
 }
 
@@ -21,7 +23,7 @@ export function loadPgParser(): Promise<PgParser> {
   loading ??= (async () => {
     const pg = await import('libpg-query');
     await pg.loadModule();
-    return { parse: pg.parseSync, scan: pg.scanSync };
+    return { parse: pg.parseSync, parsePlPgSQL: pg.parsePlPgSQLSync, scan: pg.scanSync };
   })();
   return loading;
 }

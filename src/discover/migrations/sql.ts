@@ -11,6 +11,8 @@ export interface ParsedSqlStatement {
   line: number;
   /** Line of the statement's last character. */
   endLine: number;
+  /** Set for a statement inside a `DO $$ … $$` block: the line of the DO. */
+  insideDoAt?: number;
 }
 
 export interface SqlParseError {
@@ -109,7 +111,7 @@ function errorOf(err: unknown): { message: string; position?: number } {
 export function parseSql(parser: PgParser, sql: string): ParsedSql {
   const lines = new ByteLines(sql);
   try {
-    return { statements: collect(parser.parse(sql).stmts ?? [], lines, 0, lines.bytes.length), errors: [] };
+    return { statements: collect(parser, parser.parse(sql).stmts ?? [], lines, 0, lines.bytes.length), errors: [] };
   } catch (err) {
     const whole = errorOf(err);
     let semicolons: number[];
@@ -126,7 +128,7 @@ export function parseSql(parser: PgParser, sql: string): ParsedSql {
       const chunk = lines.bytes.subarray(start, Math.min(end + 1, lines.bytes.length)).toString('utf8');
       if (chunk.trim()) {
         try {
-          statements.push(...collect(parser.parse(chunk).stmts ?? [], lines, start, end));
+          statements.push(...collect(parser, parser.parse(chunk).stmts ?? [], lines, start, end));
         } catch (chunkErr) {
           const e = errorOf(chunkErr);
           errors.push({ message: e.message, line: lines.line(start) + lineOfCodePoint(chunk, e.position ?? 0) - 1 });
@@ -139,6 +141,7 @@ export function parseSql(parser: PgParser, sql: string): ParsedSql {
 }
 
 function collect(
+  parser: PgParser,
   stmts: { stmt?: Node; stmt_location?: number; stmt_len?: number }[],
   lines: ByteLines,
   base: number,
@@ -159,6 +162,56 @@ function collect(
       line: lines.line(start),
       endLine: lines.line(Math.max(start, to - 1)),
     });
+    if (kind === 'DoStmt') out.push(...doBlockStatements(parser, raw.stmt, lines, base, lines.line(start)));
   }
+  return out;
+}
+
+interface DoStmtBody {
+  DoStmt: { args?: { DefElem?: { defname?: string; arg?: { String?: { sval?: string } }; location?: number } }[] };
+}
+
+/**
+ * The SQL statements of a `DO $$ BEGIN … END $$` block (how older drizzle-kit versions wrapped each
+ * foreign key, to swallow duplicate_object). The body is parsed as PL/pgSQL by PostgreSQL's own
+ * PL/pgSQL parser; each plain SQL statement in it is parsed again and placed at its own line.
+ * Dynamic SQL (`EXECUTE '…'`) is not read.
+ */
+function doBlockStatements(parser: PgParser, node: Node, lines: ByteLines, base: number, doLine: number): ParsedSqlStatement[] {
+  const args = (node as unknown as DoStmtBody).DoStmt.args ?? [];
+  const language = args.find((a) => a.DefElem?.defname === 'language')?.DefElem?.arg?.String?.sval;
+  const body = args.find((a) => a.DefElem?.defname === 'as')?.DefElem;
+  const source = body?.arg?.String?.sval;
+  if (!source || (language && language !== 'plpgsql')) return [];
+  // The body starts on the line of its opening $$ (lineno 1 in the PL/pgSQL parse).
+  const bodyLine = body?.location !== undefined ? lines.line(base + body.location) : doLine;
+  let tree: unknown;
+  try {
+    tree = parser.parsePlPgSQL(`CREATE FUNCTION shipready_do() RETURNS void LANGUAGE plpgsql AS $shipready_do$${source}$shipready_do$;`);
+  } catch {
+    return [];
+  }
+  const out: ParsedSqlStatement[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (typeof value !== 'object' || value === null) return;
+    const exec = (value as { PLpgSQL_stmt_execsql?: { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } } }).PLpgSQL_stmt_execsql;
+    const query = exec?.sqlstmt?.PLpgSQL_expr?.query;
+    if (exec && query) {
+      try {
+        const line = bodyLine + (exec.lineno ?? 1) - 1;
+        for (const inner of parser.parse(query).stmts ?? []) {
+          if (!inner.stmt) continue;
+          const text = quoteStatement(query);
+          out.push({ node: inner.stmt, kind: nodeKind(inner.stmt)[0], text, line, endLine: line + (query.match(/\n/g) ?? []).length, insideDoAt: doLine });
+        }
+      } catch {
+        // A statement PL/pgSQL accepts but plain SQL does not (it names PL/pgSQL variables): not ours to judge.
+      }
+      return;
+    }
+    for (const v of Object.values(value)) visit(v);
+  };
+  visit(tree);
   return out;
 }
