@@ -71,11 +71,6 @@ export function numberValue(node: Node): number | undefined {
   return undefined;
 }
 
-export function isLiteralBoolean(node: Node, value: boolean): boolean {
-  const n = unwrap(node);
-  return n?.type === 'Literal' && n.value === value;
-}
-
 /** Name of a non-computed property key or member property (`a.b` → "b", `{ 'b': 1 }` → "b"). */
 export function propertyName(node: Node, computed = false): string | undefined {
   if (!node) return undefined;
@@ -200,10 +195,4 @@ export function inDevOnlyBranch(node: Node, ancestors: Node[]): boolean {
     child = parent;
   }
   return false;
-}
-
-/** Nearest enclosing function (or undefined at module level). */
-export function enclosingFunction(ancestors: Node[]): Node | undefined {
-  for (let i = ancestors.length - 1; i >= 0; i--) if (isFunction(ancestors[i])) return ancestors[i];
-  return undefined;
 }

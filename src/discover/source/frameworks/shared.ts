@@ -123,6 +123,7 @@ export function serverFromListen(
 ): ServerFact | undefined {
   const callee = unwrap(call.callee);
   if (callee?.type !== 'MemberExpression' || propertyName(callee.property) !== 'listen') return undefined;
+  if (ctx.devOnly()) return undefined; // a development server (`if (isDev) app.listen(3000, 'localhost')`) never runs in the task
   const [first, second] = call.arguments;
   const loc = ctx.loc(call);
   if (!first) return { framework, loc };
