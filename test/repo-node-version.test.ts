@@ -113,3 +113,37 @@ test('setup-node matching .nvmrc and the images is silent; lts/* and node-versio
     cleanup();
   }
 });
+
+test('setup-node reading ${{ env.NODE_VERSION }} is judged at the env line', async () => {
+  const { model, cleanup } = await modelOf({
+    '.nvmrc': '24\n',
+    'Dockerfile': 'FROM node:24-alpine\nUSER node\nCMD ["node", "server.js"]\n',
+  });
+  try {
+    const wf = workflow([{ value: '${{ env.NODE_VERSION }}', line: 15 }]);
+    (wf as unknown as { env: Map<string, Located<string>> }).env = new Map([['NODE_VERSION', at('18', 4)]]);
+    model.workflows.push(wf);
+    const out = findings(model).sort();
+    assert.equal(out.length, 2, out.join('\n'));
+    assert.match(out[0], /^\.github\/workflows\/ci\.yml:4 CI \(setup-node node-version "18"\) runs Node 18, which reached end of life/);
+    assert.match(out[1], /^\.github\/workflows\/ci\.yml:4 CI sets up Node 18, but \.nvmrc says 24, and the images run Node 24/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('.tool-versions and Volta pins count like .nvmrc; .nvmrc wins within a folder', async () => {
+  const { model, cleanup } = await modelOf({
+    '.nvmrc': '24 # LTS\n',
+    '.tool-versions': 'python 3.12.1\nnodejs 22.11.0\n',
+    'package.json': '{\n  "name": "svc",\n  "engines": { "node": ">=24" },\n  "volta": {\n    "node": "24.11.1"\n  }\n}\n',
+    'Dockerfile': 'FROM node:24-alpine\nUSER node\nCMD ["node", "server.js"]\n',
+  });
+  try {
+    const out = findings(model);
+    assert.equal(out.length, 1, out.join('\n'));
+    assert.match(out[0], /^\.tool-versions:2 \.tool-versions says Node 22\.11\.0 but \.nvmrc in the same folder says 24/);
+  } finally {
+    cleanup();
+  }
+});

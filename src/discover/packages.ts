@@ -122,10 +122,14 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
   const engines = isRecord(json.engines) && typeof json.engines.node === 'string'
     ? { node: { value: json.engines.node, loc: doc.locOf(['engines', 'node']) } }
     : {};
+  const voltaNode = isRecord(json.volta) && typeof json.volta.node === 'string'
+    ? { value: json.volta.node, loc: doc.locOf(['volta', 'node']) }
+    : undefined;
   return {
     path,
     dir: dirOf(path),
     name: str('name'),
+    voltaNode,
     version: typeof json.version === 'string' ? json.version : undefined,
     main: str('main'),
     bin,
@@ -222,15 +226,28 @@ function buildProjects(
 
 function readNodeVersionFiles(model: DeploymentModel): NodeVersionFile[] {
   const out: NodeVersionFile[] = [];
-  for (const name of ['.nvmrc', '.node-version']) {
+  const kinds: [string, NodeVersionFile['kind']][] = [['.nvmrc', 'nvmrc'], ['.node-version', 'node-version'], ['.tool-versions', 'tool-versions']];
+  for (const [name, kind] of kinds) {
     for (const path of model.files.named(name)) {
       const text = model.files.read(path);
       if (text === undefined) continue;
       const lines = text.split('\n');
+      if (kind === 'tool-versions') {
+        // asdf/mise: "nodejs 20.11.1" (several versions may follow: the first one is used).
+        const index = lines.findIndex((l) => /^\s*(nodejs|node)\s+\S/.test(l));
+        if (index < 0) continue;
+        const version = lines[index].trim().split(/\s+/)[1];
+        out.push({ path, kind, version: { value: version, loc: { file: path, line: index + 1 } } });
+        continue;
+      }
       const index = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'));
       if (index < 0) continue;
-      out.push({ path, version: { value: lines[index].trim(), loc: { file: path, line: index + 1 } } });
+      // An inline comment is allowed after the version in .nvmrc.
+      out.push({ path, kind, version: { value: lines[index].replace(/#.*$/, '').trim(), loc: { file: path, line: index + 1 } } });
     }
+  }
+  for (const pkg of model.packages) {
+    if (pkg.voltaNode) out.push({ path: pkg.path, kind: 'volta', version: pkg.voltaNode });
   }
   return out;
 }

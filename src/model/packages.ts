@@ -24,6 +24,8 @@ export interface PackageJson {
   /** `"type": "module"` */
   isModule: boolean;
   engines: { node?: Located<string> };
+  /** `volta.node`: the Node version Volta pins for this package. */
+  voltaNode?: Located<string>;
   packageManager?: Located<string>;
   scripts: Map<string, Located<string>>;
   dependencies: Map<string, Dependency>;
@@ -62,8 +64,13 @@ export interface Project {
   manager?: PackageManager;
 }
 
+/**
+ * A place that pins the Node version for developers and tools: `.nvmrc` (nvm), `.node-version`
+ * (fnm, nodenv, setup-node), `.tool-versions` (asdf, mise), `volta.node` in a package.json (Volta).
+ */
 export interface NodeVersionFile {
   path: string;
+  kind: 'nvmrc' | 'node-version' | 'tool-versions' | 'volta';
   /** Raw text, e.g. "20", "v20.11.1", "lts/iron". */
   version: Located<string>;
 }

@@ -23,7 +23,12 @@ interface NodePin {
 interface VersionFilePin extends NodePin {
   file: NodeVersionFile;
   dir: string;
+  /** How messages name it: ".nvmrc", "services/api/package.json volta.node". */
+  label: string;
 }
+
+/** In one folder, the version file most tools read first wins: nvm reads only .nvmrc. */
+const VERSION_FILE_PRIORITY: NodeVersionFile['kind'][] = ['nvmrc', 'node-version', 'tool-versions', 'volta'];
 
 const NEWEST_KNOWN_MAJOR = Math.max(...Object.keys(NODE_END_OF_LIFE).map(Number));
 
@@ -73,28 +78,26 @@ function versionFilePins(model: DeploymentModel): VersionFilePin[] {
   const pins: VersionFilePin[] = [];
   for (const file of model.nodeVersionFiles) {
     const major = nodeMajorOfVersion(file.version.value);
-    if (major !== undefined) pins.push({ major, text: file.version.value, loc: file.version.loc, file, dir: dirOf(file.path) });
+    const label = file.kind === 'volta' ? `${file.path} volta.node` : file.path;
+    if (major !== undefined) pins.push({ major, text: file.version.value, loc: file.version.loc, file, dir: dirOf(file.path), label });
   }
-  return pins.sort((a, b) => a.file.path.localeCompare(b.file.path));
+  return pins.sort((a, b) => a.dir.localeCompare(b.dir) || VERSION_FILE_PRIORITY.indexOf(a.file.kind) - VERSION_FILE_PRIORITY.indexOf(b.file.kind));
 }
 
-/**
- * The version file that applies in a folder: the nearest one in the folder or above it; in one
- * folder, .nvmrc (nvm reads only that one) before .node-version.
- */
+/** The version file that applies in a folder: the nearest one in the folder or above it, by priority within a folder. */
 function nearestVersionFile(pins: VersionFilePin[], dir: string): VersionFilePin | undefined {
   let best: VersionFilePin | undefined;
+  // Pins are sorted by folder, then priority: the first pin of the deepest enclosing folder wins.
   for (const pin of pins) {
-    if (!isInside(dir, pin.dir)) continue;
-    if (!best || pin.dir.length > best.dir.length || (pin.dir === best.dir && pin.file.path.endsWith('.nvmrc'))) best = pin;
+    if (isInside(dir, pin.dir) && (!best || pin.dir.length > best.dir.length)) best = pin;
   }
   return best;
 }
 
 /**
- * `actions/setup-node` steps with a fixed `node-version`. A `${{ matrix.x }}` value resolves to the
- * job's literal matrix list; those are test coverage, so they count as CI majors but are not pins
- * judged on their own.
+ * `actions/setup-node` steps with a fixed `node-version`. `${{ env.X }}` resolves to the `env:` value
+ * (the pin is where that value is written). `${{ matrix.x }}` resolves to the job's literal matrix
+ * list; those are test coverage, so they count as CI majors but are not pins judged on their own.
  */
 function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors: number[] } {
   const pins: NodePin[] = [];
@@ -105,12 +108,19 @@ function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors
         if (!step.uses?.value.startsWith('actions/setup-node')) continue;
         const version = step.with.get('node-version');
         if (!version) continue;
-        const matrixRef = /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(version.value.trim());
-        if (matrixRef) {
-          for (const value of job.matrix?.get(matrixRef[1]) ?? []) {
+        const expression = /^\$\{\{\s*(matrix|env)\.([\w-]+)\s*\}\}$/.exec(version.value.trim());
+        if (expression?.[1] === 'matrix') {
+          for (const value of job.matrix?.get(expression[2]) ?? []) {
             const major = nodeMajorOfVersion(value.value);
             if (major !== undefined) matrixMajors.push(major);
           }
+          continue;
+        }
+        if (expression?.[1] === 'env') {
+          // `env:` of the step, then the job, then the workflow: the nearest definition wins, as in Actions.
+          const defined = step.env?.get(expression[2]) ?? job.env?.get(expression[2]) ?? workflow.env?.get(expression[2]);
+          const major = defined ? nodeMajorOfVersion(defined.value) : undefined;
+          if (defined && major !== undefined) pins.push({ major, text: defined.value.trim(), loc: defined.loc });
           continue;
         }
         const major = nodeMajorOfVersion(version.value);
@@ -211,7 +221,7 @@ export default defineRule({
     // End of life: every place that fixes the major that actually runs.
     for (const pin of versionFiles) {
       const date = nodeEndOfLifePassed(pin.major, today);
-      if (date) report('endOfLife', pin.loc, { what: `${pin.file.path} ("${pin.text}")`, major: pin.major, date, supported });
+      if (date) report('endOfLife', pin.loc, { what: `${pin.label} ("${pin.text}")`, major: pin.major, date, supported });
     }
     for (const pin of ci.pins) {
       const date = nodeEndOfLifePassed(pin.major, today);
@@ -252,14 +262,13 @@ export default defineRule({
       }
     }
 
-    // Two version files in one folder that disagree.
+    // Two version files in one folder that disagree: the one read first is the reference.
     for (const pin of versionFiles) {
-      const other = versionFiles.find((o) => o !== pin && o.dir === pin.dir && o.major !== pin.major);
-      if (other && pin.file.path.endsWith('.node-version')) {
-        report('versionFilesDisagree', pin.loc, { file: pin.file.path, version: pin.text, other: other.file.path, otherVersion: other.text }, {
-          related: [{ ...other.loc, message: `${other.file.path}: ${other.text}` }],
-        });
-      }
+      const primary = versionFiles.find((o) => o.dir === pin.dir);
+      if (!primary || primary === pin || primary.major === pin.major) continue;
+      report('versionFilesDisagree', pin.loc, { file: pin.label, version: pin.text, other: primary.label, otherVersion: primary.text }, {
+        related: [{ ...primary.loc, message: `${primary.label}: ${primary.text}` }],
+      });
     }
 
     // Version files against the engines of the packages they apply to.
@@ -275,14 +284,14 @@ export default defineRule({
         'versionFileOutsideEngines',
         pin.loc,
         {
-          file: pin.file.path,
+          file: pin.label,
           version: pin.text,
           major: pin.major,
           direction: min !== undefined && pin.major < min ? 'below' : 'outside',
           packages: outside.map((p) => `${p.path} ("${p.engines.node!.value}")`).slice(0, 3).join(', '),
           range: `"${first}"`,
         },
-        { related: outside.slice(0, 5).map(enginesRelated), key: `engines:${pin.file.path}` },
+        { related: outside.slice(0, 5).map(enginesRelated), key: `engines:${pin.label}` },
       );
     }
 
@@ -304,7 +313,7 @@ export default defineRule({
             direction: min !== undefined && pin.major < min ? 'below' : 'outside',
             range: range.value,
             package: rootPackage.path,
-            versionFile: rootVersionFile?.file.path ?? '.nvmrc',
+            versionFile: rootVersionFile?.file.kind === 'volta' ? '.nvmrc' : rootVersionFile?.file.path ?? '.nvmrc',
           },
           { related: [enginesRelated(rootPackage)] },
         );
@@ -314,8 +323,8 @@ export default defineRule({
       const related: RelatedLocation[] = [];
       // Other CI jobs may cover the other major: only a major that no CI job runs is drift.
       if (rootVersionFile && rootVersionFile.major !== pin.major && !ciMajors.has(rootVersionFile.major)) {
-        others.push(`${rootVersionFile.file.path} says ${rootVersionFile.text}`);
-        related.push({ ...rootVersionFile.loc, message: `${rootVersionFile.file.path}: ${rootVersionFile.text}` });
+        others.push(`${rootVersionFile.label} says ${rootVersionFile.text}`);
+        related.push({ ...rootVersionFile.loc, message: `${rootVersionFile.label}: ${rootVersionFile.text}` });
       }
       if (finals.length > 0 && !imagesCoveredByCi) {
         others.push(`the images run Node ${majorsList(finals.map((d) => d.final!.major))}`);
@@ -329,7 +338,7 @@ export default defineRule({
           {
             version: pin.text,
             others: others.join(', and '),
-            versionFile: rootVersionFile?.file.path ?? '.nvmrc',
+            versionFile: rootVersionFile?.file.kind === 'volta' ? '.nvmrc' : rootVersionFile?.file.path ?? '.nvmrc',
             consequence: imagesDiffer
               ? 'tests pass on one Node major and production runs another'
               : 'CI tests on another Node major than developers run, so "works on my machine" and "green in CI" mean different things',
@@ -349,8 +358,8 @@ export default defineRule({
         report(
           'dockerDrift',
           final.loc,
-          { major: final.major, image: final.text, file: pin.file.path, version: pin.major },
-          { related: [{ ...pin.loc, message: `${pin.file.path}: ${pin.text}` }] },
+          { major: final.major, image: final.text, file: pin.label, version: pin.major },
+          { related: [{ ...pin.loc, message: `${pin.label}: ${pin.text}` }] },
         );
       }
       for (const stage of image.stages) {
