@@ -29,7 +29,7 @@ export const SQUAWK_EQUIVALENTS: Record<string, string[]> = {
   'migrations/renaming-table': ['renaming-table'],
   'migrations/setting-not-null': ['adding-not-nullable-field'],
   'migrations/drop-constraint': [],
-  'migrations/require-concurrent-index-creation': ['require-concurrent-index-creation'],
+  'migrations/require-concurrent-index-creation': ['require-concurrent-index-creation', 'disallowed-unique-constraint'],
   'migrations/require-concurrent-index-deletion': ['require-concurrent-index-deletion'],
   'migrations/constraint-missing-not-valid': ['constraint-missing-not-valid', 'adding-foreign-key-constraint'],
   'migrations/adding-required-field': ['adding-required-field'],
