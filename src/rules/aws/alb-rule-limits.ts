@@ -36,7 +36,7 @@ export default defineRule({
       const shown = (list: string[]) => list.map((v) => JSON.stringify(v)).join(', ');
       let high = false;
       if (values.length > MAX_VALUES_PER_RULE) {
-        report('valuesPerRule', loc, { count: values.length, values: shown(literal) });
+        report('valuesPerRule', loc, { count: values.length, values: shown(literal) }, { key: `${rule.resourceName}:values` });
         high = true;
       }
       const wildcards = rule.conditions
@@ -45,7 +45,7 @@ export default defineRule({
         .map((v) => (isUnresolved(v.value) ? 0 : (v.value.match(/[*?]/g) ?? []).length))
         .reduce((a, b) => a + b, 0);
       if (wildcards > MAX_WILDCARDS_PER_RULE) {
-        report('wildcardsPerRule', loc, { count: wildcards, values: shown(literal) });
+        report('wildcardsPerRule', loc, { count: wildcards, values: shown(literal) }, { key: `${rule.resourceName}:wildcards` });
         high = true;
       }
       if (high) continue;

@@ -29,9 +29,10 @@ export default defineRule({
         if (action.value === '*') {
           report('allActions', action.loc, { action: action.value, resources: allResources ? 'every resource ("*")' : resources.filter(Boolean).join(', ') || 'its resources' }, {
             severity: allResources ? 'critical' : 'high',
+            key: `${statement.resourceName}:${action.value}`,
           });
         } else if (allResources && /^[a-z0-9-]+:\*$/i.test(action.value)) {
-          report('serviceWildcard', action.loc, { action: action.value, service: action.value.split(':')[0] });
+          report('serviceWildcard', action.loc, { action: action.value, service: action.value.split(':')[0] }, { key: `${statement.resourceName}:${action.value}` });
         }
       }
     }

@@ -13,9 +13,9 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const { container } of allContainers(infraOf(model))) {
+    for (const { task, container } of allContainers(infraOf(model))) {
       if (container.logConfiguration || container.logConfigurationUnresolved) continue;
-      report('noLogging', container.loc, { container: containerName(container) });
+      report('noLogging', container.loc, { container: containerName(container) }, { key: `${task.resourceName}:${containerName(container)}` });
     }
   },
 });

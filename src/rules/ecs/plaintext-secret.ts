@@ -38,18 +38,18 @@ export default defineRule({
         if (isUnresolved(value)) {
           // A reference to a secret store (a Secrets Manager ARN, a dynamic reference) is not the secret itself.
           if (/secretsmanager|ssm|resolve:secretsmanager|resolve:ssm|Secret\.from/i.test(value.unresolved)) continue;
-          report('expression', variable.value.loc, { name, container: containerName(container), expression: value.unresolved }, { severity: 'medium' });
+          report('expression', variable.value.loc, { name, container: containerName(container), expression: value.unresolved }, { severity: 'medium', key: `${containerName(container)}:${name}` });
           continue;
         }
         const v = value.trim();
         // `${JWT_SECRET}`, `{{ jwt_secret }}`: filled in by envsubst or a template before registration.
         if (/^\$\{?[A-Za-z_][\w.]*\}?$|^\{\{.*\}\}$|^#\{.*\}$/.test(v)) {
-          report('expression', variable.value.loc, { name, container: containerName(container), expression: `the placeholder ${v}` }, { severity: 'medium' });
+          report('expression', variable.value.loc, { name, container: containerName(container), expression: `the placeholder ${v}` }, { severity: 'medium', key: `${containerName(container)}:${name}` });
           continue;
         }
         if (v === '' || PLACEHOLDER.test(v) || /^(true|false|\d+)$/i.test(v) || v.startsWith('arn:aws')) continue;
         if (URL_NAME.test(name) && !URL_WITH_PASSWORD.test(v)) continue;
-        report('literal', variable.value.loc, { name, container: containerName(container), length: v.length });
+        report('literal', variable.value.loc, { name, container: containerName(container), length: v.length }, { key: `${containerName(container)}:${name}` });
       }
     }
   },
