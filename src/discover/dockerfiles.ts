@@ -19,6 +19,7 @@ import type {
   TsconfigFacts,
 } from '../model/docker.js';
 import { shellWords, splitShell } from '../model/shell.js';
+import picomatch from 'picomatch';
 import { isRecord, parseJsonDocument } from './json.js';
 
 // The package is CommonJS whose typings claim an ES default export; require() gives the factory itself.
@@ -85,7 +86,7 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
       if (text !== undefined) inputs.scripts.set(path, readEntrypointScript(text, path));
     }
   }
-  const raw = new Map<string, { outDir?: string; extends: string[] }>();
+  const raw = new Map<string, { outDir?: string; rootDir?: string; include?: string[]; files?: string[]; composite?: boolean; extends: string[] }>();
   for (const path of model.files.paths) {
     const name = posix.basename(path);
     if (!name.startsWith('tsconfig') || !name.endsWith('.json')) continue;
@@ -97,30 +98,46 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
     const options = isRecord(doc.value.compilerOptions) ? doc.value.compilerOptions : {};
     // Relative paths in a tsconfig resolve against the file that declares them, except `${configDir}`
     // (TypeScript 5.5+), which stands for the folder of the tsconfig being compiled.
+    const pathOption = (value: unknown): string | undefined =>
+      typeof value !== 'string' ? undefined : value.includes('${configDir}') ? value : normalizeRepoPath(posix.join(dir, value));
     const outDir = typeof options.outDir === 'string' ? options.outDir : undefined;
+    const patterns = (value: unknown): string[] | undefined =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').map((v) => normalizeRepoPath(posix.join(dir, v))) : undefined;
     const ext = doc.value.extends;
     const extendsList = (Array.isArray(ext) ? ext : [ext]).filter((e): e is string => typeof e === 'string' && e.startsWith('.'));
     raw.set(path, {
-      outDir: outDir === undefined ? undefined : outDir.includes('${configDir}') ? outDir : normalizeRepoPath(posix.join(dir, outDir)),
+      outDir: pathOption(outDir),
+      rootDir: pathOption(options.rootDir),
+      include: patterns(doc.value.include),
+      files: patterns(doc.value.files),
+      composite: typeof options.composite === 'boolean' ? options.composite : undefined,
       extends: extendsList.map((e) => posix.normalize(posix.join(dir, e.endsWith('.json') ? e : `${e}.json`))),
     });
   }
-  const resolveOutDir = (path: string, seen: Set<string>): string | undefined => {
+  type RawTsconfig = NonNullable<ReturnType<typeof raw.get>>;
+  const inherited = <K extends keyof RawTsconfig>(path: string, key: K, seen: Set<string>): RawTsconfig[K] | undefined => {
     const entry = raw.get(path);
     if (!entry || seen.has(path)) return undefined;
     seen.add(path);
-    if (entry.outDir !== undefined) return entry.outDir;
+    if (entry[key] !== undefined) return entry[key];
     // With several bases, the last one that sets an option wins.
     for (const base of [...entry.extends].reverse()) {
-      const out = resolveOutDir(base, seen);
-      if (out !== undefined) return out;
+      const value = inherited(base, key, seen);
+      if (value !== undefined) return value;
     }
     return undefined;
   };
+  const atConfig = (value: string | undefined, path: string) =>
+    value?.includes('${configDir}') ? normalizeRepoPath(value.replace('${configDir}', posix.dirname(path))) : value;
   for (const path of raw.keys()) {
-    let outDir = resolveOutDir(path, new Set());
-    if (outDir?.includes('${configDir}')) outDir = normalizeRepoPath(outDir.replace('${configDir}', posix.dirname(path)));
-    const facts: TsconfigFacts = { path, outDir };
+    const outDir = atConfig(inherited(path, 'outDir', new Set()), path);
+    let sourceRoot: string | undefined;
+    if (outDir !== undefined) {
+      const rootDir = atConfig(inherited(path, 'rootDir', new Set()), path);
+      const configDir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+      sourceRoot = rootDir ?? (inherited(path, 'composite', new Set()) ? configDir : commonSourceDir(model, configDir, outDir, inherited(path, 'include', new Set()), inherited(path, 'files', new Set())));
+    }
+    const facts: TsconfigFacts = { path, outDir, sourceRoot };
     inputs.tsconfigs.set(path, facts);
   }
   // Where caches appear: the root, every package and every Dockerfile folder.
@@ -140,6 +157,25 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
     }
   }
   inputs.cacheDirs.sort();
+}
+
+const TS_INPUT = /\.(ts|tsx|mts|cts)$/;
+
+/**
+ * The folder tsc takes as rootDir when none is set: the deepest folder that holds every input
+ * (include/files, default everything under the tsconfig's folder), declaration files aside.
+ */
+function commonSourceDir(model: DeploymentModel, configDir: string, outDir: string, include: string[] | undefined, files: string[] | undefined): string | undefined {
+  const patterns = (include ?? [configDir ? `${configDir}/**/*` : '**/*']).map((p) => (/[*?]/.test(posix.basename(p)) || posix.extname(p) ? p : `${p}/**/*`));
+  const isIncluded = picomatch(patterns, { dot: false });
+  const inputs = model.files.under(configDir).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts') && !(outDir && f.startsWith(outDir + '/')) && isIncluded(f));
+  inputs.push(...(files ?? []).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts')));
+  if (inputs.length === 0) return undefined;
+  let common = posix.dirname(inputs[0]) === '.' ? '' : posix.dirname(inputs[0]);
+  for (const input of inputs) {
+    while (common !== '' && input !== common && !input.startsWith(common + '/')) common = posix.dirname(common) === '.' ? '' : posix.dirname(common);
+  }
+  return common;
 }
 
 function normalizeRepoPath(path: string): string {

@@ -143,6 +143,11 @@ export interface TsconfigFacts {
   path: string;
   /** Repo-relative outDir, when the tsconfig (or one it extends) sets one. */
   outDir?: string;
+  /**
+   * Repo-relative folder whose layout tsc mirrors into outDir: `rootDir` when set, otherwise the
+   * deepest folder holding every input file (what tsc computes). Undefined when unknown.
+   */
+  sourceRoot?: string;
 }
 
 export interface DockerBuildInputs {

@@ -40,6 +40,8 @@ interface BuildOutput {
   dirs: string[];
   /** False when the build may write other places too. */
   exact: boolean;
+  /** tsc output folders whose files mirror a source folder: dist/index.js exists only if src/index.ts does. */
+  compiled?: { outDir: string; sourceRoot: string; tsconfig: string }[];
 }
 
 const UNKNOWN_OUTPUT: BuildOutput = { dirs: [], exact: false };
@@ -68,6 +70,8 @@ type Operation = { kind: 'copy'; copy: CopyInstruction } | { kind: 'run'; run: R
 
 export class ImageAnalysis {
   private readonly memo = new Map<string, Presence>();
+  /** Why a compiled path is absent, for messages: where tsc really writes that source. */
+  private readonly notes = new Map<string, string>();
   private readonly active = new Set<string>();
 
   constructor(
@@ -87,6 +91,27 @@ export class ImageAnalysis {
     this.active.delete(key);
     this.memo.set(key, result);
     return result;
+  }
+
+  /** What the analysis learnt about a path it found absent (e.g. where tsc writes the source instead). */
+  noteFor(absPath: string): string | undefined {
+    return this.notes.get(absPath);
+  }
+
+  /** Is a compiled file in tsc's output? Only if its source sits at the mirrored place under the source root. */
+  private compiledPresence(compiled: { outDir: string; sourceRoot: string; tsconfig: string }, absPath: string): Presence {
+    if (!/\.[cm]?js$/.test(absPath)) return 'yes';
+    const stem = rel(absPath, compiled.outDir).replace(/\.[cm]?js$/, '');
+    const extensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx'];
+    if (extensions.some((e) => this.model.files.has(joinRepo(compiled.sourceRoot, stem + e)))) return 'yes';
+    // Say where the same file name does compile to: the usual cause is a rootDir that is not src/.
+    const name = posix.basename(stem);
+    const elsewhere = this.model.files.under(compiled.sourceRoot).find((f) => extensions.some((e) => f.endsWith(`/${name}${e}`)) && !f.endsWith('.d.ts'));
+    if (elsewhere) {
+      const out = posix.join(compiled.outDir, elsewhere.slice(compiled.sourceRoot ? compiled.sourceRoot.length + 1 : 0).replace(/\.(ts|tsx|mts|cts|jsx)$/, '.js'));
+      this.notes.set(absPath, `tsc (${compiled.tsconfig}) mirrors ${compiled.sourceRoot ? `${compiled.sourceRoot}/` : 'the repository root'} into ${compiled.outDir}, so ${elsewhere} becomes ${out}`);
+    }
+    return 'no';
   }
 
   /** Where the evidence for a path in a stage comes from, for messages: the COPY or RUN that provides it. */
@@ -321,6 +346,13 @@ export class ImageAnalysis {
       }
       const output = this.outputOf(stage, argv, cwd);
       if (output) {
+        const compiled = output.compiled?.find((c) => under(absPath, c.outDir));
+        if (compiled) {
+          const presence = this.compiledPresence(compiled, absPath);
+          if (presence === 'yes') return 'yes';
+          if (!output.exact) results.push('unknown');
+          continue;
+        }
         if (output.dirs.some((d) => under(absPath, d))) return 'yes';
         if (!output.exact) results.push('unknown');
         continue;
@@ -372,6 +404,7 @@ export class ImageAnalysis {
         const out = this.scriptOutput(target, script.script, target.dir, imageDir, 0);
         outputs.dirs.push(...out.dirs);
         outputs.exact &&= out.exact;
+        if (out.compiled) (outputs.compiled ??= []).push(...out.compiled);
       }
       return outputs;
     }
@@ -386,6 +419,7 @@ export class ImageAnalysis {
     const addAll = (out: BuildOutput) => {
       result.dirs.push(...out.dirs);
       result.exact &&= out.exact;
+      if (out.compiled) (result.compiled ??= []).push(...out.compiled);
     };
     // npm runs pre<name> and post<name> around the script.
     for (const hook of [`pre${name}`, `post${name}`]) if (pkg.scripts.has(hook)) addAll(this.scriptOutput(pkg, hook, repoDir, imageDir, depth + 1));
@@ -430,7 +464,7 @@ export class ImageAnalysis {
     if (program === 'tsc' || (program === 'nest' && argv[1] === 'build')) {
       if (argv.includes('--noEmit') || argv.includes('--version')) return { dirs: [], exact: true };
       const outDir = flag('--outDir');
-      if (outDir) return { dirs: [inImage(outDir)], exact: true };
+      if (outDir && (repoDir === undefined || program === 'nest')) return { dirs: [inImage(outDir)], exact: true };
       if (repoDir === undefined) return UNKNOWN_OUTPUT;
       const project = flag('-p', '--project') ?? (argv.includes('-b') || argv.includes('--build') ? argv.slice(2).find((w) => !w.startsWith('-')) : undefined);
       const candidates = project
@@ -439,9 +473,17 @@ export class ImageAnalysis {
           ? [joinRepo(repoDir, 'tsconfig.build.json'), joinRepo(repoDir, 'tsconfig.json')]
           : [joinRepo(repoDir, 'tsconfig.json')];
       const tsconfig = candidates.map((c) => this.dockerfile.buildInputs.tsconfigs.get(c)).find(Boolean);
-      if (tsconfig?.outDir !== undefined) {
-        const relOut = repoDir ? (tsconfig.outDir === repoDir ? '' : tsconfig.outDir.startsWith(repoDir + '/') ? tsconfig.outDir.slice(repoDir.length + 1) : undefined) : tsconfig.outDir;
-        return relOut !== undefined ? { dirs: [inImage(relOut || '.')], exact: true } : UNKNOWN_OUTPUT;
+      const repoOut = outDir ? joinRepo(repoDir, outDir) : tsconfig?.outDir;
+      if (repoOut !== undefined) {
+        const relOut = repoDir ? (repoOut === repoDir ? '' : repoOut.startsWith(repoDir + '/') ? repoOut.slice(repoDir.length + 1) : undefined) : repoOut;
+        if (relOut === undefined) return UNKNOWN_OUTPUT;
+        const imageOut = inImage(relOut || '.');
+        // tsc -b builds referenced projects too, each with its own layout: only the folder is known.
+        const build = argv.includes('-b') || argv.includes('--build');
+        const compiled = tsconfig?.sourceRoot !== undefined && program === 'tsc' && !build
+          ? [{ outDir: imageOut, sourceRoot: tsconfig.sourceRoot, tsconfig: tsconfig.path }]
+          : undefined;
+        return { dirs: [imageOut], exact: true, compiled };
       }
       // Nest defaults to dist; tsc without outDir writes next to the sources.
       return program === 'nest' ? { dirs: [inImage('dist')], exact: false } : UNKNOWN_OUTPUT;

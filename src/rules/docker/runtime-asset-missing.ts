@@ -5,7 +5,7 @@ import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { buildFacts, forwardsArguments, isEntrypointScript, scriptFor } from './_build.js';
-import { imageAnalysis, type Presence } from './_image.js';
+import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
 
 /** node flags that take the next word as their value. */
 const NODE_VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print', '--env-file', '--title', '--inspect-port']);
@@ -180,13 +180,27 @@ function startupMigrations(model: DeploymentModel, dockerfile: Dockerfile, stage
   return found;
 }
 
+/** A note recorded for the path the final stage copies the entry from (COPY --from=build /app/dist ./dist). */
+function noteThroughCopies(analysis: ImageAnalysis, stage: Stage, abs: string): string | undefined {
+  for (const copy of stage.copies) {
+    if (copy.fromStage === undefined) continue;
+    const dest = posix.resolve(copy.workdir, copy.dest.value);
+    if (abs !== dest && !abs.startsWith(dest.endsWith('/') ? dest : dest + '/')) continue;
+    for (const source of copy.sources) {
+      const note = analysis.noteFor(posix.join(posix.resolve('/', source.value), abs.slice(dest.length)));
+      if (note) return note;
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'docker/runtime-asset-missing',
   severity: 'critical',
   title: 'A file the container needs at start never reaches the final image',
   messages: {
     entryMissing: {
-      message: '{{keyword}} runs {{via}}, but {{path}} is neither built in the final stage nor copied into it{{detail}}: the task exits at start with "Cannot find module"',
+      message: '{{keyword}} runs {{via}}, but {{path}} is neither built in the final stage nor copied into it{{detail}}. The task exits at start with "Cannot find module"',
       fix: 'copy the build output into the final stage (e.g. COPY --from=build /app/dist ./dist) or start the file the build really produces',
     },
     migrationsMissing: {
@@ -239,7 +253,9 @@ export default defineRule({
           keyword: start.spec === stage.entrypoint ? 'ENTRYPOINT' : 'CMD',
           via: `"${entry.via}"`,
           path: abs,
-          detail: related.length ? ` (the final stage copies into that folder only at line${related.length > 1 ? 's' : ''} ${related.map((r) => r.line).join(', ')})` : '',
+          detail: analysis.noteFor(abs) ?? noteThroughCopies(analysis, stage, abs)
+            ? ` (${analysis.noteFor(abs) ?? noteThroughCopies(analysis, stage, abs)})`
+            : related.length ? ` (the final stage copies into that folder only at line${related.length > 1 ? 's' : ''} ${related.map((r) => r.line).join(', ')})` : '',
         }, { related: related.slice(0, 3), key: `${context.dir}|${abs}` });
         break;
       }
