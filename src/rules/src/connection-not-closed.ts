@@ -3,6 +3,7 @@ import { defineRule } from '../rule.js';
 const CLOSE_CALL: Record<string, string> = {
   pg: 'pool.end()', postgres: 'sql.end()', mysql2: 'pool.end()', prisma: 'prisma.$disconnect()', knex: 'knex.destroy()', mongoose: 'mongoose.disconnect()',
   mongodb: 'client.close()', ioredis: 'redis.quit()', redis: 'client.quit()', bullmq: 'worker.close()', typeorm: 'dataSource.destroy()', amqplib: 'connection.close()',
+  drizzle: 'db.$client.end()',
 };
 
 export default defineRule({

@@ -10,6 +10,8 @@ interface ConnectionShape {
   /** `f()` with f imported from the package (or `pkg.f`). */
   factories?: string[];
   closeMethods: string[];
+  /** Only some calls open a connection (`drizzle(url)` does, `drizzle(pool)` wraps one already counted). */
+  opens?(call: Node): boolean;
 }
 
 /** Methods that close a connection of any kind (used to match closes to connections). */
@@ -28,6 +30,18 @@ const SHAPES: ConnectionShape[] = [
   { kind: 'bullmq', packages: ['bullmq', 'bull'], constructors: ['Queue', 'Worker', 'QueueEvents', 'FlowProducer', 'default'], factories: ['default'], closeMethods: ['close'] },
   { kind: 'typeorm', packages: ['typeorm'], constructors: ['DataSource'], closeMethods: ['destroy'] },
   { kind: 'amqplib', packages: ['amqplib'], factories: ['connect'], closeMethods: ['close'] },
+  {
+    kind: 'drizzle',
+    packages: ['drizzle-orm/node-postgres', 'drizzle-orm/postgres-js', 'drizzle-orm/mysql2', 'drizzle-orm/neon-serverless'],
+    factories: ['drizzle'],
+    closeMethods: ['end', 'close'],
+    opens: (call) => {
+      const arg = unwrap(call.arguments[0]);
+      if (!arg) return false;
+      if (arg.type === 'ObjectExpression') return arg.properties.some((p: Node) => p.type === 'Property' && propertyName(p.key, p.computed) === 'connection');
+      return arg.type === 'Literal' || arg.type === 'TemplateLiteral' || (arg.type === 'MemberExpression' && /^process\.env\./.test(memberPath(arg) ?? ''));
+    },
+  },
 ];
 
 /** The variable, property or class field a new connection is stored in (`const pool = new Pool()` → "pool"). */
@@ -76,7 +90,7 @@ function detectorFor(shape: ConnectionShape): Detector {
     },
     call(node, ctx) {
       const t = target(node.callee, ctx);
-      if (t && shape.packages.includes(t.module) && shape.factories?.includes(t.name)) record(node, ctx);
+      if (t && shape.packages.includes(t.module) && shape.factories?.includes(t.name) && (!shape.opens || shape.opens(node))) record(node, ctx);
     },
     klass(node, ctx) {
       // `class PrismaService extends PrismaClient` (the NestJS recipe): the instance is the connection.
