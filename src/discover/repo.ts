@@ -21,12 +21,24 @@ export function isEnvExampleName(name: string): boolean {
   return /(example|sample|template|dist|defaults?|schema)/i.test(name);
 }
 
-/** The `KEY=value` lines of an env file's text. */
+const PLACEHOLDER_VALUE = /^(test(ing)?|secret|password|pass|changeme|change[-_]?me|example|sample|dummy|fake|local|dev|development|todo|tbd|none|null|x{3,}|\*{3,}|\.{3}|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|your[-_].*|.*[-_]here)$/i;
+const LOCAL_URL = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)(?::\d+)?(?:[/?#]|$)/i;
+
+/** A value that stands in for a credential rather than being one. */
+function isTrivialValue(value: string): boolean {
+  return PLACEHOLDER_VALUE.test(value) || LOCAL_URL.test(value);
+}
+
+/** The `KEY=value` lines of an env file's text; values are judged, never kept. */
 export function parseEnvKeys(text: string, path: string): EnvKey[] {
   const keys: EnvKey[] = [];
   text.split('\n').forEach((raw, i) => {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
-    if (m) keys.push({ name: m[1], loc: { file: path, line: i + 1 }, hasValue: m[2].trim().replace(/^["']|["']$/g, '') !== '' });
+    if (!m) return;
+    const value = m[2].trim().replace(/(^|\s+)#.*$/, '').replace(/^["']|["']$/g, '');
+    const key: EnvKey = { name: m[1], loc: { file: path, line: i + 1 }, hasValue: value !== '' };
+    if (key.hasValue && isTrivialValue(value)) key.trivialValue = true;
+    keys.push(key);
   });
   return keys;
 }
@@ -104,7 +116,7 @@ export function discoverGit(model: DeploymentModel): void {
   for (const entry of byPath.values()) {
     if (read++ >= MAX_HISTORY_ENV_FILES_READ) break;
     const text = git(model.root, ['show', `${entry.commit}:./${entry.path}`]);
-    if (text !== undefined) entry.keysWithValue = parseEnvKeys(text, entry.path).filter((k) => k.hasValue).map((k) => k.name);
+    if (text !== undefined) entry.keysWithValue = parseEnvKeys(text, entry.path).filter((k) => k.hasValue && !k.trivialValue).map((k) => k.name);
   }
   facts.envFilesInHistory = [...byPath.values()];
   model.git = facts;

@@ -5,6 +5,11 @@ export interface EnvKey {
   name: string;
   loc: Loc;
   hasValue: boolean;
+  /**
+   * The value is a stand-in, not a credential: a placeholder ("changeme", "<token>", "${OTHER}") or
+   * a URL to this machine (localhost, 127.0.0.1, host.docker.internal). The value itself is not kept.
+   */
+  trivialValue?: boolean;
 }
 
 /** An env file that git has or had: the version at that commit, by key names only (never values). */
@@ -20,7 +25,7 @@ export interface CommittedEnvFile {
   stillTracked: boolean;
   /** Present in the working tree (untracked now, usually gitignored). */
   onDisk: boolean;
-  /** Names of the keys that had a value in the committed version (undefined when it could not be read). */
+  /** Names of the keys that had a real value (not a placeholder) in the committed version (undefined when it could not be read). */
   keysWithValue?: string[];
 }
 

@@ -4,13 +4,21 @@
  */
 const TEST_DATA_DIR = /(^|\/)(fixtures?|__fixtures__|test-?fixtures|testdata|__mocks__|__snapshots__)(\/|$)/;
 
-/** Folders of tests in general (their files still reach an image built with `COPY . .`). */
+/** Folders and files of tests in general (they still reach an image built with `COPY . .`). */
 const TEST_DIR = /(^|\/)(tests?|__tests__|spec|e2e)(\/|$)/;
+const TEST_FILE = /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/;
 
 export function isTestDataPath(path: string): boolean {
   return TEST_DATA_DIR.test(path);
 }
 
 export function isTestPath(path: string): boolean {
-  return TEST_DATA_DIR.test(path) || TEST_DIR.test(path);
+  return TEST_DATA_DIR.test(path) || TEST_DIR.test(path) || TEST_FILE.test(path);
+}
+
+/** Example and template projects: demos for readers, not services that get deployed. */
+const SAMPLE_DIR = /(^|\/)(examples?|samples?|templates?|boilerplates?)(\/|$)/;
+
+export function isSampleOrTestDataPath(path: string): boolean {
+  return TEST_DATA_DIR.test(path) || SAMPLE_DIR.test(path);
 }

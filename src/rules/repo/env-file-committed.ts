@@ -40,18 +40,21 @@ export default defineRule({
     const historyByPath = new Map(git.envFilesInHistory.map((h) => [h.path, h]));
     for (const envFile of git.trackedEnvFiles) {
       if (isTestDataPath(envFile.path)) continue;
+      // Placeholders and URLs to localhost are not credentials: a file of only those is hygiene, not a leak.
       const withValue = envFile.keys.filter((k) => k.hasValue);
-      const secrets = secretLooking(withValue.map((k) => k.name));
-      const firstSecret: EnvKey | undefined = withValue.find((k) => SECRET_KEY_NAME.test(k.name));
-      const loc = (firstSecret ?? withValue[0])?.loc ?? { file: envFile.path, line: 1 };
+      const realValues = withValue.filter((k) => !k.trivialValue);
+      const secrets = secretLooking(realValues.map((k) => k.name));
+      const firstSecret: EnvKey | undefined = realValues.find((k) => SECRET_KEY_NAME.test(k.name));
+      const loc = (firstSecret ?? realValues[0] ?? withValue[0])?.loc ?? { file: envFile.path, line: 1 };
       const added = historyByPath.get(envFile.path);
-      // Only credential-looking keys make it a leak; a committed file of defaults (PORT, LOG_LEVEL) is hygiene.
       const severity: Severity = secrets.length > 0 ? 'high' : 'low';
       const content = secrets.length > 0
         ? `it holds values for ${listNames(secrets)}`
-        : withValue.length > 0
-          ? `it holds values for ${listNames(withValue.map((k) => k.name))} (no credential-looking names), and the next value someone fills in is committed too`
-          : 'it holds no values yet, but the first value anyone fills in gets committed';
+        : realValues.length > 0
+          ? `it holds values for ${listNames(realValues.map((k) => k.name))} (no credential-looking names), and the next value someone fills in is committed too`
+          : withValue.length > 0
+            ? `it holds only placeholders or local URLs (${listNames(withValue.map((k) => k.name))}), but the first real value anyone fills in gets committed`
+            : 'it holds no values yet, but the first value anyone fills in gets committed';
       report(
         'tracked',
         loc,

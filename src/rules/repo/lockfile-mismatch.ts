@@ -1,7 +1,7 @@
 import type { Loc } from '../../model/location.js';
 import type { Lockfile, PackageManager, Project } from '../../model/packages.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { isTestDataPath } from './_paths.js';
+import { isSampleOrTestDataPath } from './_paths.js';
 
 const LOCKFILE_OF: Record<PackageManager, string> = {
   npm: 'package-lock.json',
@@ -96,7 +96,7 @@ export default defineRule({
   },
   check({ projects, git }, report) {
     for (const project of projects) {
-      if (isTestDataPath(project.rootPackage.path)) continue;
+      if (isSampleOrTestDataPath(project.rootPackage.path)) continue;
       const evidence = expectedManager(project);
       const lockManagers = [...new Set(project.lockfiles.map((l) => l.manager))];
       const manager = evidence?.manager ?? (lockManagers.length === 1 ? lockManagers[0] : undefined);
