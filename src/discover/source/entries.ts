@@ -169,7 +169,7 @@ export function owningPackage(packagesByDir: Map<string, PackageJson>, file: str
     const d = dir === '.' ? '' : dir;
     const pkg = packagesByDir.get(d);
     if (pkg) return pkg;
-    if (d === '') return undefined;
+    if (d === '' || d === '/') return undefined;
     dir = posix.dirname(dir);
   }
 }

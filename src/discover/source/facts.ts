@@ -522,10 +522,26 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     for (let i = 0; i + 1 < quasis.length; i++) {
       const before = quasis[i].value.cooked ?? '';
       const after = quasis[i + 1].value.cooked ?? '';
+      if (!before.endsWith('//')) continue;
       const match = /^:(\d{2,5})(?=[/?#]|$)/.exec(after);
-      if (!before.endsWith('//') || !match) continue;
-      pushClientUrl(node, Number(match[1]), anc);
+      if (match) pushClientUrl(node, Number(match[1]), anc);
+      else if (after === ':' && i + 2 < quasis.length) {
+        // `${host}:${BACKEND_PORT}` with a constant port of this file
+        const port = constantNumber(node.expressions[i + 1]);
+        if (port !== undefined) pushClientUrl(node, port, anc);
+      }
     }
+  }
+
+  /** A number written as a constant of this file: `PORT`, `CONFIG.BACKEND_PORT` (a property of a const object). */
+  function constantNumber(expr: Node): number | undefined {
+    const n = unwrap(expr);
+    if (n?.type === 'Identifier') return numberValue(constants.get(n.name));
+    if (n?.type === 'MemberExpression' && !n.computed && unwrap(n.object)?.type === 'Identifier') {
+      const property = objectProperties(constants.get(unwrap(n.object).name)).get(propertyName(n.property) ?? '');
+      return property ? numberValue(property.value) : undefined;
+    }
+    return numberValue(n);
   }
 
   function concatenatedPort(node: Node, anc: Node[]): void {
