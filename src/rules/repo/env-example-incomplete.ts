@@ -47,7 +47,7 @@ export default defineRule({
           'missing',
           read.loc,
           { name: read.name, via: read.via, required: read.required ? 'required' : read.defaultValue !== undefined ? `optional, default ${read.defaultValue}` : 'optional', example: example.path },
-          { related: [{ file: example.path, line: 1, message: `${example.path} lists ${example.keys.length} variable${example.keys.length === 1 ? '' : 's'}, not ${read.name}` }], key: read.name, ...(read.required ? {} : { severity: 'low' }) },
+          { related: [{ file: example.path, line: 1, message: `${example.path} lists ${example.keys.length} variable${example.keys.length === 1 ? '' : 's'}, not ${read.name}` }], key: `${example.path}:${read.name}`, ...(read.required ? {} : { severity: 'low' }) },
         );
       }
     }
