@@ -48,6 +48,10 @@ test('a repository full of broken, binary, huge, looping and special files is st
     // Invalid YAML: a workflow and a pnpm workspace file with broken indentation / flow syntax.
     write(root, '.github/workflows/deploy.yml', 'name: deploy\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n   steps:\n      - run: echo hi\n');
     write(root, 'pnpm-workspace.yaml', 'packages:\n  - "services/*\n  - [broken\n');
+    // Other formats other discoverers read: compose YAML, a task definition's JSON, Terraform's HCL.
+    write(root, 'docker-compose.yml', 'services:\n  api:\n    image: api\n   ports: [\n');
+    write(root, 'ecs/task-definition.json', '{ "family": "api", "containerDefinitions": [ { "name": "api", }');
+    write(root, 'infra/main.tf', 'resource "aws_ecs_task_definition" "api" {\n  family = \n');
     // A binary file where a Dockerfile is expected.
     write(root, 'Dockerfile.worker', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x46, 0x52, 0x4f, 0x4d]));
     // A package.json that is a folder (works as root too, where file permissions do not stop reads).
@@ -90,6 +94,13 @@ test('a repository full of broken, binary, huge, looping and special files is st
     assert.match(problem('services/worker/parent')[0].message, /loop/);
     assert.deepEqual(lines('.env.example'), [1]);
     assert.match(problem('.env.example')[0].message, /2\.1 MiB, over the 1 MiB read limit/);
+    for (const file of ['docker-compose.yml', 'ecs/task-definition.json', 'infra/main.tf']) {
+      assert.equal(problem(file).length, 1, `${file} is reported`);
+      assert.ok(problem(file)[0].line! >= 1);
+      assert.equal(problem(file)[0].severity, 'high');
+    }
+    // A discoverer that throws would show up as an "internal error" problem at ".": none did.
+    assert.deepEqual(findings.filter((f) => /internal error/.test(f.message)).map((f) => f.message), []);
     if (fifo) {
       assert.deepEqual(lines('services/api/Dockerfile.queue'), [1]);
       assert.match(problem('services/api/Dockerfile.queue')[0].message, /not a regular file/);
