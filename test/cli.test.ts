@@ -109,3 +109,21 @@ test('audit never writes into the audited repository', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('audit finishes on a Dockerfile without WORKDIR whose CMD names a relative file', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const root = mkdtempSync(join(tmpdir(), 'shipready-noworkdir-'));
+  try {
+    writeFileSync(join(root, 'package.json'), '{ "name": "svc", "main": "server.js", "dependencies": { "express": "^4.21.0" } }\n');
+    writeFileSync(join(root, 'server.js'), "require('express')().listen(3000);\n");
+    writeFileSync(join(root, 'Dockerfile'), 'FROM node:20-alpine\nCOPY . .\nCMD ["node", "server.js"]\n');
+    const r = spawnSync(process.execPath, [BIN, 'audit', root, '--format', 'json'], { encoding: 'utf8', timeout: 20000 });
+    assert.notEqual(r.signal, 'SIGTERM', 'audit did not finish within 20 s');
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    assert.ok(JSON.parse(r.stdout).findings.length > 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
