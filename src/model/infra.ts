@@ -144,6 +144,8 @@ export interface ContainerDefinition {
   loc: Loc;
   /** The service of the repository this container runs, when a link was found. */
   link?: ContainerLink;
+  /** A workflow step (amazon-ecs-render-task-definition) that replaces this container's image at deploy time. */
+  imageRenderedBy?: Loc;
 }
 
 export interface TaskDefinition {

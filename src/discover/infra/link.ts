@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
 import { isUnresolved, known, recordDeployment, type ContainerDefinition, type ContainerLink, type InfraFormat } from '../../model/infra.js';
 import type { Service } from '../../model/source.js';
+import type { Loc } from '../../model/location.js';
 
 /**
  * Joins the pieces: services to their task definitions and target groups, listeners to their load
@@ -83,7 +84,6 @@ function byName(services: Service[], name: string): Service[] {
 
 function linkContainers(model: DeploymentModel): void {
   const services = model.services;
-  if (services.length === 0) return;
   // Image repository names the workflows build, with the Dockerfile that builds them.
   const builtImages = new Map<string, { dockerfile: string; loc: string }>();
   for (const wf of model.workflows) {
@@ -100,9 +100,42 @@ function linkContainers(model: DeploymentModel): void {
     }
   }
 
+  // amazon-ecs-render-task-definition steps: the image a workflow builds goes into a named container of a task definition file.
+  const rendered = new Map<string, { dockerfile?: string; loc: Loc }>();
+  for (const wf of model.workflows) {
+    const workflowBuilds = wf.jobs.flatMap((j) => j.steps.flatMap((s) => s.dockerBuilds ?? []));
+    for (const job of wf.jobs) {
+      const jobBuilds = job.steps.flatMap((s) => s.dockerBuilds ?? []);
+      for (const step of job.steps) {
+        if (!step.uses?.value.startsWith('aws-actions/amazon-ecs-render-task-definition')) continue;
+        const taskDefinition = step.with.get('task-definition')?.value;
+        const containerName = step.with.get('container-name')?.value;
+        if (!taskDefinition || !containerName || /\$\{\{/.test(taskDefinition + containerName)) continue;
+        const builds = jobBuilds.length > 0 ? jobBuilds : workflowBuilds;
+        const dockerfiles = [...new Set(builds.flatMap((b) => b.dockerfilePaths.length ? b.dockerfilePaths : b.contextDirs.map((d) => posix.join(d, 'Dockerfile'))))];
+        // Action inputs are paths from the workspace root (working-directory applies to run: only).
+        const file = posix.normalize(taskDefinition).replace(/^\.\//, '');
+        rendered.set(`${file}|${containerName}`, { dockerfile: dockerfiles.length === 1 ? dockerfiles[0] : undefined, loc: step.uses.loc });
+      }
+    }
+  }
+
+  for (const task of model.infra.taskDefinitions) {
+    for (const container of task.containers) {
+      const render = rendered.get(`${task.file}|${known(container.name)}`);
+      if (render) container.imageRenderedBy = render.loc;
+    }
+  }
+  if (services.length === 0) return;
+
   const appContainers = model.infra.taskDefinitions.flatMap((task) => task.containers.filter((c) => !isSidecar(c)).map((container) => ({ task, container })));
   for (const { task, container } of appContainers) {
-    container.link = findLink(container, services, builtImages, model, appContainers.length);
+    const render = rendered.get(`${task.file}|${known(container.name)}`);
+    const renderedService = render?.dockerfile ? serviceOfDockerfile(services, render.dockerfile) : undefined;
+    container.link =
+      render && renderedService
+        ? { service: renderedService, via: 'dockerfile', evidence: `the deploy step at ${render.loc.file}:${render.loc.line}, which renders the image built from ${render.dockerfile} into this container` }
+        : findLink(container, services, builtImages, model, appContainers.length);
     if (container.link) recordDeployment(container.link.service, task, container);
   }
 }

@@ -31,7 +31,8 @@ export default defineRule({
     const reportedRepos = new Set<EcrRepository>();
     for (const { container } of allContainers(infra)) {
       const ref = container.imageRef;
-      if (!container.image || !ref || ref.assetDir !== undefined || ref.digest || ref.tagUnresolved) continue;
+      // An image the deploy workflow renders into the task definition is a placeholder in the file.
+      if (!container.image || !ref || container.imageRenderedBy || ref.assetDir !== undefined || ref.digest || ref.tagUnresolved) continue;
       // No tag means latest, but only a literal image name proves there is no tag.
       const implicitLatest = ref.tag === undefined && ref.repository !== undefined && !ref.text.includes('${');
       if (!implicitLatest && ref.tag !== 'latest') continue;
