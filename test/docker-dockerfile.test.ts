@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDockerfile, parseDockerignore, splitImage } from '../src/discover/dockerfiles.js';
+import { parseDockerfile, parseDockerignore, pathsUnder, splitImage } from '../src/discover/dockerfiles.js';
 import { finalStage } from '../src/model/docker.js';
 
 const lines = (...l: string[]) => l.join('\n') + '\n';
@@ -174,4 +174,12 @@ test('dockerignore: Docker semantics (root-only names, **, exceptions, parent ex
   assert.equal(ignore.ignores('build/index.js'), true);
   assert.equal(ignore.ignores('./'), false);
   assert.deepEqual(ignore.patterns.map((p) => p.loc.line), [2, 3, 4, 5, 6, 7]);
+});
+
+test('pathsUnder: the contiguous run of a sorted path list below a folder', () => {
+  const paths = ['a.ts', 'pkg/a.ts', 'pkg/sub/b.ts', 'pkg-other/c.ts', 'pkg.json', 'z/pkg/d.ts'].sort();
+  assert.deepEqual(pathsUnder(paths, 'pkg'), ['pkg/a.ts', 'pkg/sub/b.ts']);
+  assert.deepEqual(pathsUnder(paths, 'pkg/sub'), ['pkg/sub/b.ts']);
+  assert.deepEqual(pathsUnder(paths, 'missing'), []);
+  assert.equal(pathsUnder(paths, '').length, paths.length);
 });

@@ -162,13 +162,32 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
 const TS_INPUT = /\.(ts|tsx|mts|cts)$/;
 
 /**
+ * Files under a folder, from the index's sorted path list: the paths sharing a prefix are one
+ * contiguous run, found by binary search instead of a scan of the whole repository.
+ */
+export function pathsUnder(paths: readonly string[], dir: string): string[] {
+  if (dir === '') return paths.slice();
+  const prefix = dir + '/';
+  let lo = 0;
+  let hi = paths.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (paths[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < paths.length && paths[end].startsWith(prefix)) end++;
+  return paths.slice(lo, end);
+}
+
+/**
  * The folder tsc takes as rootDir when none is set: the deepest folder that holds every input
  * (include/files, default everything under the tsconfig's folder), declaration files aside.
  */
 function commonSourceDir(model: DeploymentModel, configDir: string, outDir: string, include: string[] | undefined, files: string[] | undefined): string | undefined {
   const patterns = (include ?? [configDir ? `${configDir}/**/*` : '**/*']).map((p) => (/[*?]/.test(posix.basename(p)) || posix.extname(p) ? p : `${p}/**/*`));
   const isIncluded = picomatch(patterns, { dot: false });
-  const inputs = model.files.under(configDir).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts') && !(outDir && f.startsWith(outDir + '/')) && isIncluded(f));
+  const inputs = pathsUnder(model.files.paths, configDir).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts') && !(outDir && f.startsWith(outDir + '/')) && isIncluded(f));
   inputs.push(...(files ?? []).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts')));
   if (inputs.length === 0) return undefined;
   let common = posix.dirname(inputs[0]) === '.' ? '' : posix.dirname(inputs[0]);

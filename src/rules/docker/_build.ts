@@ -176,7 +176,7 @@ function builtPackages(model: DeploymentModel, dockerfile: Dockerfile, contextDi
       }
     }
   }
-  const byDir = new Map(model.packages.map((p) => [p.dir, p]));
+  const byDir = packagesByDir(model);
   let enclosing: PackageJson | undefined;
   for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
     enclosing = byDir.get(dir);
@@ -190,6 +190,15 @@ function builtPackages(model: DeploymentModel, dockerfile: Dockerfile, contextDi
     else ordered.push(enclosing);
   }
   return ordered;
+}
+
+const byDirCache = new WeakMap<PackageJson[], Map<string, PackageJson>>();
+
+/** Packages by folder, built once per model. */
+export function packagesByDir(model: DeploymentModel): Map<string, PackageJson> {
+  let map = byDirCache.get(model.packages);
+  if (!map) byDirCache.set(model.packages, (map = new Map(model.packages.map((p) => [p.dir, p]))));
+  return map;
 }
 
 /** "node:20-alpine" style, for messages. */

@@ -5,8 +5,8 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
-import { dockerignoreFor } from '../../discover/dockerfiles.js';
-import { contextPath, filteredNames, isGlob, packageBySelector, stageChain } from './_build.js';
+import { dockerignoreFor, pathsUnder } from '../../discover/dockerfiles.js';
+import { contextPath, filteredNames, isGlob, packageBySelector, packagesByDir, stageChain } from './_build.js';
 
 /**
  * What is in an image at a path, worked out from the Dockerfile without building it: context
@@ -106,7 +106,7 @@ export class ImageAnalysis {
     if (extensions.some((e) => this.model.files.has(joinRepo(compiled.sourceRoot, stem + e)))) return 'yes';
     // Say where the same file name does compile to: the usual cause is a rootDir that is not src/.
     const name = posix.basename(stem);
-    const elsewhere = this.model.files.under(compiled.sourceRoot).find((f) => extensions.some((e) => f.endsWith(`/${name}${e}`)) && !f.endsWith('.d.ts'));
+    const elsewhere = pathsUnder(this.model.files.paths, compiled.sourceRoot).find((f) => extensions.some((e) => f.endsWith(`/${name}${e}`)) && !f.endsWith('.d.ts'));
     if (elsewhere) {
       const out = posix.join(compiled.outDir, elsewhere.slice(compiled.sourceRoot ? compiled.sourceRoot.length + 1 : 0).replace(/\.(ts|tsx|mts|cts|jsx)$/, '.js'));
       this.notes.set(absPath, `tsc (${compiled.tsconfig}) mirrors ${compiled.sourceRoot ? `${compiled.sourceRoot}/` : 'the repository root'} into ${compiled.outDir}, so ${elsewhere} becomes ${out}`);
@@ -390,7 +390,7 @@ export class ImageAnalysis {
     const script = scriptInvoked(argv);
     if (!script && !BUILD_TOOLS.has(program)) return undefined;
     const repoDir = this.repoDirAt(stage, cwd);
-    const pkg = repoDir !== undefined ? this.model.packages.find((p) => p.dir === repoDir) : undefined;
+    const pkg = repoDir !== undefined ? packagesByDir(this.model).get(repoDir) : undefined;
     const tool = this.toolOutput(argv, repoDir, cwd);
     if (tool) return tool;
     if (!script) return undefined;

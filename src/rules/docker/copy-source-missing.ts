@@ -1,4 +1,4 @@
-import { dockerignoreFor, parseDockerignore } from '../../discover/dockerfiles.js';
+import { dockerignoreFor, parseDockerignore, pathsUnder } from '../../discover/dockerfiles.js';
 import type { DockerIgnore } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
@@ -18,7 +18,7 @@ function excludingPattern(ignore: DockerIgnore, pathInContext: string): RelatedL
 function folderExcluded(model: DeploymentModel, ignore: DockerIgnore, repoDir: string, contextDir: string): boolean {
   const inContext = (p: string) => (contextDir ? p.slice(contextDir.length + 1) : p);
   if (!ignore.ignores(inContext(repoDir))) return false;
-  return !model.files.under(repoDir).some((file) => !ignore.ignores(inContext(file)));
+  return !pathsUnder(model.files.paths, repoDir).some((file) => !ignore.ignores(inContext(file)));
 }
 
 function contextNote(context: BuildContext): string {

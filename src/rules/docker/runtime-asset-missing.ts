@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, forwardsArguments, isEntrypointScript, scriptFor } from './_build.js';
+import { buildFacts, forwardsArguments, isEntrypointScript, packagesByDir, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
 
 /** node flags that take the next word as their value. */
@@ -72,7 +72,7 @@ function resolveEntry(model: DeploymentModel, dockerfile: Dockerfile, stage: Sta
   const facts = buildFacts(model, dockerfile);
   const analysis = imageAnalysis(model, dockerfile, facts.contexts[0].dir);
   const repoDir = analysis.repoDirAt(stage, workdir);
-  const pkg = repoDir !== undefined ? model.packages.find((p) => p.dir === repoDir) : undefined;
+  const pkg = repoDir !== undefined ? packagesByDir(model).get(repoDir) : undefined;
   const body = pkg?.scripts.get(script.script)?.value;
   if (!body) return undefined;
   const commands = splitShell(body);
@@ -162,7 +162,7 @@ function startupMigrations(model: DeploymentModel, dockerfile: Dockerfile, stage
       if (!script) continue;
       if (!pkgResolved) {
         const repoDir = imageAnalysis(model, dockerfile, facts.contexts[0].dir).repoDirAt(stage, workdir);
-        pkg = repoDir !== undefined ? model.packages.find((p) => p.dir === repoDir) : undefined;
+        pkg = repoDir !== undefined ? packagesByDir(model).get(repoDir) : undefined;
         pkgResolved = true;
       }
       const body = pkg?.scripts.get(script.script)?.value;
