@@ -59,8 +59,8 @@ const PLATFORM_ENV = new Set(['NODE_ENV']);
 interface ParseResultLike {
   program: Node;
   module: {
-    staticImports: { moduleRequest: { value: string; start: number }; entries: { importName: { kind: string; name: string | null }; localName: { value: string }; isType: boolean }[]; start: number }[];
-    staticExports: { entries: { moduleRequest: { value: string; start: number } | null; isType: boolean }[]; start: number }[];
+    staticImports: { moduleRequest: { value: string; start: number }; entries: { importName: { kind: string; name: string | null }; localName: { value: string }; isType: boolean }[]; start: number; end: number }[];
+    staticExports: { entries: { moduleRequest: { value: string; start: number } | null; isType: boolean }[]; start: number; end: number }[];
     dynamicImports: { start: number; moduleRequest: { start: number; end: number } }[];
   };
 }
@@ -119,9 +119,19 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   }
 
   const active = browser ? [] : detectors.filter((d) => d.hints.test(text));
-  const needsWalk = browser ? /\/\/|:\d{2,5}/.test(text) : active.length > 0 || CORE_HINTS.test(text);
-  if (!needsWalk) return facts;
-  if (!browser && parsed.module.dynamicImports.length === 0 && !active.length && !CORE_HINTS.test(text)) return facts;
+  if (browser && !/\/\/|:\d{2,5}/.test(text)) return facts;
+
+  // Only the subtrees that contain a hint are walked: the places that mention process.env, a signal,
+  // a TLS option, a framework's calls or a name imported from a detector's packages. A file whose only
+  // hints are in its import lines is not walked at all (its AST is never even materialised).
+  const siteSources = [CORE_HINTS.source, ...active.map((d) => d.hints.source)];
+  const fromDetectorPackage = (module: string) => active.some((d) => d.packages.some((p) => module === p || module.startsWith(p + '/')));
+  const nameHint = (local: string) => `\\b${local.replace(/\$/g, '\\$')}\\b`;
+  for (const [local, from] of importedNames) if (fromDetectorPackage(from.module)) siteSources.push(nameHint(local));
+  const importSpans = [...parsed.module.staticImports, ...parsed.module.staticExports.filter((e) => e.entries.some((x) => x.moduleRequest))];
+  const outsideImports = (offset: number) => !importSpans.some((span) => offset >= span.start && offset < span.end);
+  let hintOffsets: number[] = browser ? [] : [...text.matchAll(new RegExp(siteSources.join('|'), 'g'))].map((m) => m.index!).filter(outsideImports);
+  if (!browser && hintOffsets.length === 0) return facts;
 
   const program = parsed.program;
   const constants = new Map<string, Node>();
@@ -163,13 +173,6 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
   const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
 
-  // Only the subtrees that contain a hint are walked: the places that mention process.env, a signal,
-  // a TLS option, a framework's calls or a name imported from a detector's packages.
-  const siteSources = [CORE_HINTS.source, ...active.map((d) => d.hints.source)];
-  const fromDetectorPackage = (module: string) => active.some((d) => d.packages.some((p) => module === p || module.startsWith(p + '/')));
-  const nameHint = (local: string) => `\\b${local.replace(/\$/g, '\\$')}\\b`;
-  for (const [local, from] of importedNames) if (fromDetectorPackage(from.module)) siteSources.push(nameHint(local));
-  let hintOffsets: number[] = browser ? [] : [...text.matchAll(new RegExp(siteSources.join('|'), 'g'))].map((m) => m.index!);
   /** A `require()` met during the walk names more places to visit (`const Redis = require('ioredis')` → `new Redis(`). */
   const addNameHints = (locals: string[]) => {
     if (browser || locals.length === 0) return;

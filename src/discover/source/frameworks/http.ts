@@ -14,7 +14,7 @@ export const http: Detector = {
   name: 'http',
   packages: [],
   entryConventions: ['src/server.ts', 'src/index.ts', 'src/main.ts', 'server.js', 'index.js', 'src/server.js', 'src/index.js'],
-  hints: /createServer|\.listen\s*\(|url|path/,
+  hints: /createServer|\.listen\s*\(|\.(url|path|pathname|originalUrl)\b|case\s+['"`]\//,
   call(call: Node, ctx: WalkContext) {
     const path = calleePath(call) ?? '';
     if (path.endsWith('.listen') && /createServer|from ['"](node:)?https?['"]|require\(['"](node:)?https?['"]\)/.test(ctx.text)) {
