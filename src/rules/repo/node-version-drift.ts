@@ -11,6 +11,7 @@ import {
   type PackageJson,
 } from '../../model/packages.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
+import { isSampleOrTestDataPath } from './_paths.js';
 
 /** A place that fixes which Node major runs: a version file, a CI setup-node step, a Dockerfile FROM. */
 interface NodePin {
@@ -77,6 +78,7 @@ function majorsAdmitted(range: string): number[] | undefined {
 function versionFilePins(model: DeploymentModel): VersionFilePin[] {
   const pins: VersionFilePin[] = [];
   for (const file of model.nodeVersionFiles) {
+    if (isSampleOrTestDataPath(file.path)) continue;
     const major = nodeMajorOfVersion(file.version.value);
     const label = file.kind === 'volta' ? `${file.path} volta.node` : file.path;
     if (major !== undefined) pins.push({ major, text: file.version.value, loc: file.version.loc, file, dir: dirOf(file.path), label });
@@ -103,6 +105,7 @@ function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors
   const pins: NodePin[] = [];
   const matrixMajors: number[] = [];
   for (const workflow of model.workflows) {
+    if (isSampleOrTestDataPath(workflow.path)) continue;
     for (const job of workflow.jobs) {
       for (const step of job.steps) {
         if (!step.uses?.value.startsWith('actions/setup-node')) continue;
@@ -143,6 +146,8 @@ interface DockerNode {
 function dockerNodeImages(model: DeploymentModel): DockerNode[] {
   const out: DockerNode[] = [];
   for (const dockerfile of model.dockerfiles) {
+    // Test inputs and demo projects are not what the repository deploys.
+    if (isSampleOrTestDataPath(dockerfile.path)) continue;
     const stages: DockerNode['stages'] = [];
     for (const stage of dockerfile.stages) {
       if (stage.from.stageRef !== undefined || stage.from.unresolved) continue;
@@ -243,7 +248,8 @@ export default defineRule({
         );
       }
     }
-    for (const pkg of model.packages) {
+    const packages = model.packages.filter((pkg) => !isSampleOrTestDataPath(pkg.path));
+    for (const pkg of packages) {
       const range = pkg.engines.node;
       if (!range) continue;
       const admitted = majorsAdmitted(range.value);
@@ -273,7 +279,7 @@ export default defineRule({
 
     // Version files against the engines of the packages they apply to.
     for (const pin of versionFiles) {
-      const outside = model.packages.filter((pkg) => {
+      const outside = packages.filter((pkg) => {
         if (!pkg.engines.node || nearestVersionFile(versionFiles, pkg.dir) !== pin) return false;
         return inRange(pin.text, pin.major, pkg.engines.node.value) === false;
       });
@@ -296,7 +302,7 @@ export default defineRule({
     }
 
     // CI against engines, version files and images.
-    const rootPackage = model.packages.find((p) => p.dir === '');
+    const rootPackage = packages.find((p) => p.dir === '');
     const rootVersionFile = nearestVersionFile(versionFiles, '');
     const ciMajors = new Set([...ci.pins.map((p) => p.major), ...ci.matrixMajors]);
     const finals = docker.filter((d) => d.final);
