@@ -21,6 +21,17 @@ function folderExcluded(model: DeploymentModel, ignore: DockerIgnore, repoDir: s
   return !pathsUnder(model.files.paths, repoDir).some((file) => !ignore.ignores(inContext(file)));
 }
 
+/** The context path a bind mount reads: type=bind (the default type), no from=, a source= other than the context root. */
+function bindSource(mount: string): string | undefined {
+  const options = new Map(mount.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    return eq < 0 ? [part, 'true'] as const : [part.slice(0, eq), part.slice(eq + 1)] as const;
+  }));
+  if ((options.get('type') ?? 'bind') !== 'bind' || options.has('from')) return undefined;
+  const source = options.get('source') ?? options.get('src');
+  return source && source !== '.' && source !== '/' ? source : undefined;
+}
+
 function contextNote(context: BuildContext): string {
   const dir = context.dir || '.';
   return context.assumed ? `the build context (assumed "${dir}": no workflow or compose file names one)` : `the build context "${dir}"`;
@@ -32,7 +43,7 @@ export default defineRule({
   title: 'COPY/ADD source is not in the build context',
   messages: {
     missing: {
-      message: '{{keyword}} {{source}} copies {{path}}, which does not exist in {{context}}: docker build fails here',
+      message: '{{keyword}} {{source}} {{verb}} {{path}}, which does not exist in {{context}}: docker build fails here',
       fix: 'fix the path (it is relative to the build context, not to the Dockerfile), or build with the context that holds it',
     },
     outside: {
@@ -40,7 +51,7 @@ export default defineRule({
       fix: 'build from a folder that contains both (e.g. the repository root: docker build -f {{dockerfile}} .) and copy the path relative to it',
     },
     ignored: {
-      message: '{{keyword}} {{source}} copies {{path}}, but {{ignore}} excludes it from {{context}}: docker build fails with "not found"',
+      message: '{{keyword}} {{source}} {{verb}} {{path}}, but {{ignore}} excludes it from {{context}}: docker build fails with "not found"',
       fix: 'stop excluding it in {{ignore}} (add "!{{pattern}}" after the excluding line) or do not copy it',
     },
   },
@@ -52,11 +63,15 @@ export default defineRule({
         const severity = context.assumed ? 'high' : undefined;
         const related: RelatedLocation[] = context.ref.source ? [{ ...context.ref.source, message: `builds ${dockerfile.path} with context "${context.dir || '.'}"` }] : [];
         for (const stage of facts.reachable) {
-          for (const copy of contextCopies(stage)) {
+          // RUN --mount=type=bind,source=package-lock.json,… reads from the context like a COPY.
+          const mounts = stage.runs.flatMap((run) => run.mounts.map(bindSource).filter((m): m is string => m !== undefined).map((value) => ({
+            keyword: 'RUN --mount', sources: [{ value, loc: run.loc }],
+          })));
+          for (const copy of [...contextCopies(stage), ...mounts]) {
             for (const source of copy.sources) {
               // Variables, URLs and globs (BuildKit accepts a glob that matches nothing) cannot be judged.
               if (!isLiteralSource(source.value) || isGlob(source.value)) continue;
-              const data = { keyword: copy.keyword, source: source.value, context: contextNote(context), dockerfile: dockerfile.path };
+              const data = { keyword: copy.keyword, verb: copy.keyword === 'RUN --mount' ? 'mounts' : 'copies', source: source.value, context: contextNote(context), dockerfile: dockerfile.path };
               const path = contextPath(context.dir, source.value);
               if (path === undefined) {
                 report('outside', source.loc, data, { severity, related, key: `${context.dir}|${source.value}` });
