@@ -9,7 +9,7 @@ export default defineRule({
   title: 'No graceful SIGTERM handling',
   messages: {
     missing: {
-      message: '{{service}} ({{kind}}, entry {{entry}}) never handles SIGTERM: ECS sends SIGTERM when it stops a task (deploys, scale-in); as PID 1 without a handler Node ignores it, ECS waits stopTimeout (30 s by default) and then kills it, cutting in-flight requests and jobs',
+      message: '{{service}} ({{kind}}, entry {{entry}}, kept running by this {{keeper}}) never handles SIGTERM: ECS sends SIGTERM when it stops a task (deploys, scale-in); as PID 1 without a handler Node ignores it, ECS waits stopTimeout (30 s by default) and then kills it, cutting in-flight requests and jobs',
       fix: 'handle SIGTERM: stop accepting work (server.close()), finish what is in flight, close pools, then exit, e.g. process.on("SIGTERM", () => server.close(() => pool.end().then(() => process.exit(0)))); NestJS: app.enableShutdownHooks()',
     },
     exitsOnly: {
@@ -25,8 +25,13 @@ export default defineRule({
         // A worker that ends by itself (a one-off script, a scheduled task) needs no handler: only one
         // kept alive by a timer, a consumer or an open connection is stopped by SIGTERM.
         if (service.kind === 'worker' && service.backgroundWork.length === 0 && service.connections.every((c) => c.closedAt)) continue;
-        const loc = service.servers[0]?.loc ?? { file: service.entries[0].file, line: 1 };
-        report('missing', loc, { service: service.name, kind: service.kind, entry: service.entries[0].file });
+        // Point at what keeps the process alive: the server, else the timer/consumer, else the open connection.
+        const keeper = service.servers[0]
+          ? { loc: service.servers[0].loc, what: `${service.servers[0].framework} server` }
+          : service.backgroundWork[0]
+            ? { loc: service.backgroundWork[0].loc, what: service.backgroundWork[0].value }
+            : { loc: service.connections.find((c) => !c.closedAt)!.loc, what: `${service.connections.find((c) => !c.closedAt)!.kind} connection` };
+        report('missing', keeper.loc, { service: service.name, kind: service.kind, entry: service.entries[0].file, keeper: keeper.what });
         continue;
       }
       if (service.kind !== 'http') continue;
