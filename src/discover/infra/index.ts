@@ -62,7 +62,9 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
   const relevantModules = [...tfByDir.values()].filter((list) => list.some((f) => /aws_(ecs|lb|alb|ecr|iam)/.test(files.read(f) ?? '')));
   if (relevantModules.length > 0) {
     const { parseTerraformModule } = await import('./terraform.js');
-    for (const list of relevantModules) readTerraform(await parseTerraformModule(model, list), infra);
+    for (const list of relevantModules) {
+      await guarded(model, 'Terraform', list[0], async () => readTerraform(await parseTerraformModule(model, list), infra));
+    }
   }
 
   // CDK: synth output when present, otherwise the app's TypeScript source.
@@ -82,21 +84,33 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
       if (text !== undefined) readJsonArtifact(model, t, text);
     }
   }
-  if (sourceApps.length > 0) {
-    const { parseCdkFile } = await import('./cdk.js');
-    const seen = new Set<string>();
-    for (const dir of sourceApps) {
-      for (const file of files.under(dir)) {
-        if (seen.has(file) || !/\.(ts|mts|js|mjs)$/.test(file) || /\.d\.ts$|\.(test|spec)\.[mc]?[jt]s$|(^|\/)(test|tests|__tests__)\//.test(file)) continue;
-        seen.add(file);
-        const text = files.read(file);
-        if (text === undefined || !/aws-cdk-lib|@aws-cdk\//.test(text)) continue;
-        await parseCdkFile(model, file, infra, dir);
-      }
-    }
-  }
+  if (sourceApps.length > 0) await guarded(model, 'CDK source', sourceApps[0] || '.', () => readCdkApps(model, sourceApps));
 
   linkInfra(model);
+}
+
+/** A parser that cannot load (a missing wasm, an unexpected AST) costs its format, not the rest of the audit. */
+async function guarded(model: DeploymentModel, artifact: string, file: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    model.problems.push({ kind: 'parse-error', artifact, message: `${artifact} could not be analysed: ${err instanceof Error ? err.message : String(err)}`, loc: { file, line: 1 } });
+  }
+}
+
+async function readCdkApps(model: DeploymentModel, sourceApps: string[]): Promise<void> {
+  const { files, infra } = model;
+  const { parseCdkFile } = await import('./cdk.js');
+  const seen = new Set<string>();
+  for (const dir of sourceApps) {
+    for (const file of files.under(dir)) {
+      if (seen.has(file) || !/\.(ts|mts|js|mjs)$/.test(file) || /\.d\.ts$|\.(test|spec)\.[mc]?[jt]s$|(^|\/)(test|tests|__tests__)\//.test(file)) continue;
+      seen.add(file);
+      const text = files.read(file);
+      if (text === undefined || !/aws-cdk-lib|@aws-cdk\//.test(text)) continue;
+      await guarded(model, 'CDK source', file, () => parseCdkFile(model, file, infra, dir));
+    }
+  }
 }
 
 /** JSON files that are never infrastructure, skipped without reading. */
