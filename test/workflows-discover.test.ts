@@ -43,6 +43,9 @@ jobs:
   assert.deepEqual(step.installs.map((i) => [i.command.text, i.loc.line]), [['npm ci', 10]]);
   assert.deepEqual(step.scripts.map((s) => [s.script, s.ifPresent, s.loc.line]), [['lint', true, 12], ['test', false, 12]]);
   assert.deepEqual(step.dockerBuilds.map((b) => [b.dockerfilePaths, b.contextDirs, b.loc.line]), [[['services/api/Dockerfile'], ['services/api'], 13]]);
+  // Values of a continued command sit on their own lines.
+  assert.equal(step.dockerBuilds[0].file?.loc.line, 14);
+  assert.equal(step.dockerBuilds[0].context?.loc.line, 15);
 });
 
 test('folded and plain scalars: commands found on their source lines', () => {

@@ -347,7 +347,18 @@ function readStep(y: YamlFile, workflow: Workflow, job: WorkflowJob, node: YamlN
     }
   }
   if (step.uses) classifyAction(step, job);
-  for (const command of step.commands) classifyCommand(step, job, command);
+  const source = runEntry?.value ? y.rawLines(runEntry.value) : [];
+  for (const command of step.commands) {
+    // A command continued over several lines (`docker build \` / `-f x \`): each value is found on its own line.
+    const end = step.commands[command.index + 1]?.loc.line ?? Infinity;
+    const lineOf = (value: string, positional = false): Loc => {
+      // A positional word (the context, often ".") is matched as a whole word, not inside another value.
+      const re = positional ? new RegExp(`(^|\\s|["'])${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(["']|\\s|\\\\|$)`) : undefined;
+      const hit = source.find((l) => l.line >= command.loc.line && l.line <= end && (re ? re.test(l.text) : l.text.includes(value)));
+      return { file: command.loc.file, line: hit?.line ?? command.loc.line };
+    };
+    classifyCommand(step, job, command, lineOf);
+  }
   // A step named for it counts even when its commands are not recognised (a script, an in-house action).
   const label = `${step.name?.value ?? ''} ${step.id?.value ?? ''}`;
   const labelLoc = step.name?.loc ?? step.id?.loc ?? step.loc;
@@ -517,7 +528,7 @@ const DOCKER_BUILD_VALUE_FLAGS = new Set([
   '--isolation', '--attest', '--annotation', '--allow', '--call', '--cgroup-parent', '--provenance', '--sbom',
 ]);
 
-function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepCommand): void {
+function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepCommand, lineOf: (value: string, positional?: boolean) => Loc): void {
   const argv = effectiveArgv(command.argv);
   const tool = toolArgv(command.argv);
   const at = command.loc;
@@ -553,7 +564,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if (argv[0] === 'docker' || argv[0] === 'podman') {
     const isBuildx = argv[1] === 'buildx' && (argv[2] === 'build' || argv[2] === 'b');
     if (argv[1] === 'build' || isBuildx || (argv[1] === 'image' && argv[2] === 'build')) {
-      step.dockerBuilds.push(dockerBuildCommand(step, job, argv.slice(isBuildx || argv[1] === 'image' ? 3 : 2), isBuildx ? 'docker buildx build' : 'docker build', at));
+      step.dockerBuilds.push(dockerBuildCommand(step, job, argv.slice(isBuildx || argv[1] === 'image' ? 3 : 2), isBuildx ? 'docker buildx build' : 'docker build', at, lineOf));
       add(step, 'docker-build', at, text);
       if (argv.includes('--push') || argv.some((w) => /type=registry|push=true/.test(w))) add(step, 'docker-push', at, text);
     }
@@ -638,7 +649,7 @@ function isHttpCheck(command: StepCommand): boolean {
   return true;
 }
 
-function dockerBuildCommand(step: WorkflowStep, job: WorkflowJob, args: string[], via: DockerBuildStep['via'], at: Loc): DockerBuildStep {
+function dockerBuildCommand(step: WorkflowStep, job: WorkflowJob, args: string[], via: DockerBuildStep['via'], at: Loc, lineOf: (value: string, positional?: boolean) => Loc): DockerBuildStep {
   let file: Located<string> | undefined;
   const tags: Located<string>[] = [];
   let platforms: Located<string> | undefined;
@@ -650,9 +661,9 @@ function dockerBuildCommand(step: WorkflowStep, job: WorkflowJob, args: string[]
       const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
       let value = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
       if (value === undefined && DOCKER_BUILD_VALUE_FLAGS.has(flag)) value = args[++i];
-      if ((flag === '-f' || flag === '--file') && value !== undefined) file = { value, loc: at };
-      if ((flag === '-t' || flag === '--tag') && value !== undefined) tags.push({ value, loc: at });
-      if (flag === '--platform' && value !== undefined) platforms = { value, loc: at };
+      if ((flag === '-f' || flag === '--file') && value !== undefined) file = { value, loc: lineOf(value) };
+      if ((flag === '-t' || flag === '--tag') && value !== undefined) tags.push({ value, loc: lineOf(value) });
+      if (flag === '--platform' && value !== undefined) platforms = { value, loc: lineOf(value) };
       continue;
     }
     positional.push(a);
@@ -671,7 +682,7 @@ function dockerBuildCommand(step: WorkflowStep, job: WorkflowJob, args: string[]
     via,
     file,
     dockerfilePaths,
-    context: contextRaw ? { value: contextRaw, loc: at } : undefined,
+    context: contextRaw ? { value: contextRaw, loc: lineOf(contextRaw, true) } : undefined,
     contextDirs,
     tags,
     push: false,
