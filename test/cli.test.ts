@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { allRules } from '../src/rules/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,11 +68,11 @@ test('text report: file:line, message, fix, summary line; colour only when asked
 test('JSON report validates against schema/report.schema.json', () => {
   const r = cli(['audit', FIXTURE, '--format', 'json']);
   assert.equal(r.code, 1);
-  const report = JSON.parse(r.stdout);
+  const report = JSON.parse(r.stdout) as { tool: { name: string }; findings: { ruleId: string; file: string; line: number }[] };
   const schema = JSON.parse(readFileSync(new URL('../schema/report.schema.json', import.meta.url), 'utf8'));
   const validate = new Ajv({ allErrors: true }).compile(schema);
   assert.ok(validate(report), JSON.stringify(validate.errors, null, 2));
-  const finding = report.findings.find((f: { ruleId: string }) => f.ruleId === 'docker/runs-as-root');
+  const finding = report.findings.find((f) => f.ruleId === 'docker/runs-as-root')!;
   assert.equal(finding.file, 'Dockerfile');
   assert.equal(finding.line, 8);
   assert.equal(report.tool.name, 'shipready');
