@@ -15,8 +15,9 @@ export function isComposeFileName(name: string): boolean {
 /** docker-compose files: services, build, volumes, restart, resources, health checks; sets the build context of the Dockerfiles they build. */
 export function discoverCompose(model: DeploymentModel): void {
   const usedForDeploy = composeFilesDeployedByWorkflows(model);
-  for (const path of model.files.paths) {
-    if (!isComposeFileName(posix.basename(path))) continue;
+  // Compose files by name, and whatever file a workflow deploys with `docker stack deploy -c` / `docker compose -f`.
+  const candidates = model.files.paths.filter((p) => isComposeFileName(posix.basename(p)) || (usedForDeploy.has(p) && /\.ya?ml$/.test(p)));
+  for (const path of candidates) {
     const text = model.files.read(path);
     if (text === undefined) continue;
     const y = new YamlFile(path, text);
