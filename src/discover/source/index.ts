@@ -386,6 +386,15 @@ function findCandidates(
     }
     if (c.entries.length === 0 && !hasServerDep && !hasWorkerDep && !c.dockerfiles.length) byDir.delete(pkg.dir);
   }
+  // A Dockerfile whose command names no file (pm2-runtime ecosystem.config.js, a shell script) still
+  // builds the package it sits in, or the package its build context is.
+  const linked = new Set([...byDir.values()].flatMap((c) => c.dockerfiles));
+  for (const dockerfile of model.dockerfiles) {
+    if (linked.has(dockerfile)) continue;
+    const dirs = [dockerfile.dir, ...dockerfile.contexts.map((c) => c.dir)];
+    const owner = dirs.map((d) => byDir.get(d)).find((c) => !!c);
+    if (owner) owner.dockerfiles.push(dockerfile);
+  }
   return [...byDir.values()].sort((a, b) => a.dir.localeCompare(b.dir));
 }
 
