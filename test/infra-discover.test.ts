@@ -311,3 +311,40 @@ export class Stack extends cdk.Stack {
   const listener = infra.listeners.find((l) => l.loadBalancer && infra.loadBalancers.includes(l.loadBalancer))!;
   assert.deepEqual([known(listener.port), known(listener.protocol)], [80, 'HTTP'], 'no certificate: an HTTP listener on 80');
 });
+
+test('CDK source: queue-processing workers, scheduled tasks and network load-balanced services', async () => {
+  const model = await modelOf({
+    'infra/package.json': '{ "name": "infra", "dependencies": { "aws-cdk-lib": "2.150.0" } }\n',
+    'infra/lib/workers.ts': `import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+
+export function workers(scope: any, cluster: ecs.ICluster, queue: any) {
+  new ecsPatterns.QueueProcessingFargateService(scope, 'Orders', {
+    cluster,
+    queue,
+    image: ecs.ContainerImage.fromAsset('../worker'),
+    environment: { NODE_ENV: 'production' },
+  });
+  new ecsPatterns.ScheduledFargateTask(scope, 'Nightly', {
+    cluster,
+    scheduledFargateTaskImageOptions: { image: ecs.ContainerImage.fromRegistry('acme/report:2.1.0'), memoryLimitMiB: 512 },
+  });
+  new ecsPatterns.NetworkLoadBalancedFargateService(scope, 'Tcp', {
+    cluster,
+    taskImageOptions: { image: ecs.ContainerImage.fromRegistry('acme/tcp:1.0.0'), containerPort: 7000 },
+  });
+}
+`,
+  });
+  const infra = model.infra;
+  const names = infra.taskDefinitions.map((t) => t.containers.map((c) => known(c.name)).join(','));
+  assert.deepEqual(names, ['QueueProcessingContainer', 'ScheduledContainer', 'web']);
+  const worker = infra.taskDefinitions[0].containers[0];
+  assert.deepEqual(worker.environment.map((e) => e.name), ['NODE_ENV']);
+  assert.equal(known(worker.logConfiguration?.logDriver), 'awslogs');
+  assert.equal(infra.ecsServices.length, 2, 'the worker service and the NLB service; a scheduled task has none');
+  assert.equal(infra.ecsServices[0].loadBalancers.length, 0);
+  const nlb = infra.loadBalancers.find((l) => known(l.type) === 'network');
+  assert.ok(nlb, 'the network load balancer');
+  assert.equal(known(nlb.listeners[0].protocol), 'TCP');
+});

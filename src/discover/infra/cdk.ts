@@ -168,8 +168,33 @@ class CdkReader {
       }
       case 'ApplicationLoadBalancedFargateService':
       case 'ApplicationLoadBalancedEc2Service':
-        this.pattern(id, props, args[2], loc, name, cls === 'ApplicationLoadBalancedFargateService');
+        this.pattern(id, props, args[2], loc, name, cls === 'ApplicationLoadBalancedFargateService', 'application');
         return;
+      case 'NetworkLoadBalancedFargateService':
+      case 'NetworkLoadBalancedEc2Service':
+        this.pattern(id, props, args[2], loc, name, cls === 'NetworkLoadBalancedFargateService', 'network');
+        return;
+      case 'QueueProcessingFargateService':
+      case 'QueueProcessingEc2Service':
+      case 'ScheduledFargateTask':
+      case 'ScheduledEc2Task': {
+        // Workers and scheduled tasks: the container options sit on the props (or in scheduled*TaskImageOptions).
+        const fargate = cls.includes('Fargate');
+        const options = cls.startsWith('Scheduled') ? get(props, fargate ? 'scheduledFargateTaskImageOptions' : 'scheduledEc2TaskImageOptions') : props;
+        const task = this.taskDefinition(`${id}/TaskDef`, props, loc, fargate);
+        if (options?.kind === 'object') {
+          const containerProps: ObjectNode = { kind: 'object', loc: options.loc, entries: options.entries.filter((x) => ['image', 'environment', 'secrets', 'command', 'containerName', 'logDriver', 'enableLogging'].includes(x.key)) };
+          if (!options.entries.some((x) => x.key === 'containerName')) containerProps.entries.push({ key: 'containerName', keyLoc: options.loc, node: { kind: 'scalar', value: cls.startsWith('Scheduled') ? 'ScheduledContainer' : 'QueueProcessingContainer', loc: options.loc } });
+          this.patternLogging(options, containerProps);
+          task.containers.push(this.container(containerProps, loc));
+        } else if (options) task.containersUnresolved = { value: { unresolved: 'task image options' }, loc: options.loc };
+        if (cls.startsWith('QueueProcessing')) {
+          const service = this.ecsService(`${id}/Service`, props, loc);
+          service.taskDefinition = task;
+          this.remember(name, { kind: 'service', service, task });
+        } else this.remember(name, { kind: 'task', task });
+        return;
+      }
       case 'ApplicationLoadBalancer': {
         const internetFacing = bool(props, 'internetFacing');
         const lb = {
@@ -421,7 +446,18 @@ class CdkReader {
   }
 
   /** `ecs_patterns.ApplicationLoadBalancedFargateService`: task definition, service, ALB, listener and target group in one. */
-  private pattern(id: string, props: InfraNode | undefined, ast: AstNode | undefined, loc: Loc, name: string | undefined, fargate: boolean): void {
+  /** The patterns log to CloudWatch (awslogs) unless enableLogging is false or another logDriver is given. */
+  private patternLogging(options: ObjectNode, containerProps: ObjectNode): void {
+    containerProps.entries = containerProps.entries.filter((x) => x.key !== 'logDriver' && x.key !== 'enableLogging');
+    const enableLogging = bool(options, 'enableLogging');
+    const driver = options.entries.find((x) => x.key === 'logDriver');
+    if (driver) containerProps.entries.push({ key: 'logging', keyLoc: driver.keyLoc, node: driver.node });
+    else if (!(enableLogging && enableLogging.value === false)) {
+      containerProps.entries.push({ key: 'logging', keyLoc: options.loc, node: { kind: 'object', loc: options.loc, entries: [{ key: '__logDriver', keyLoc: options.loc, node: { kind: 'scalar', value: 'awslogs', loc: options.loc } }] } });
+    }
+  }
+
+  private pattern(id: string, props: InfraNode | undefined, ast: AstNode | undefined, loc: Loc, name: string | undefined, fargate: boolean, lbType: 'application' | 'network'): void {
     let task: TaskDefinition | undefined;
     const existing = this.lookup(this.astProp(ast, 'taskDefinition'));
     if (existing?.task) task = existing.task;
@@ -435,13 +471,7 @@ class CdkReader {
         // Pattern defaults: container "web" on port 80, awslogs unless enableLogging is false.
         containerProps.entries.push({ key: 'portMappings', keyLoc: portEntry?.keyLoc ?? imageOptions.loc, node: { kind: 'array', loc: portEntry?.keyLoc ?? imageOptions.loc, items: [{ kind: 'object', loc: portEntry?.keyLoc ?? imageOptions.loc, entries: [{ key: 'containerPort', keyLoc: portEntry?.keyLoc ?? imageOptions.loc, node: portEntry?.node ?? { kind: 'scalar', value: 80, loc: imageOptions.loc } }] }] } });
         if (!imageOptions.entries.some((x) => x.key === 'containerName')) containerProps.entries.push({ key: 'containerName', keyLoc: imageOptions.loc, node: { kind: 'scalar', value: 'web', loc: imageOptions.loc } });
-        const enableLogging = bool(imageOptions, 'enableLogging');
-        if (!imageOptions.entries.some((x) => x.key === 'logDriver') && !(enableLogging && enableLogging.value === false)) {
-          containerProps.entries.push({ key: 'logging', keyLoc: imageOptions.loc, node: { kind: 'object', loc: imageOptions.loc, entries: [{ key: '__logDriver', keyLoc: imageOptions.loc, node: { kind: 'scalar', value: 'awslogs', loc: imageOptions.loc } }] } });
-        } else if (imageOptions.entries.some((x) => x.key === 'logDriver')) {
-          const ld = imageOptions.entries.find((x) => x.key === 'logDriver')!;
-          containerProps.entries.push({ key: 'logging', keyLoc: ld.keyLoc, node: ld.node });
-        }
+        this.patternLogging(imageOptions, containerProps);
         if (get(props, 'healthCheck')) containerProps.entries.push({ key: 'healthCheck', keyLoc: this.keyLoc(props, 'healthCheck'), node: get(props, 'healthCheck')! });
         task.containers.push(this.container(containerProps, imageOptions.loc));
       } else if (imageOptions) {
@@ -452,14 +482,20 @@ class CdkReader {
     service.taskDefinition = task;
     const certificate = get(props, 'certificate');
     const protocolNode = get(props, 'protocol');
-    const protocol = protocolNode ? asString(protocolNode, this.keyLoc(props, 'protocol')) : certificate ? { value: 'HTTPS', loc: this.keyLoc(props, 'certificate') } : { value: 'HTTP', loc };
+    const protocol = protocolNode
+      ? asString(protocolNode, this.keyLoc(props, 'protocol'))
+      : lbType === 'network'
+        ? { value: 'TCP', loc }
+        : certificate
+          ? { value: 'HTTPS', loc: this.keyLoc(props, 'certificate') }
+          : { value: 'HTTP', loc };
     const https = protocol && protocol.value === 'HTTPS';
     const lb = {
       format: 'cdk' as const,
       file: this.file,
       resourceName: `${id}/LB`,
       loc,
-      type: { value: 'application', loc },
+      type: { value: lbType, loc },
       scheme: bool(props, 'publicLoadBalancer')?.value === false ? { value: 'internal', loc: this.keyLoc(props, 'publicLoadBalancer') } : { value: 'internet-facing', loc },
       idleTimeoutSeconds: num(props, 'idleTimeout'),
       listeners: [] as Listener[],
@@ -492,7 +528,7 @@ class CdkReader {
       resourceName: `${id}/LB/PublicListener/ECSGroup`,
       loc,
       port: num(props, 'targetPort'),
-      protocol: str(props, 'targetProtocol'),
+      protocol: str(props, 'targetProtocol') ?? (lbType === 'network' ? { value: 'TCP', loc } : undefined),
       // The pattern registers tasks by IP.
       targetType: { value: 'ip', loc },
     };
