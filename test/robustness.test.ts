@@ -54,6 +54,8 @@ test('a repository full of broken, binary, huge, looping and special files is st
     write(root, 'infra/main.tf', 'resource "aws_ecs_task_definition" "api" {\n  family = \n');
     // A binary file where a Dockerfile is expected.
     write(root, 'Dockerfile.worker', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x46, 0x52, 0x4f, 0x4d]));
+    // A .dockerignore saved by Windows PowerShell (UTF-16LE with a byte order mark).
+    write(root, 'services/worker/.dockerignore', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('node_modules\r\n.env\r\n', 'utf16le')]));
     // A package.json that is a folder (works as root too, where file permissions do not stop reads).
     mkdirSync(join(root, 'services/web/package.json'), { recursive: true });
     write(root, 'services/web/package.json/README', 'not a manifest\n');
@@ -84,6 +86,8 @@ test('a repository full of broken, binary, huge, looping and special files is st
     assert.ok(problem('pnpm-workspace.yaml')[0].line! >= 2);
     assert.deepEqual(lines('Dockerfile.worker'), [1]);
     assert.match(problem('Dockerfile.worker')[0].message, /binary/);
+    assert.deepEqual(lines('services/worker/.dockerignore'), [1]);
+    assert.match(problem('services/worker/.dockerignore')[0].message, /UTF-16/);
     assert.deepEqual(lines('services/web/package.json'), [1]);
     assert.match(problem('services/web/package.json')[0].message, /is a folder/);
     assert.deepEqual(lines('Dockerfile.api'), [1]);

@@ -278,6 +278,10 @@ function readText(root: string, p: string): ReadOutcome {
       length += n;
     }
     const bytes = buf.subarray(0, length);
+    // Windows PowerShell's `>` writes UTF-16: Docker, npm and YAML parsers all read such a file as garbage.
+    if (length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+      return { problem: { kind: 'unreadable', file: p, message: `${p} is encoded as UTF-16 (it starts with a UTF-16 byte order mark); Docker, npm and YAML tools expect UTF-8: save it as UTF-8` } };
+    }
     if (bytes.subarray(0, 8000).includes(0)) {
       return { problem: { kind: 'binary', file: p, message: `${p} is a binary file where text was expected; it was not analysed` } };
     }
