@@ -187,3 +187,36 @@ jobs:
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('matrix include/exclude: paths expand per combination; expressions that cannot be resolved stay unresolved', () => {
+  const wf = workflow(`on: push
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        include:
+          - service: api
+            dockerfile: services/api/Dockerfile
+          - service: worker
+            dockerfile: services/worker/Dockerfile.worker
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          context: services/\${{ matrix.service }}
+          file: \${{ matrix.dockerfile }}
+  dynamic:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix: \${{ fromJSON(needs.plan.outputs.matrix) }}
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          file: services/\${{ matrix.service }}/Dockerfile
+`);
+  const [images, dynamic] = wf.jobs;
+  const build = images.steps[0].dockerBuilds[0];
+  assert.deepEqual(build.contextDirs, ['services/api', 'services/worker']);
+  assert.deepEqual(build.dockerfilePaths, ['services/api/Dockerfile', 'services/worker/Dockerfile.worker']);
+  assert.deepEqual(dynamic.steps[0].dockerBuilds[0].dockerfilePaths, []);
+});

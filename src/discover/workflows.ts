@@ -263,13 +263,15 @@ function readJob(y: YamlFile, workflow: Workflow, id: string, keyNode: YamlNode,
     environmentUrl = y.located(envEntry.value, 'url');
   }
   const matrix = new Map<string, Located<string>[]>();
-  for (const e of y.entries(y.get(y.get(node, 'strategy'), 'matrix'))) {
+  const matrixNode = y.get(y.get(node, 'strategy'), 'matrix');
+  for (const e of y.entries(matrixNode)) {
     if (e.key === 'include' || e.key === 'exclude') continue;
     if (e.value && isSeq(e.value)) {
       const values = y.list(e.value);
       if (values.length === e.value.items.length) matrix.set(e.key, values);
     }
   }
+  const matrixRows = readMatrixRows(y, matrixNode, matrix);
   const services = new Map<string, Located<string>>();
   for (const e of y.entries(y.get(node, 'services'))) {
     const image = y.str(e.value) ?? y.str(y.get(e.value, 'image'));
@@ -300,6 +302,7 @@ function readJob(y: YamlFile, workflow: Workflow, id: string, keyNode: YamlNode,
     env: y.scalarMap(y.get(node, 'env')),
     workingDirectory: y.located(y.get(y.get(node, 'defaults'), 'run'), 'working-directory'),
     matrix,
+    matrixRows,
     services,
   };
   const steps = y.resolve(y.get(node, 'steps'));
@@ -407,22 +410,62 @@ function scriptCommands(y: YamlFile, node: YamlNode, script: string, runLoc: Loc
   });
 }
 
-/** Values of a string once `${{ matrix.x }}` is replaced by each literal matrix value; undefined when another expression remains. */
+/**
+ * The combinations a matrix runs, following GitHub's rules: the product of the literal lists, then
+ * each `include` entry extends the combinations it matches (or all, when it names no base key) or
+ * adds its own, and `exclude` entries drop the combinations they match. Undefined when the matrix
+ * is an expression (`fromJSON(…)`) or a list is not literal.
+ */
+function readMatrixRows(y: YamlFile, node: unknown, base: Map<string, Located<string>[]>): Record<string, string>[] | undefined {
+  const entries = y.entries(node);
+  if (!node || entries.length === 0) return undefined;
+  if (entries.some((e) => e.key !== 'include' && e.key !== 'exclude' && !base.has(e.key))) return undefined;
+  let rows: Record<string, string>[] = [{}];
+  for (const [key, values] of base) rows = rows.flatMap((r) => values.map((v) => ({ ...r, [key]: v.value })));
+  if (base.size === 0) rows = [];
+  const objects = (key: string): Record<string, string>[] | undefined => {
+    const list = y.get(node, key);
+    if (!list) return [];
+    if (!isSeq(list)) return undefined;
+    const out: Record<string, string>[] = [];
+    for (const item of list.items) {
+      const map = y.scalarMap(item);
+      out.push(Object.fromEntries([...map].map(([k, v]) => [k, v.value])));
+    }
+    return out;
+  };
+  const include = objects('include');
+  const exclude = objects('exclude');
+  if (!include || !exclude) return undefined;
+  rows = rows.filter((r) => !exclude.some((x) => Object.entries(x).every(([k, v]) => r[k] === v)));
+  const original = rows.length;
+  for (const entry of include) {
+    const baseKeys = Object.keys(entry).filter((k) => base.has(k));
+    const matches = rows.slice(0, original).filter((r) => baseKeys.every((k) => r[k] === entry[k]));
+    if (matches.length > 0) for (const r of matches) Object.assign(r, entry);
+    else rows.push({ ...entry });
+  }
+  return rows.length > 0 && rows.length <= 256 ? rows : undefined;
+}
+
+/** Values of a string once `${{ matrix.x }}` is replaced for each matrix combination; undefined when another expression remains. */
 export function expandMatrix(value: string, job: WorkflowJob): string[] | undefined {
   if (!value.includes('${{')) return [value];
-  let results = [value];
-  const re = /\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/;
-  for (let guard = 0; guard < 8; guard++) {
-    const m = re.exec(results[0]);
-    if (!m) break;
-    const values = job.matrix.get(m[1]);
-    if (!values || values.length === 0) return undefined;
-    const next: string[] = [];
-    for (const r of results) for (const v of values) next.push(r.split(m[0]).join(v.value));
-    results = [...new Set(next)].slice(0, 64);
+  const re = /\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/g;
+  if (!re.test(value)) return undefined;
+  const rows = job.matrixRows;
+  if (!rows) return undefined;
+  const results = new Set<string>();
+  for (const row of rows) {
+    let missing = false;
+    const out = value.replace(re, (_, key: string) => {
+      if (row[key] === undefined) missing = true;
+      return row[key] ?? '';
+    });
+    if (missing || out.includes('${{')) return undefined;
+    results.add(out);
   }
-  if (results.some((r) => r.includes('${{'))) return undefined;
-  return results;
+  return [...results];
 }
 
 function actionName(uses: string): string {

@@ -55,6 +55,8 @@ export interface WorkflowJob {
   workingDirectory?: Located<string>;
   /** `strategy.matrix` keys whose values are a literal list of scalars. */
   matrix: Map<string, Located<string>[]>;
+  /** The combinations the matrix runs (with `include`/`exclude` applied); undefined when not literal. */
+  matrixRows?: Record<string, string>[];
   /** `services:` containers of the job (postgres for tests, …), by id, with their image. */
   services: Map<string, Located<string>>;
 }
