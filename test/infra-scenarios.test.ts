@@ -94,3 +94,21 @@ test('seed 001 as task-definition JSON: a validated JWT_SECRET the task never se
     cleanup();
   }
 });
+
+test('values the repository does not fix (variables, module outputs) give no finding and read "unknown" in the services section', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'scenarios', 'infra-unknown-terraform'));
+  try {
+    // The app requires S3_BUCKET_NAME and JWT_SECRET, drains for 30 s and listens on 3000: all unknowable here.
+    assert.deepEqual(result.findings.filter(isInfraFinding).map((f) => `${toLine(f)} ${f.message}`), []);
+    const { toJsonReport } = await import('../src/report/json.js');
+    const report = toJsonReport(result) as { services: { deployment: Record<string, unknown>[] | string }[] };
+    const [deployment] = report.services[0].deployment as Record<string, unknown>[];
+    assert.equal(deployment.environment, 'unknown');
+    assert.equal(deployment.secrets, 'unknown');
+    assert.equal(deployment.stopTimeoutSeconds, 'unknown (var.stop_timeout)');
+    assert.equal(deployment.cpu, 'unknown (var.cpu)');
+    assert.deepEqual(deployment.containerPorts, ['unknown (var.container_port)']);
+  } finally {
+    cleanup();
+  }
+});
