@@ -174,3 +174,27 @@ test('one package run by two images is two services: the API and the worker are 
     cleanup();
   }
 });
+
+test('an undeclared package is reported as high; one the workspace root declares is not', async () => {
+  const { root, cleanup } = repo({
+    'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*'], dependencies: { zod: '3' } }),
+    'services/api/package.json': JSON.stringify({ name: '@acme/api', version: '1.0.0', scripts: { start: 'node src/index.js' }, dependencies: { express: '4' } }),
+    'services/api/src/index.js': [
+      "const express = require('express');",
+      "const { z } = require('zod');",
+      "const _ = require('lodash');",
+      'const app = express();',
+      "app.get('/health', (_req, res) => res.send(_.identity('ok')));",
+      'const server = app.listen(3000);',
+      "process.on('SIGTERM', () => server.close());",
+      'module.exports = { z };',
+    ].join('\n'),
+  });
+  try {
+    const result = await audit(root);
+    const found = result.findings.filter((f) => f.ruleId === 'src/dev-dependency-in-production').map((f) => `${f.file}:${f.line} ${f.severity}`);
+    assert.deepEqual(found, ['services/api/src/index.js:3 high']);
+  } finally {
+    cleanup();
+  }
+});
