@@ -249,3 +249,34 @@ test('Node majors from version texts and image tags; end of life by date', () =>
   assert.equal(nodeEndOfLifePassed(0, day), '2018-04-30');
   assert.equal(nodeEndOfLifePassed(99, day), undefined);
 });
+
+test('secret scan: shaped credentials in every walked file, redacted; placeholders, words and PEM templates are not', async () => {
+  const pem = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', '-----END OPENSSH PRIVATE KEY-----'].join('\n');
+  const t = tree({
+    '.gitignore': 'local/\n',
+    'src/aws.ts': "export const id = 'AKIA4HQZ7RB2LWNX3KPD';\nexport const region = 'ASIAPACIFICNORTHEAST';\n",
+    'config/credentials': '[default]\naws_secret_access_key = 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\n',
+    'keys/id_ed25519': pem + '\n',
+    'src/pem.ts': 'export const header = "-----BEGIN PRIVATE KEY-----\\n" + body;\n',
+    'docs/aws.md': 'Example: AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+    '.env.example': 'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nSLACK_TOKEN=xoxb-your-token-here\n',
+    '.env.sample': 'NPM_TOKEN=npm_a8Kq2Lm9Xv4Tz7Rp1Ws6Yb3Nc5Dh0Jf2Gk8Q\n',
+    'local/secrets.json': '{ "id": "AKIA7TNWQ3XP5RZK2LMB" }\n',
+    'assets/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]).toString('latin1'),
+    'package-lock.json': '{ "resolved": "AKIA7TNWQ3XP5RZK2LMB" }\n',
+  });
+  try {
+    const { model } = await discover(t.root);
+    const found = model.secretCandidates.map((c) => `${c.loc.file}:${c.loc.line} ${c.kind} ${c.redacted}`).sort();
+    assert.deepEqual(found, [
+      '.env.sample:1 npm token npm_…8Q',
+      'config/credentials:2 AWS secret access key q8Zr…4w',
+      'keys/id_ed25519:1 private key PRIVATE KEY block',
+      'src/aws.ts:1 AWS access key id AKIA…PD',
+    ]);
+    // The scan reads every file quietly: a binary asset is no problem to report.
+    assert.deepEqual(model.problems.filter((p) => p.loc.file === 'assets/logo.png'), []);
+  } finally {
+    t.cleanup();
+  }
+});

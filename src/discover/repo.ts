@@ -131,7 +131,9 @@ interface SecretPattern {
 
 /** Credential formats with a recognisable shape. Generic "password=…" guesses are left out: they are mostly placeholders. */
 const SECRET_PATTERNS: SecretPattern[] = [
-  { kind: 'AWS access key id', regex: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/g, group: 1 },
+  // Key ids are base32 ([A-Z2-7]) after the prefix; ASIA (temporary keys) also starts words such as
+  // ASIAPACIFICNORTHEAST, so those need a digit.
+  { kind: 'AWS access key id', regex: /\b(AKIA[A-Z2-7]{16}|ASIA(?=[A-Z2-7]{0,15}[2-7])[A-Z2-7]{16})\b/g, group: 1 },
   // AWS_SECRET_ACCESS_KEY=…, aws_secret_access_key = … (credentials file), secretAccessKey: '…' (SDK config).
   { kind: 'AWS secret access key', regex: /secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi, group: 1 },
   // The header alone is not enough: code that assembles a PEM or documents one has no key body.
