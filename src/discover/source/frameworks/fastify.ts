@@ -37,6 +37,13 @@ export const fastify: Detector = {
       const from = plugin?.type === 'Identifier' ? ctx.importedFrom(plugin.name)?.module : undefined;
       if (from === '@fastify/cors' || from === 'fastify-cors') {
         recordCorsOptions(call.arguments[1], from, ctx, call);
+      } else if (from === 'fastify-healthcheck') {
+        ctx.routes.push({ method: 'GET', path: stringValue(objectProperties(call.arguments[1]).get('healthcheckUrl')?.value) ?? '/health', framework: 'fastify', loc: ctx.loc(call) });
+      } else if (from === '@fastify/under-pressure') {
+        const status = objectProperties(call.arguments[1]).get('exposeStatusRoute');
+        const value = status ? unwrap(status.value) : undefined;
+        const route = value?.type === 'Literal' && value.value === true ? '/status' : stringValue(value) ?? stringValue(objectProperties(value).get('url')?.value);
+        if (route) ctx.routes.push({ method: 'GET', path: route, framework: 'fastify', loc: ctx.loc(call) });
       }
     }
   },
