@@ -205,6 +205,7 @@ jobs:
         with:
           context: services/\${{ matrix.service }}
           file: \${{ matrix.dockerfile }}
+      - run: docker build -f \${{ matrix.dockerfile }} -t "acme/\${{ matrix.service }}:\${GITHUB_SHA}" services/\${{ matrix.service }}
   dynamic:
     runs-on: ubuntu-latest
     strategy:
@@ -218,5 +219,11 @@ jobs:
   const build = images.steps[0].dockerBuilds[0];
   assert.deepEqual(build.contextDirs, ['services/api', 'services/worker']);
   assert.deepEqual(build.dockerfilePaths, ['services/api/Dockerfile', 'services/worker/Dockerfile.worker']);
+  assert.deepEqual(build.targets, [
+    { dockerfilePath: 'services/api/Dockerfile', contextDir: 'services/api' },
+    { dockerfilePath: 'services/worker/Dockerfile.worker', contextDir: 'services/worker' },
+  ]);
+  const cli = images.steps[1].dockerBuilds[0];
+  assert.deepEqual(cli.targets, build.targets);
   assert.deepEqual(dynamic.steps[0].dockerBuilds[0].dockerfilePaths, []);
 });

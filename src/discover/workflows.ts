@@ -513,25 +513,51 @@ function buildPushAction(step: WorkflowStep, job: WorkflowJob): DockerBuildStep 
   const file = step.with.get('file');
   // `{{defaultContext}}:sub` is the repository's Git context at a subfolder; `file` is then relative to it.
   const gitSub = context && /^\{\{\s*defaultContext\s*\}\}(?::(.*))?$/.exec(context.value);
-  const contextDirs = gitSub ? [normalize(gitSub[1] ?? '')] : context ? (expandMatrix(context.value, job) ?? []).filter((c) => !isRemote(c)).map(normalize) : [''];
-  let dockerfilePaths: string[];
-  if (file && gitSub) dockerfilePaths = (expandMatrix(file.value, job) ?? []).map((f) => normalize(posix.join(contextDirs[0] || '.', f)));
-  else if (file && context && contextDirs.length === 0) dockerfilePaths = [];
-  else if (file) dockerfilePaths = (expandMatrix(file.value, job) ?? []).map(normalize);
-  else dockerfilePaths = contextDirs.map((c) => posix.join(c || '.', 'Dockerfile')).map(normalize);
+  const targets = buildTargets(job, gitSub ? gitSub[1] ?? '' : context?.value ?? '', file?.value, (c) => (isRemote(c) ? undefined : normalize(c)), (f, dir) =>
+    normalize(gitSub ? posix.join(dir || '.', f) : f),
+  );
   const tags = step.with.get('tags');
   const push = step.with.get('push');
   return {
     via: 'build-push-action',
     file,
-    dockerfilePaths,
+    dockerfilePaths: unique(targets.map((t) => t.dockerfilePath)),
     context,
-    contextDirs,
+    contextDirs: unique(targets.map((t) => t.contextDir)),
+    targets,
     tags: tags ? splitList(tags) : [],
     push: !!push && push.value !== 'false',
     platforms: step.with.get('platforms'),
     loc: step.uses!.loc,
   };
+}
+
+/**
+ * The (Dockerfile, context) pairs a build uses, one per matrix combination. The file defaults to
+ * `<context>/Dockerfile`; `resolveFile` gets the file as written and the resolved context.
+ */
+function buildTargets(
+  job: WorkflowJob,
+  contextValue: string,
+  fileValue: string | undefined,
+  resolveContext: (context: string) => string | undefined,
+  resolveFile: (file: string, contextDir: string) => string | undefined,
+): { dockerfilePath: string; contextDir: string }[] {
+  const combined = expandMatrix(`${contextValue}\u0000${fileValue ?? ''}`, job) ?? [];
+  const out: { dockerfilePath: string; contextDir: string }[] = [];
+  for (const value of combined) {
+    const [c, f] = value.split('\u0000');
+    const contextDir = resolveContext(c);
+    if (contextDir === undefined) continue;
+    const dockerfilePath = fileValue === undefined ? normalize(posix.join(contextDir || '.', 'Dockerfile')) : resolveFile(f, contextDir);
+    if (dockerfilePath === undefined) continue;
+    if (!out.some((t) => t.dockerfilePath === dockerfilePath && t.contextDir === contextDir)) out.push({ dockerfilePath, contextDir });
+  }
+  return out;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }
 
 /** A multi-value action input (`tags: |` one per line, or comma-separated), each at its own line where possible. */
@@ -713,20 +739,21 @@ function dockerBuildCommand(step: WorkflowStep, job: WorkflowJob, args: string[]
   }
   const contextRaw = positional[positional.length - 1];
   const cwd = step.cwd;
-  const resolveAll = (value: string): string[] => {
-    if (cwd === undefined || value.startsWith('/') || value.includes('$')) return [];
-    return (expandMatrix(value, job) ?? []).map((v) => normalize(posix.join(cwd || '.', v)));
-  };
-  const contextDirs = contextRaw && !isRemote(contextRaw) ? resolveAll(contextRaw) : [];
-  const dockerfilePaths = file
-    ? file.value === '-' ? [] : resolveAll(file.value)
-    : contextDirs.map((c) => normalize(posix.join(c || '.', 'Dockerfile')));
+  // Paths are relative to the step's folder; a shell variable (not a `${{ }}` expression) hides them.
+  const local = (value: string) => (cwd === undefined || value.startsWith('/') || value.replace(/\$\{\{[^}]*\}\}/g, '').includes('$') ? undefined : value);
+  const targets =
+    contextRaw === undefined || isRemote(contextRaw) || file?.value === '-'
+      ? []
+      : buildTargets(job, contextRaw, file?.value, (c) => (local(c) === undefined ? undefined : normalize(posix.join(cwd || '.', c))), (f) =>
+          local(f) === undefined ? undefined : normalize(posix.join(cwd || '.', f)),
+        );
   return {
     via,
     file,
-    dockerfilePaths,
+    dockerfilePaths: unique(targets.map((t) => t.dockerfilePath)),
     context: contextRaw ? { value: contextRaw, loc: lineOf(contextRaw, true) } : undefined,
-    contextDirs,
+    contextDirs: unique(targets.map((t) => t.contextDir)),
+    targets,
     tags,
     push: false,
     platforms,
@@ -744,11 +771,7 @@ function feedDockerfileContexts(model: DeploymentModel): void {
       for (const step of job.steps) {
         for (const build of step.dockerBuilds) {
           const source = build.context?.loc ?? build.file?.loc ?? build.loc;
-          for (const [i, path] of build.dockerfilePaths.entries()) {
-            const dir = build.contextDirs.length === build.dockerfilePaths.length ? build.contextDirs[i] : build.contextDirs.length === 1 ? build.contextDirs[0] : undefined;
-            if (dir === undefined) continue;
-            addBuildContext(model, path, dir, source, 'workflow');
-          }
+          for (const target of build.targets) addBuildContext(model, target.dockerfilePath, target.contextDir, source, 'workflow');
         }
       }
     }

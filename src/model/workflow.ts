@@ -140,6 +140,8 @@ export interface DockerBuildStep {
   context?: Located<string>;
   /** Repo-relative context folders ('' for the root); empty when an expression hides it. */
   contextDirs: string[];
+  /** The (Dockerfile, context) pairs built, one per matrix combination. */
+  targets: { dockerfilePath: string; contextDir: string }[];
   tags: Located<string>[];
   /** Pushes the image (`push: true`, `--push`, or a later `docker push` in the same job). */
   push: boolean;
