@@ -57,6 +57,8 @@ export default defineRule({
     if (production.length > 0 || !deployEvidence(model)) return;
     // No production compose: a dev compose that mounts source is what someone will reach for.
     for (const file of model.compose) {
+      // Compose files for tests, CI and examples are not what anyone runs in production.
+      if (/(^|\/)(tests?|e2e|__tests__|fixtures?|examples?|ci)\/|[.-](test|ci|e2e|override)\.ya?ml$/i.test(file.path)) continue;
       for (const service of file.services) {
         if (!isAppService(service)) continue;
         const mount = service.volumes.find((v) => v.sourceMount);
