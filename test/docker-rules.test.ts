@@ -126,3 +126,20 @@ test('healthcheck: an HTTP check on a worker, unless the image exposes a port', 
   const exposed = await check(healthcheck, { Dockerfile: worker.replace('COPY . .', 'COPY . .\nEXPOSE 3000'), 'worker.js': '' }, asWorker);
   assert.deepEqual(exposed, [], 'EXPOSE says it serves: the source analysis may have missed the server');
 });
+
+test('every docker rule survives odd Dockerfiles without throwing', async () => {
+  const { dockerRules } = await import('../src/rules/docker/index.js');
+  const odd = {
+    'self/Dockerfile': 'FROM node:20 AS build\nCOPY --from=build /app /app\nWORKDIR /app\nRUN npm run build\nCMD ["node", "dist/index.js"]\n',
+    'cycle/Dockerfile': 'FROM a AS b\nFROM b AS a\nCOPY --from=a / /\nCMD node x.js\n',
+    'empty/Dockerfile': '',
+    'only-args/Dockerfile': 'ARG X\n',
+    'weird/Dockerfile': 'FROM ${IMAGE:-node}:${TAG}\nWORKDIR $HOME/app\nCOPY ["unterminated", \nCOPY --from= / /\nENTRYPOINT []\nCMD []\nHEALTHCHECK CMD\nENV =\nARG =x\nRUN\n',
+    'json/Dockerfile': 'FROM node:20\nCMD ["node", 1, null]\nENTRYPOINT ["sh", "-c"]\n',
+    'deep/Dockerfile': Array.from({ length: 40 }, (_, i) => `FROM ${i ? `s${i - 1}` : 'node:20'} AS s${i}\nCOPY --from=s${Math.max(0, i - 1)} /app /app`).join('\n') + '\nCMD ["node", "/app/x.js"]\n',
+    'package.json': '{"name":"odd","workspaces":["*"],"dependencies":{"odd":"workspace:*"}}',
+  };
+  for (const rule of dockerRules) {
+    await assert.doesNotReject(check(rule, odd), rule.id);
+  }
+});

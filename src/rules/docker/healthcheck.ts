@@ -125,7 +125,8 @@ export default defineRule({
         report('httpForWorker', health.loc, { url: url.href, service: service.name }, { severity: 'medium' });
         continue;
       }
-      const ports = appPorts(stage);
+      // The port the source listens on counts too (a literal, or the default of process.env.PORT).
+      const ports = [...new Set([...appPorts(stage), ...(service?.servers ?? []).map((s) => s.port?.value).filter((p): p is number => p !== undefined).map(String)])];
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
       const local = ['localhost', '127.0.0.1', '0.0.0.0', '[::1]'].includes(url.hostname);
       if (local && ports.length > 0 && !ports.includes(port)) {
