@@ -348,3 +348,60 @@ export function workers(scope: any, cluster: ecs.ICluster, queue: any) {
   assert.ok(nlb, 'the network load balancer');
   assert.equal(known(nlb.listeners[0].protocol), 'TCP');
 });
+
+test('Terraform: the terraform-aws-modules/ecs service module is read like a task definition and a service', async () => {
+  const model = await modelOf({
+    'infra/service.tf': `module "ecs_service" {
+  source  = "terraform-aws-modules/ecs/aws//modules/service"
+  version = "~> 5.11"
+
+  name        = "shop-api"
+  cluster_arn = module.ecs_cluster.arn
+  cpu         = 512
+  memory      = 1024
+
+  container_definitions = {
+    api = {
+      image     = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api:latest"
+      essential = true
+      port_mappings = [
+        { name = "http", containerPort = 3000, protocol = "tcp" }
+      ]
+      environment = [
+        { name = "NODE_ENV", value = "production" },
+      ]
+      health_check = {
+        command = ["CMD-SHELL", "wget -qO- http://127.0.0.1:3000/health || exit 1"]
+      }
+      stop_timeout = 30
+    }
+  }
+
+  load_balancer = {
+    service = {
+      target_group_arn = aws_lb_target_group.api.arn
+      container_name   = "api"
+      container_port   = 3000
+    }
+  }
+
+  subnet_ids = var.private_subnets
+}
+`,
+  });
+  const { task, container } = onlyContainer(model.infra);
+  assert.equal(task.resourceName, 'module.ecs_service');
+  assert.deepEqual([known(task.cpu), known(task.memory), task.fargate], [512, 1024, true]);
+  assert.equal(known(container.name), 'api');
+  assert.equal(container.loc.line, 11);
+  assert.deepEqual(container.portMappings.map((p) => known(p.containerPort)), [3000]);
+  assert.deepEqual(container.environment.map((e) => e.name), ['NODE_ENV']);
+  assert.equal(known(container.stopTimeoutSeconds), 30);
+  assert.equal(container.imageRef?.tag, 'latest');
+  assert.equal(known(container.logConfiguration?.logDriver), 'awslogs', 'the submodule logs to CloudWatch by default');
+  assert.ok(container.healthCheck);
+  const service = model.infra.ecsServices[0];
+  assert.equal(service.taskDefinition, task);
+  assert.equal(service.circuitBreakerUnresolved, true, 'the module default is not guessed');
+  assert.deepEqual(service.loadBalancers.map((l) => [l.targetGroupRef, known(l.containerPort)]), [['aws_lb_target_group.api', 3000]]);
+});

@@ -15,7 +15,7 @@ import {
 import { isCloudFormation, readCloudFormation } from './cloudformation.js';
 import { parseJsonTree } from './json-tree.js';
 import { linkInfra } from './link.js';
-import { get, getAll, literal, refOf, str, type InfraNode } from './tree.js';
+import { get, getAll, literal, num, refOf, str, type InfraNode } from './tree.js';
 
 /**
  * Task definitions, ECS services, load balancers, ECR repositories and IAM from task-definition
@@ -59,7 +59,7 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
     if (list) list.push(p);
     else tfByDir.set(dir, [p]);
   }
-  const relevantModules = [...tfByDir.values()].filter((list) => list.some((f) => /aws_(ecs|lb|alb|ecr|iam)/.test(files.read(f) ?? '')));
+  const relevantModules = [...tfByDir.values()].filter((list) => list.some((f) => /aws_(ecs|lb|alb|ecr|iam)|terraform-aws-modules\/ecs|terraform-aws-ecs/.test(files.read(f) ?? '')));
   if (relevantModules.length > 0) {
     const { parseTerraformModule } = await import('./terraform.js');
     for (const list of relevantModules) {
@@ -202,6 +202,9 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, role ? [role] : []));
         break;
       }
+      case 'module:ecs-service':
+        readEcsServiceModule(block, infra);
+        break;
       case 'aws_cloudwatch_log_group':
         infra.logGroups.push({ format: 'terraform', file: block.file, resourceName: block.address, name: str(body, 'name'), loc: block.loc });
         break;
@@ -227,3 +230,59 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
   }
   for (const { role, arn } of attachments) roles.get(role)?.managedPolicyArns.push(arn);
 }
+
+/**
+ * terraform-aws-modules/ecs `modules/service`: task definition, containers (the container-definition
+ * submodule's snake_case inputs read like task-definition JSON) and the service. Only what the block
+ * writes is taken; module defaults that changed across versions (circuit breaker) stay unknown.
+ */
+function readEcsServiceModule(block: TerraformBlockOf, infra: InfraModel): void {
+  const body = block.body;
+  const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
+  const definitions = get(body, 'container_definitions');
+  const containers: InfraNode[] = [];
+  let containersNode: InfraNode | undefined;
+  if (definitions?.kind === 'object') {
+    for (const { key, keyLoc, node } of definitions.entries) {
+      if (node.kind !== 'object') continue;
+      const entries = [...node.entries];
+      if (!entries.some((e) => e.key === 'name')) entries.push({ key: 'name', keyLoc, node: { kind: 'scalar', value: key, loc: keyLoc } });
+      // The submodule logs to CloudWatch unless enable_cloudwatch_logging = false.
+      const logging = entries.find((e) => e.key === 'enable_cloudwatch_logging');
+      if (!entries.some((e) => e.key === 'log_configuration') && !(logging?.node.kind === 'scalar' && logging.node.value === false)) {
+        entries.push({ key: 'logConfiguration', keyLoc, node: { kind: 'object', loc: keyLoc, entries: [{ key: 'logDriver', keyLoc, node: { kind: 'scalar', value: 'awslogs', loc: keyLoc } }] } });
+      }
+      containers.push({ kind: 'object', loc: keyLoc, entries, partial: node.partial });
+    }
+    containersNode = { kind: 'array', loc: definitions.loc, items: containers, partial: definitions.partial };
+  } else if (definitions) containersNode = definitions;
+  const task = buildTaskDefinition(body, ctx, containersNode);
+  // The module defaults to FARGATE with 1024 CPU units and 2048 MiB.
+  if (!task.requiresCompatibilities) task.fargate = true;
+  if (!get(body, 'cpu')) task.cpu = { value: 1024, loc: block.loc };
+  if (!get(body, 'memory')) task.memory = { value: 2048, loc: block.loc };
+  infra.taskDefinitions.push(task);
+  const lbMap = get(body, 'load_balancer');
+  const serviceBody: InfraNode = {
+    kind: 'object',
+    loc: body.loc,
+    entries: body.entries.filter((e) => e.key !== 'load_balancer'),
+  };
+  const service = buildEcsService(serviceBody, ctx);
+  service.taskDefinition = task;
+  if (lbMap?.kind === 'object') {
+    service.loadBalancers = lbMap.entries.filter((e) => e.node.kind === 'object').map((e) => ({
+      targetGroupRef: refOf(get(e.node, 'target_group_arn')),
+      containerName: str(e.node, 'container_name'),
+      containerPort: num(e.node, 'container_port'),
+      loc: e.keyLoc,
+    }));
+    service.loadBalancersComplete = !lbMap.partial && lbMap.entries.every((e) => e.node.kind === 'object');
+  } else if (lbMap) service.loadBalancersComplete = false;
+  // Without deployment_circuit_breaker the module's default applies, and it differs across versions.
+  if (!get(body, 'deployment_circuit_breaker')) service.circuitBreakerUnresolved = true;
+  if (!service.launchType) service.launchType = { value: 'FARGATE', loc: block.loc };
+  infra.ecsServices.push(service);
+}
+
+type TerraformBlockOf = Awaited<ReturnType<typeof import('./terraform.js').parseTerraformModule>>[number];

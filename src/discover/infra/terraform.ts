@@ -83,6 +83,17 @@ export async function parseTerraformModule(model: DeploymentModel, files: string
     for (const { file, root, ev } of parsed) {
       for (const child of topBlocks(root)) {
         const kind = child.namedChildren[0]?.text;
+        if (kind === 'module') {
+          // The terraform-aws-modules/ecs service module: the most common way ECS services are written in Terraform.
+          const label = child.namedChildren.find((c) => c?.type === 'string_lit');
+          const body = ev.block(child);
+          const source = body.entries.find((e) => e.key === 'source')?.node;
+          if (label && source?.kind === 'scalar' && typeof source.value === 'string' && ECS_SERVICE_MODULE.test(source.value)) {
+            const name = stringLitValue(label);
+            blocks.push({ kind, type: 'module:ecs-service', name, address: `module.${name}`, body, file, loc: { file, line: child.startPosition.row + 1 } });
+          }
+          continue;
+        }
         if (kind !== 'resource' && kind !== 'data') continue;
         const labels = child.namedChildren.filter((c) => c?.type === 'string_lit').map((c) => stringLitValue(c!));
         if (labels.length < 2) continue;
@@ -104,6 +115,9 @@ export async function parseTerraformModule(model: DeploymentModel, files: string
     for (const p of parsed) p.tree.delete();
   }
 }
+
+/** `terraform-aws-modules/ecs/aws//modules/service` (registry or git source). */
+const ECS_SERVICE_MODULE = /terraform-aws-modules\/ecs\/aws\/\/modules\/service|terraform-aws-ecs[^/]*\/\/modules\/service|terraform-aws-modules\/terraform-aws-ecs.*modules\/service/;
 
 /** Resource types the model holds; other blocks are not evaluated. */
 const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_|cloudwatch_log_group$)/;
