@@ -1,3 +1,5 @@
+import type { DeploymentModel } from '../../model/index.js';
+
 /**
  * Folders of test data: packages, keys and env files there are inputs to tests, not parts of the
  * deployment, and are often deliberately broken or fake.
@@ -21,4 +23,12 @@ const SAMPLE_DIR = /(^|\/)(examples?|samples?|templates?|boilerplates?)(\/|$)/;
 
 export function isSampleOrTestDataPath(path: string): boolean {
   return TEST_DATA_DIR.test(path) || SAMPLE_DIR.test(path);
+}
+
+/**
+ * Whether `COPY . .` from the repository root would take this file into an image: the repository
+ * builds images at all, and the root .dockerignore does not exclude it.
+ */
+export function reachesImages(model: Pick<DeploymentModel, 'dockerfiles' | 'dockerignores'>, path: string): boolean {
+  return model.dockerfiles.length > 0 && !model.dockerignores.get('.dockerignore')?.ignores(path);
 }

@@ -1,6 +1,6 @@
 import type { EnvKey } from '../../model/repo.js';
 import { defineRule, type Severity } from '../rule.js';
-import { isTestDataPath } from './_paths.js';
+import { isTestDataPath, reachesImages } from './_paths.js';
 
 /** Key names that hold credentials or connection strings with credentials in them. */
 const SECRET_KEY_NAME = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|SIGNING|SALT|DSN|WEBHOOK|(DATABASE|DB|MONGO(DB)?|REDIS|POSTGRES|MYSQL|AMQP|RABBITMQ)_?(URL|URI))/i;
@@ -26,7 +26,7 @@ export default defineRule({
   messages: {
     tracked: {
       message:
-        '{{file}} is tracked by git{{since}}{{ignoredNote}}; {{content}}. Every clone has it, and an image built with `COPY . .` keeps it in a layer',
+        '{{file}} is tracked by git{{since}}{{ignoredNote}}; {{content}}. Every clone has it{{image}}',
       fix: 'run `git rm --cached {{file}}`, add it to .gitignore, commit a {{example}} with the key names and no values, and {{rotate}}; on ECS, values come from the task definition (`environment`, or `secrets` from Secrets Manager / SSM)',
     },
     history: {
@@ -35,7 +35,8 @@ export default defineRule({
       fix: '{{rotate}}: deleting the file does not remove it from history, and rewriting history (git filter-repo) does not help once it was pushed; keep {{file}} in .gitignore',
     },
   },
-  check({ git, files }, report) {
+  check(model, report) {
+    const { git, files } = model;
     if (!git) return;
     const historyByPath = new Map(git.envFilesInHistory.map((h) => [h.path, h]));
     for (const envFile of git.trackedEnvFiles) {
@@ -63,6 +64,7 @@ export default defineRule({
           since: added ? ` (added in ${shortCommit(added.commit)}, ${added.date})` : '',
           ignoredNote: files.isGitignored(envFile.path) ? ' although .gitignore lists it (it was committed before the ignore rule)' : '',
           content,
+          image: reachesImages(model, envFile.path) ? ', and an image built with `COPY . .` keeps it in a layer' : '',
           example: `${envFile.path}.example`,
           rotate: secrets.length > 0 ? `rotate ${listNames(secrets)}: they are in the history of every clone` : 'move real values out of the repository',
         },

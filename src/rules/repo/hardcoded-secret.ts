@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { isTestPath } from './_paths.js';
+import { isTestPath, reachesImages } from './_paths.js';
 
 export default defineRule({
   id: 'repo/hardcoded-secret',
@@ -12,14 +12,16 @@ export default defineRule({
       fix: 'revoke and rotate this credential now, then read it at runtime from the environment (on ECS: task definition `secrets` from Secrets Manager or SSM Parameter Store) instead of the file{{testNote}}',
     },
   },
-  check({ secretCandidates, git }, report) {
+  check(model, report) {
+    const { secretCandidates, git } = model;
     for (const candidate of secretCandidates) {
       const inTests = isTestPath(candidate.loc.file);
+      const image = reachesImages(model, candidate.loc.file) ? ', and `COPY . .` puts it into the image' : '';
       const exposure = !git
-        ? 'whoever gets the repository has it, and `COPY . .` puts it into the image'
+        ? `whoever gets the repository has it${image}`
         : candidate.tracked
-          ? 'it is in every clone and in git history, and `COPY . .` puts it into the image'
-          : 'git does not track it yet, but no .gitignore excludes it, so the next `git add -A` commits it and `COPY . .` puts it into the image';
+          ? `it is in every clone and in git history${image}`
+          : `git does not track it yet, but no .gitignore excludes it, so the next \`git add -A\` commits it${image}`;
       report(
         'found',
         candidate.loc,
