@@ -46,7 +46,7 @@ export default defineRule({
             }
           }
           if (layout !== 'root') continue;
-          const wd = step.workingDirectory ?? (step.run ? job.workingDirectory : undefined);
+          const wd = step.workingDirectory ?? (step.run ? job.workingDirectory ?? workflow.workingDirectory : undefined);
           if (wd) {
             for (const dir of expandMatrix(wd.value, job) ?? []) {
               const path = normalize(dir);

@@ -44,7 +44,7 @@ export default defineRule({
     if (configs.length === 0) {
       const anchor = anchorLoc(model);
       if (!anchor) return;
-      const list = [...needs].map(([eco, dirs]) => `${eco} (${dirs.map(show).join(', ')})`).join(', ');
+      const list = [...needs].map(([eco, dirs]) => `${eco} (${listDirs(dirs)})`).join(', ');
       const entries = [...needs].flatMap(([eco, dirs]) => dirs.map((d) => `${eco} in "/${d}"`)).slice(0, 8).join(', ');
       report('none', anchor, { needs: list, entries }, { key: 'dependency-updates-missing' });
       return;
@@ -61,7 +61,7 @@ export default defineRule({
             : managers.every((m) => renovate.disabledManagers.includes(m))
               ? `disables ${managers.join('/')}`
               : undefined;
-        if (off) report('renovateOff', renovate.loc, { path: renovate.path, how: off, ecosystem: eco, dirs: dirs.map(show).join(', '), managers: managers.join(', ') });
+        if (off) report('renovateOff', renovate.loc, { path: renovate.path, how: off, ecosystem: eco, dirs: listDirs(dirs), managers: managers.join(', ') });
       }
       return;
     }
@@ -74,13 +74,19 @@ export default defineRule({
       const missing = dirs.filter((d) => !covered(dependabot, eco, d));
       if (missing.length === 0) continue;
       const entries = missing.slice(0, 6).map((d) => `{ package-ecosystem: ${eco}, directory: "/${d}" }`).join(', ');
-      report('uncovered', dependabot.loc, { path: dependabot.path, ecosystem: eco, dirs: missing.map(show).join(', '), entries }, { key: `uncovered:${eco}:${missing.join(',')}` });
+      report('uncovered', dependabot.loc, { path: dependabot.path, ecosystem: eco, dirs: listDirs(missing), entries }, { key: `uncovered:${eco}:${missing.join(',')}` });
     }
   },
 });
 
 function show(dir: string): string {
   return dir === '' ? 'the root' : dir;
+}
+
+/** At most five folders, then how many more: a message is read, not scrolled. */
+function listDirs(dirs: string[]): string {
+  const shown = dirs.slice(0, 5).map(show).join(', ');
+  return dirs.length > 5 ? `${shown} and ${dirs.length - 5} more` : shown;
 }
 
 /** Folders that need updates, per ecosystem. */
