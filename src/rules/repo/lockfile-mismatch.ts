@@ -1,3 +1,4 @@
+import type { FileIndex } from '../../discover/files.js';
 import type { Loc } from '../../model/location.js';
 import type { Lockfile, PackageManager, Project } from '../../model/packages.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
@@ -41,6 +42,20 @@ function hasDependencies(project: Project): boolean {
   return [project.rootPackage, ...project.members].some((pkg) =>
     [...pkg.dependencies.values()].some((d) => d.kind !== 'peerDependencies'),
   );
+}
+
+/**
+ * pnpm accepts a workspace root with pnpm-workspace.yaml and pnpm-lock.yaml but no package.json: its
+ * packages then look standalone here, yet the root lockfile covers them.
+ */
+function underPnpmWorkspaceWithoutPackageJson(files: FileIndex, dir: string): boolean {
+  const segments = dir === '' ? [] : dir.split('/');
+  for (let depth = segments.length - 1; depth >= 0; depth--) {
+    const ancestor = segments.slice(0, depth).join('/');
+    const at = (name: string) => (ancestor ? `${ancestor}/${name}` : name);
+    if (files.has(at('pnpm-workspace.yaml')) && files.has(at('pnpm-lock.yaml')) && !files.has(at('package.json'))) return true;
+  }
+  return false;
 }
 
 function label(project: Project): string {
@@ -94,7 +109,7 @@ export default defineRule({
       fix: 'either switch the project to pnpm (packageManager "pnpm@<version>", pnpm-lock.yaml), or list the workspaces in the "workspaces" field of {{packageJson}}',
     },
   },
-  check({ projects, git }, report) {
+  check({ projects, git, files }, report) {
     for (const project of projects) {
       if (isSampleOrTestDataPath(project.rootPackage.path)) continue;
       const evidence = expectedManager(project);
@@ -108,6 +123,7 @@ export default defineRule({
         const ignored = (project.gitignoredLockfiles ?? []).filter((p) => !git?.tracked.has(p));
         if ((project.gitignoredLockfiles ?? []).some((p) => git?.tracked.has(p))) continue;
         if (!hasDependencies(project)) continue;
+        if (underPnpmWorkspaceWithoutPackageJson(files, project.dir)) continue;
         const m = manager ?? 'npm';
         report(
           'missing',
