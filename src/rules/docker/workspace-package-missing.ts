@@ -21,6 +21,10 @@ export default defineRule({
       message: '{{package}} depends on {{dependency}} ({{range}}), but the final stage never receives {{dir}}/: at run time the import of {{dependency}} fails',
       fix: 'copy {{dir}} (its package.json and built output) into the final stage next to the service, or produce a self-contained folder with "pnpm deploy --filter {{packageName}} --prod /out" and copy that',
     },
+    noManifest: {
+      message: '{{package}} depends on {{dependency}}, but the final stage gets only parts of {{dir}}/ ({{parts}}) and not its package.json: Node cannot resolve {{dependency}} without it and the import fails at start',
+      fix: 'copy {{dir}}/package.json into the final stage next to its built output (COPY --from=build /app/{{dir}}/package.json ./{{dir}}/)',
+    },
     notBuilt: {
       message: '{{package}} depends on {{dependency}}, whose entry {{main}} ({{mainPath}} in the image) is never built: the image has {{dir}}/ without its compiled output, so importing {{dependency}} fails at start',
       fix: 'build the dependency before or with the service (pnpm --filter {{packageName}}... build, or pnpm --filter {{dependency}} build first) in the stage whose output reaches the final image',
@@ -51,6 +55,24 @@ export default defineRule({
         if (!reached.some((r) => related(r, service.dir))) continue;
         for (const dep of workspaceDeps) {
           const target = members.get(dep.name)!;
+          const manifest = `${target.dir}/package.json`;
+          const whole = reached.some((r) => r === '' || r === target.dir || target.dir.startsWith(r + '/') || r === manifest);
+          const parts = reached.filter((r) => r.startsWith(target.dir + '/'));
+          if (!whole && parts.length > 0) {
+            report('noManifest', final.from.loc, {
+              package: service.name?.value ?? service.path,
+              dependency: dep.name,
+              dir: target.dir,
+              parts: [...new Set(parts)].slice(0, 3).map((p) => p.slice(target.dir.length + 1) + '/').join(', '),
+            }, {
+              related: [
+                { ...dep.loc, message: `"${dep.name}": "${dep.range}"` },
+                { file: target.path, line: 1, message: 'never copied into the final stage' },
+              ],
+              key: `${context.dir}|${dep.name}|manifest`,
+            });
+            continue;
+          }
           if (reached.some((r) => related(r, target.dir))) {
             // Present, but is its entry (main) there? A workspace library usually points main at dist/.
             const main = target.main?.value;
