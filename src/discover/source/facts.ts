@@ -463,8 +463,22 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     ) {
       required = false; // checked before use, or compared with a value: a feature switch
     } else if (parent?.type === 'CallExpression' && /(^|\.)(Boolean)$/.test(calleePath(parent) ?? '')) required = false;
-    if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc)) required = false;
+    if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc) || (required && behindEnvCondition(member, anc))) required = false;
     facts.env.push({ name, loc: loc(member), required, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
+  }
+
+  /** Read only when another setting says so: `process.env.PGSSL === 'true' ? { ca: process.env.PGCA } : undefined`. */
+  function behindEnvCondition(node: Node, anc: Node[]): boolean {
+    let child = node;
+    for (let i = anc.length - 1; i >= 0; i--) {
+      const a = anc[i];
+      const guarded =
+        ((a.type === 'IfStatement' || a.type === 'ConditionalExpression') && a.test !== child) || (a.type === 'LogicalExpression' && a.operator === '&&' && a.right === child);
+      if (guarded && /process\.env|\benv\.|\bconfig\./.test(text.slice((a.test ?? a.left).start, (a.test ?? a.left).end))) return true;
+      if (isFunction(a)) return false;
+      child = a;
+    }
+    return false;
   }
 
   function tlsOptions(node: Node, anc: Node[]): void {
