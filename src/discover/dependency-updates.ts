@@ -36,12 +36,12 @@ export async function discoverDependencyUpdates(model: DeploymentModel): Promise
 }
 
 async function readDependabot(model: DeploymentModel, path: string, text: string): Promise<DependencyUpdateConfig> {
-  const config: DependencyUpdateConfig = { path, tool: 'dependabot', updates: [], disabledManagers: [], disabled: false, errors: [], loc: { file: path, line: 1 } };
+  const config: DependencyUpdateConfig = { path, tool: 'dependabot', updates: [], disabledManagers: [], disabled: false, parsed: true, errors: [], loc: { file: path, line: 1 } };
   const y = new YamlFile(path, text);
   const error = y.firstError();
   if (error) {
     model.problems.push({ kind: 'parse-error', artifact: 'dependabot.yml', message: `${path} is not valid YAML: ${error.message}`, loc: error.loc });
-    config.errors.push({ message: `not valid YAML (${error.message}); Dependabot ignores the whole file`, loc: error.loc });
+    config.parsed = false;
     return config;
   }
   const updatesEntry = y.entry(y.root, 'updates');
@@ -118,7 +118,7 @@ function dependabotValidator(): Promise<Validator> {
 function readRenovate(path: string, text: string): DependencyUpdateConfig {
   const doc = parseJsonDocument(text, path, { allowComments: true });
   // JSON5 with unquoted keys does not parse as JSON: Renovate reads it, so count it as covering everything.
-  if (!isRecord(doc.value)) return { path, tool: 'renovate', updates: [], disabledManagers: [], disabled: false, errors: [], loc: { file: path, line: 1 } };
+  if (!isRecord(doc.value)) return { path, tool: 'renovate', updates: [], disabledManagers: [], disabled: false, parsed: false, errors: [], loc: { file: path, line: 1 } };
   return renovateFromJson(path, doc.value, { file: path, line: 1 });
 }
 
@@ -127,7 +127,7 @@ function renovateFromJson(path: string, json: Record<string, unknown>, loc: Loc)
   const disabledManagers = Object.entries(json)
     .filter(([key, value]) => isRecord(value) && value.enabled === false && key !== 'vulnerabilityAlerts' && key !== 'lockFileMaintenance')
     .map(([key]) => key);
-  return { path, tool: 'renovate', updates: [], enabledManagers, disabledManagers, disabled: json.enabled === false, errors: [], loc };
+  return { path, tool: 'renovate', updates: [], enabledManagers, disabledManagers, disabled: json.enabled === false, parsed: true, errors: [], loc };
 }
 
 /** Dependabot directory as written (`/`, `/apps/api/`, `apps/*`) to a repo-relative folder or glob. */

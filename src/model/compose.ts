@@ -50,6 +50,8 @@ export interface DependencyUpdateConfig {
   disabledManagers: string[];
   /** Renovate switched off entirely (`"enabled": false`). */
   disabled: boolean;
+  /** False when the file is not valid YAML/JSON (reported by repo/parse-error; its coverage is unknown). */
+  parsed: boolean;
   /** Schema violations (Dependabot), each at the line of the offending value. */
   errors: { message: string; loc: Loc }[];
   loc: Loc;

@@ -68,7 +68,8 @@ export default defineRule({
     for (const config of configs) {
       for (const error of config.errors) report('invalid', error.loc, { path: config.path, error: error.message }, { key: `invalid:${error.message}` });
     }
-    const dependabot = configs.find((c) => c.tool === 'dependabot' && c.errors.length === 0);
+    // An unparsable file is reported by repo/parse-error; what it would cover is unknown.
+    const dependabot = configs.find((c) => c.tool === 'dependabot' && c.parsed && c.errors.length === 0);
     if (!dependabot) return;
     for (const [eco, dirs] of needs) {
       const missing = dirs.filter((d) => !covered(dependabot, eco, d));
