@@ -189,7 +189,10 @@ function buildProjects(
   const roots = packages.filter((p) => p.workspaces.length > 0 || pnpmWorkspaces.has(p.dir));
   const memberOf = new Map<string, PackageJson>();
   for (const root of roots) {
-    const globs = [...root.workspaces.map((w) => w.value), ...(pnpmWorkspaces.get(root.dir)?.packages.map((p) => p.value) ?? [])];
+    // An empty glob matches nothing (and picomatch refuses it).
+    const globs = [...root.workspaces.map((w) => w.value), ...(pnpmWorkspaces.get(root.dir)?.packages.map((p) => p.value) ?? [])]
+      .map((g) => g.trim())
+      .filter((g) => g !== '' && g !== '!');
     const include = globs.filter((g) => !g.startsWith('!')).map((g) => posix.join(root.dir, g.replace(/\/$/, '')));
     const exclude = globs.filter((g) => g.startsWith('!')).map((g) => posix.join(root.dir, g.slice(1).replace(/\/$/, '')));
     if (include.length === 0) continue;
