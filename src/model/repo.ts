@@ -25,7 +25,7 @@ export interface CommittedEnvFile {
   stillTracked: boolean;
   /** Present in the working tree (untracked now, usually gitignored). */
   onDisk: boolean;
-  /** Names of the keys that had a real value (not a placeholder) in the committed version (undefined when it could not be read). */
+  /** Names of the keys that had a real value (not a placeholder) in the committed version (undefined when not read back). */
   keysWithValue?: string[];
 }
 

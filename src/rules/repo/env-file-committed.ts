@@ -80,7 +80,7 @@ export default defineRule({
       if (keys && keys.length === 0) continue;
       const severity: Severity = keys === undefined || secrets.length > 0 ? 'high' : 'medium';
       const content = keys === undefined
-        ? 'its content could not be read back, so treat every value it held as leaked'
+        ? 'its committed content was not checked, so treat every value it held as leaked'
         : secrets.length > 0
           ? `that version holds values for ${listNames(secrets)}`
           : `that version holds values for ${listNames(keys)} (no credential-looking names)`;
