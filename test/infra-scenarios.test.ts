@@ -112,3 +112,38 @@ test('values the repository does not fix (variables, module outputs) give no fin
     cleanup();
   }
 });
+
+/** Acceptance: the same situation written in each format gives the same finding (rule, severity, count, what it names). */
+const SAME_SITUATION: { rule: string; prefix: string; formats: string[]; names: RegExp }[] = [
+  { rule: 'ecs/env-missing', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /^(\w+) is required/ },
+  { rule: 'ecs/plaintext-secret', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /^(\w+) in the environment/ },
+  { rule: 'ecs/stop-timeout', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /gives itself ([\d.]+ s)/ },
+  { rule: 'ecs/healthcheck', prefix: 'fires-container-path-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /requests (\S+),/ },
+  { rule: 'ecs/healthcheck', prefix: 'fires-tg-path-', formats: ['terraform', 'cloudformation', 'cdk'], names: /requests (\S+),/ },
+  { rule: 'ecs/port-mismatch', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /listens on (\d+)/ },
+  { rule: 'ecs/fargate-size', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /memory (\d+) MiB/ },
+  { rule: 'ecs/logging', prefix: 'fires-', formats: ['taskdef', 'terraform', 'cloudformation', 'cdk'], names: /container '(\w+)'/ },
+  // The task-definition JSON case has no ECR repository beside it, so it cannot say IMMUTABLE (medium there).
+  { rule: 'ecs/mutable-image', prefix: 'fires-', formats: ['terraform', 'cloudformation', 'cdk'], names: /IMMUTABLE/ },
+  { rule: 'ecs/no-circuit-breaker', prefix: 'fires-', formats: ['terraform', 'cloudformation', 'cdk'], names: /no deployment circuit breaker/ },
+  { rule: 'aws/alb-http-only', prefix: 'fires-', formats: ['terraform', 'cloudformation', 'cdk'], names: /port (\d+)/ },
+  { rule: 'aws/alb-rule-limits', prefix: 'fires-', formats: ['terraform', 'cloudformation', 'cdk'], names: /has (\d+) condition values/ },
+  { rule: 'aws/iam-wildcard', prefix: 'fires-', formats: ['terraform', 'cloudformation', 'cdk'], names: /allows "([^"]+)"/ },
+];
+
+for (const { rule, prefix, formats, names } of SAME_SITUATION) {
+  test(`${rule} ${prefix}*: the same finding in ${formats.join(', ')}`, async () => {
+    const seen: string[] = [];
+    for (const format of formats) {
+      const { result, cleanup } = await auditFixture(join(FIXTURES, rule, `${prefix}${format}`));
+      try {
+        const findings = result.findings.filter((f) => f.ruleId === rule);
+        seen.push(findings.map((f) => `${f.severity} ${names.exec(f.message)?.[1] ?? names.exec(f.message)?.[0] ?? f.message}`).sort().join(' | '));
+      } finally {
+        cleanup();
+      }
+    }
+    assert.ok(seen[0].length > 0);
+    assert.deepEqual(seen, formats.map(() => seen[0]), formats.map((f, i) => `${f}: ${seen[i]}`).join('\n'));
+  });
+}
