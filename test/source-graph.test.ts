@@ -175,7 +175,7 @@ test('one package run by two images is two services: the API and the worker are 
   }
 });
 
-test('an undeclared package is reported as high; one the workspace root declares is not', async () => {
+test('an undeclared package is reported (medium with npm); one the workspace root declares is not', async () => {
   const { root, cleanup } = repo({
     'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*'], dependencies: { zod: '3' } }),
     'services/api/package.json': JSON.stringify({ name: '@acme/api', version: '1.0.0', scripts: { start: 'node src/index.js' }, dependencies: { express: '4' } }),
@@ -193,7 +193,7 @@ test('an undeclared package is reported as high; one the workspace root declares
   try {
     const result = await audit(root);
     const found = result.findings.filter((f) => f.ruleId === 'src/dev-dependency-in-production').map((f) => `${f.file}:${f.line} ${f.severity}`);
-    assert.deepEqual(found, ['services/api/src/index.js:3 high']);
+    assert.deepEqual(found, ['services/api/src/index.js:3 medium']);
   } finally {
     cleanup();
   }

@@ -26,7 +26,7 @@ export default defineRule({
       fix: 'move "{{pkg}}" to dependencies if production needs it; if only development does, load it with a dynamic import() inside a development-only branch (if (process.env.NODE_ENV !== "production") { await import(...) })',
     },
     undeclared: {
-      message: '"{{pkg}}" is loaded by the production entry {{entry}} ({{how}}) but no package.json of this package or its workspace root declares it: it only works while something else happens to install it',
+      message: '"{{pkg}}" is loaded by the production entry {{entry}} ({{how}}) but no package.json of this package or its workspace root declares it: it only works while something else happens to install it{{manager}}',
       fix: 'add "{{pkg}}" to the dependencies of {{owner}}',
     },
   },
@@ -54,7 +54,10 @@ export default defineRule({
             ...(imp.viaDynamicImport ? { severity: 'high' as const } : {}),
           });
         } else if (imp.ownerPackage) {
-          report('undeclared', { file: site.file, line: site.line }, { pkg: imp.packageName, entry, how, owner: imp.ownerPackage }, { related, key: `${imp.packageName}`, severity: 'high' });
+          // pnpm installs only what a package declares (no hoisting): there the import fails for sure.
+          const owner = model.packages.find((p) => p.path === imp.ownerPackage);
+          const manager = model.projects.find((p) => p.dir === owner?.projectDir)?.manager;
+          report('undeclared', { file: site.file, line: site.line }, { pkg: imp.packageName, entry, how, owner: imp.ownerPackage, manager: manager === 'pnpm' ? ' (pnpm does not hoist: it is not there at all)' : '' }, { related, key: `${imp.packageName}`, severity: manager === 'pnpm' ? 'high' : 'medium' });
         }
       }
     }
