@@ -24,9 +24,11 @@ export default defineRule({
             const lockfile = project?.lockfiles.find((l) => l.manager === command.manager);
             if (!project || !lockfile) continue;
             // pnpm turns --frozen-lockfile on by itself in CI; yarn 2+ turns on --immutable. Only yarn 1 needs the flag.
-            if (command.manager === 'pnpm') continue;
-            if (command.manager === 'yarn' && !isYarnClassic(model, project?.dir)) continue;
-            const frozen = command.manager === 'npm' ? 'npm ci' : command.manager === 'yarn' ? 'yarn install --frozen-lockfile' : 'bun install --frozen-lockfile';
+            const explicitlyUnfrozen = /--no-frozen-lockfile|--frozen-lockfile=false|--no-immutable/.test(command.text);
+            if (command.manager === 'pnpm' && !explicitlyUnfrozen) continue;
+            if (command.manager === 'yarn' && !explicitlyUnfrozen && !isYarnClassic(model, project?.dir)) continue;
+            const frozen =
+              command.manager === 'npm' ? 'npm ci' : command.manager === 'pnpm' ? 'pnpm install --frozen-lockfile' : command.manager === 'yarn' ? (isYarnClassic(model, project?.dir) ? 'yarn install --frozen-lockfile' : 'yarn install --immutable') : 'bun install --frozen-lockfile';
             const extra = command.legacyPeerDeps ? '; --legacy-peer-deps / --force also hide peer dependency conflicts' : '';
             report('unfrozen', loc, { command: command.text, frozen, extra, lockfile: lockfile.path });
           }
