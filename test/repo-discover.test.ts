@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { discover } from '../src/discover/index.js';
@@ -215,6 +215,11 @@ test('reads: a missing file is not a problem; a quiet read records nothing; a pa
     files.read('logo.png');
     assert.equal(files.problems.length, 1, 'each problem is recorded once');
     assert.equal(files.read('../' + t.root.split('/').pop() + '/a.txt'), undefined);
+    // A link out of the repository is neither indexed nor read.
+    symlinkSync('/etc/hostname', join(t.root, 'hostname'));
+    const relinked = new FileIndex(t.root);
+    assert.equal(relinked.has('hostname'), false);
+    assert.equal(relinked.read('hostname'), undefined);
   } finally {
     t.cleanup();
   }

@@ -141,7 +141,9 @@ export class FileIndex {
   private load(p: string): ReadOutcome {
     const cached = this.cache.get(p);
     if (cached) return cached;
-    const outcome = p === '..' || p.startsWith('../') ? {} : readText(this.root, p);
+    // Paths the walk did not index (skipped folders) may be links: they must not lead out of the root.
+    const outside = p === '..' || p.startsWith('../') || (!this.pathSet.has(p) && !isInside(this.root, safeRealpath(join(this.root, p))));
+    const outcome = outside ? {} : readText(this.root, p);
     this.cache.set(p, outcome);
     return outcome;
   }
