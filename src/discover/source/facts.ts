@@ -119,7 +119,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   }
 
   const active = browser ? [] : detectors.filter((d) => d.hints.test(text));
-  if (browser && !/\/\/|:\d{2,5}/.test(text)) return facts;
+  // Browser code is walked only when it joins something to a port: `${host}:8000`, `${host}:${PORT}`, `':8000'`.
+  if (browser && !/\}:(\d{2,5}|\$\{)|['"`]:\d{2,5}/.test(text)) return facts;
 
   // Only the subtrees that contain a hint are walked: the places that mention process.env, a signal,
   // a TLS option, a framework's calls or a name imported from a detector's packages. A file whose only
