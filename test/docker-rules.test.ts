@@ -143,3 +143,18 @@ test('every docker rule survives odd Dockerfiles without throwing', async () => 
     await assert.doesNotReject(check(rule, odd), rule.id);
   }
 });
+
+test('signals-not-forwarded: the fix names the node command the start script runs', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-docker-'));
+  try {
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'api', scripts: { start: 'node --enable-source-maps build/server.js' } }));
+    writeFileSync(join(root, 'Dockerfile'), 'FROM node:20-alpine\nWORKDIR /srv\nCOPY package.json ./\nCOPY build ./build\nCMD ["npm", "start"]\n');
+    const { model } = discover(root);
+    const data: Record<string, string | number>[] = [];
+    signalsNotForwarded.check(model, (_id, _loc, d) => data.push(d ?? {}));
+    assert.equal(data.length, 1);
+    assert.equal(data[0].direct, '["node", "--enable-source-maps", "build/server.js"]');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

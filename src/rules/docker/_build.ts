@@ -260,3 +260,25 @@ export function isEntrypointScript(program: string): boolean {
 export function forwardsArguments(script: EntrypointScript): boolean {
   return script.execs.some((e) => e.argv[0] === '$@' || e.argv[0] === '${@}');
 }
+
+/** node flags that take the next word as their value. */
+const NODE_VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print', '--env-file', '--title', '--inspect-port']);
+
+/** The script file a node command line runs: `node --enable-source-maps dist/index.js` → dist/index.js. */
+export function nodeEntry(argv: string[]): string | undefined {
+  const program = effectiveArgv(argv);
+  const name = posix.basename(program[0] ?? '');
+  if (name !== 'node' && name !== 'nodejs') return undefined;
+  for (let i = 1; i < program.length; i++) {
+    const word = program[i];
+    if (word === '-e' || word === '--eval' || word === '-p' || word === '--print') return undefined;
+    if (NODE_VALUE_FLAGS.has(word)) {
+      i++;
+      continue;
+    }
+    if (word.startsWith('-')) continue;
+    return word;
+  }
+  return undefined;
+}
+

@@ -151,6 +151,18 @@ export class ImageAnalysis {
         }
       }
     }
+    // pnpm deploy --filter api /out: the folder is a copy of that package.
+    for (const run of stage.runs) {
+      for (const command of run.commands) {
+        const argv = effectiveArgv(command.argv);
+        if (argv[0] !== 'pnpm' || !argv.includes('deploy')) continue;
+        const [selector] = filteredNames(argv);
+        const target = argv.slice(1).filter((w, i, all) => !w.startsWith('-') && w !== 'deploy' && !['--filter', '-F'].includes(all[i - 1] ?? '')).pop();
+        if (!selector || !target || !under(absDir, posix.resolve(run.workdir, target))) continue;
+        const pkg = packageBySelector(this.model, selector, '');
+        if (pkg) return joinRepo(pkg.dir, rel(absDir, posix.resolve(run.workdir, target)));
+      }
+    }
     const parent = stage.from.stageRef !== undefined ? this.dockerfile.stages[stage.from.stageRef] : undefined;
     return parent ? this.repoDirAt(parent, absDir, depth + 1) : undefined;
   }

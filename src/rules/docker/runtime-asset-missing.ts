@@ -4,29 +4,8 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, forwardsArguments, isEntrypointScript, packagesByDir, scriptFor } from './_build.js';
+import { buildFacts, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
-
-/** node flags that take the next word as their value. */
-const NODE_VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print', '--env-file', '--title', '--inspect-port']);
-
-/** The script file a node command line runs: `node --enable-source-maps dist/index.js` → dist/index.js. */
-export function nodeEntry(argv: string[]): string | undefined {
-  const program = effectiveArgv(argv);
-  const name = posix.basename(program[0] ?? '');
-  if (name !== 'node' && name !== 'nodejs') return undefined;
-  for (let i = 1; i < program.length; i++) {
-    const word = program[i];
-    if (word === '-e' || word === '--eval' || word === '-p' || word === '--print') return undefined;
-    if (NODE_VALUE_FLAGS.has(word)) {
-      i++;
-      continue;
-    }
-    if (word.startsWith('-')) continue;
-    return word;
-  }
-  return undefined;
-}
 
 /** The process argv the final stage starts, with the instruction that says so. */
 function startCommand(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): { argv: string[]; spec: CommandSpec } | undefined {

@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
 import type { CommandSpec } from '../../model/docker.js';
-import { effectiveArgv, splitShell } from '../../model/shell.js';
+import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
+import { imageAnalysis } from './_image.js';
 import { defineRule } from '../rule.js';
-import { forwardsArguments, isEntrypointScript, scriptFor } from './_build.js';
+import { buildFacts, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
 
 /** Init processes that forward signals to their child and reap zombies. */
 const INITS = /^(tini|tini-static|dumb-init|catatonit|s6-svscan|\/init)$/;
@@ -46,7 +47,7 @@ export default defineRule({
     },
     runner: {
       message: '{{keyword}} starts "{{process}}": the package manager is PID 1 and the server runs as its child, so SIGTERM from ECS does not reach it for a graceful shutdown',
-      fix: 'run node directly, e.g. {{keyword}} ["node", "dist/index.js"] (the file the start script runs), or put an init first: ENTRYPOINT ["dumb-init", "--"]',
+      fix: 'run node directly: {{keyword}} {{direct}}, or put an init first: ENTRYPOINT ["dumb-init", "--"]',
     },
     shell: {
       message: '{{keyword}} runs "{{process}}" as a child of a shell: the shell is PID 1 and does not forward SIGTERM',
@@ -82,7 +83,7 @@ export default defineRule({
           const first = splitShell(spec.text)[0]?.argv[0];
           if (first === 'exec') {
             const verdict = shellStringVerdict(spec.text);
-            if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process });
+            if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process, direct: directCommand(splitShell(spec.text)[0]?.argv.slice(1) ?? []) });
             return;
           }
           const words = spec.argv.map((w) => JSON.stringify(w)).join(', ');
@@ -97,7 +98,19 @@ export default defineRule({
           return;
         }
         const verdict = argvVerdict(spec.argv);
-        if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process });
+        if (!verdict.forwarded) report(verdict.why === 'runner' ? 'runner' : 'shell', spec.loc, { keyword, process: verdict.process, direct: directCommand(spec.argv) });
+      };
+      /** The node command the package script runs (`npm start` → "node dist/server.js"), for the fix. */
+      const directCommand = (argv: string[]): string => {
+        const fallback = '["node", "dist/index.js"] (the file the start script runs)';
+        const script = scriptInvoked(argv);
+        if (!script) return fallback;
+        const facts = buildFacts(model, dockerfile);
+        const repoDir = imageAnalysis(model, dockerfile, facts.contexts[0].dir).repoDirAt(stage, stage.workdir?.value ?? '/');
+        const body = repoDir !== undefined ? packagesByDir(model).get(repoDir)?.scripts.get(script.script)?.value : undefined;
+        const commands = body ? splitShell(body) : [];
+        const entry = commands.length === 1 ? nodeEntry(commands[0].argv) : undefined;
+        return entry ? JSON.stringify(effectiveArgv(commands[0].argv)).replace(/","/g, '", "') : fallback;
       };
       const entrypoint = stage.entrypoint;
       if (entrypoint) {
