@@ -7,7 +7,7 @@ import { effectiveArgv } from '../../model/shell.js';
 import type { WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 import { defineRule, type RelatedLocation, type Report } from '../rule.js';
 
-type Kind = 'Dockerfile' | 'build context' | 'working-directory' | 'script' | 'cache-dependency-path' | 'local action' | 'reusable workflow';
+type Kind = 'Dockerfile' | 'build context' | 'working-directory' | 'script' | 'cache-dependency-path' | 'node-version-file' | 'local action' | 'reusable workflow';
 
 export default defineRule({
   id: 'ci/path-not-found',
@@ -68,6 +68,11 @@ export default defineRule({
               if (!model.files.has(path) && !created(path)) emit(model, report, 'cache-dependency-path', path, { file: cachePath.loc.file, line }, 'high');
             });
           }
+          const versionFile = step.uses && /^actions\/setup-node@/i.test(step.uses.value) ? step.with.get('node-version-file') : undefined;
+          if (versionFile && isCheckablePath(versionFile.value)) {
+            const path = normalize(versionFile.value);
+            if (!model.files.has(path) && !created(path)) emit(model, report, 'node-version-file', path, versionFile.loc, 'high');
+          }
           checkScripts(model, report, step, created);
         }
       }
@@ -108,6 +113,7 @@ function emit(model: DeploymentModel, report: Reporter, kind: Kind, path: string
     'working-directory': intended ? `use "${intended}"` : 'set working-directory to a folder that exists (relative to the repository root)',
     script: intended ? `run "${intended}"` : 'fix the script path, or commit the script',
     'cache-dependency-path': intended ? `use "${intended}"` : 'point cache-dependency-path at the lockfile that exists',
+    'node-version-file': intended ? `use "${intended}"` : 'point node-version-file at the .nvmrc / .node-version / package.json that exists, or set node-version',
     'local action': 'point `uses:` at a folder holding action.yml',
     'reusable workflow': intended ? `call "${intended}"` : 'point `uses:` at a workflow file that exists',
   };
