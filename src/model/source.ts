@@ -51,6 +51,11 @@ export interface RouteFact {
   path: string;
   framework: string;
   loc: Loc;
+  /**
+   * The handler only writes a response: it calls nothing else and awaits nothing. Right for a
+   * liveness route, empty for a readiness route. Undefined when the handler is not inline.
+   */
+  answersOnly?: boolean;
 }
 
 export interface SignalHandlerFact {

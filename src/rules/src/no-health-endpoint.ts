@@ -10,6 +10,10 @@ export default defineRule({
       message: 'the {{framework}} server of {{service}} has no health route among the {{count}} routes found (none with health, ready, live, ping or status in its path): the load balancer can only probe "/" or a business route, which may need auth, hit the database or answer 404',
       fix: 'add a cheap GET /health that answers 200 without authentication, and point the target group health check (and the task\'s healthCheck) at it',
     },
+    readyChecksNothing: {
+      message: 'the readiness route {{path}} answers without checking anything (no call, no await in its handler): it reports ready while the database or queue it needs is down',
+      fix: 'check what the service needs in it (a SELECT 1 with a short timeout, a Redis PING) and answer 503 when one fails; keep the liveness route cheap',
+    },
     noRoutes: {
       message: 'the {{framework}} server of {{service}} starts here but shipready found no route registered in its code, so no health route either (routes may be registered in a way it does not follow)',
       fix: 'add a cheap GET /health that answers 200 without authentication, and point the target group health check at it',
@@ -17,7 +21,13 @@ export default defineRule({
   },
   check(model, report) {
     for (const service of model.services) {
-      if (service.kind !== 'http' || healthRoutes(service).length > 0) continue;
+      if (service.kind !== 'http') continue;
+      const health = healthRoutes(service);
+      // A readiness route is there to say "my dependencies answer": one that only writes a response says nothing.
+      for (const route of health) {
+        if (/ready|readiness/i.test(route.path) && route.answersOnly) report('readyChecksNothing', route.loc, { path: route.path }, { severity: 'low' });
+      }
+      if (health.length > 0) continue;
       const server = service.servers[0];
       const data = { framework: server.framework, service: service.name, count: service.routes.length };
       if (service.routes.length > 0) report('none', server.loc, data);

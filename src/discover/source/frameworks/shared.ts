@@ -10,7 +10,14 @@ import type { WalkContext } from './types.js';
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'all', 'head', 'options']);
 
 /** `app.get('/health', handler)` → { method, path }; undefined when the call is not a route registration. */
-export function routeFromMethodCall(call: Node): { method: string; path: string } | undefined {
+export function routeFromMethodCall(call: Node): { method: string; path: string; answersOnly?: boolean } | undefined {
+  const route = routeShape(call);
+  if (!route) return undefined;
+  const only = answersOnly(call.arguments[call.arguments.length - 1]);
+  return only === undefined ? route : { ...route, answersOnly: only };
+}
+
+function routeShape(call: Node): { method: string; path: string } | undefined {
   const callee = unwrap(call.callee);
   if (callee?.type !== 'MemberExpression' || callee.computed) return undefined;
   const method = propertyName(callee.property);
@@ -26,6 +33,39 @@ export function routeFromMethodCall(call: Node): { method: string; path: string 
     return undefined;
   }
   return { method: method === 'all' ? 'ALL' : method.toUpperCase(), path };
+}
+
+/** Calls that only write the response (`res.json`, `reply.code(200).send`, `c.text`, `ctx.body =` needs no call). */
+const RESPONSE_CALL = /^(res|response|reply|c|ctx|h)\.(json|send|status|sendStatus|end|code|text|body|type|header|set|writeHead|response)$|\.(json|send|end|code|status|text)$/;
+
+/**
+ * Whether an inline route handler only answers (no other call, no await). Undefined when the
+ * handler is a reference to a function elsewhere.
+ */
+export function answersOnly(handler: Node | undefined): boolean | undefined {
+  const fn = unwrap(handler);
+  if (fn?.type !== 'ArrowFunctionExpression' && fn?.type !== 'FunctionExpression') return undefined;
+  let only = true;
+  const visit = (node: Node): void => {
+    if (!only || !node || typeof node !== 'object') return;
+    if (node.type === 'AwaitExpression') only = false;
+    if (node.type === 'CallExpression' || node.type === 'NewExpression') {
+      const path = memberPath(node.callee) ?? '';
+      const inner = unwrap(node.callee);
+      // `res.status(200).json(...)`: the chain's root is a response call too.
+      const chained = inner?.type === 'MemberExpression' && unwrap(inner.object)?.type === 'CallExpression';
+      if (!chained && !RESPONSE_CALL.test(path)) only = false;
+      if (chained && !/^(json|send|end|text)$/.test(propertyName(inner.property) ?? '')) only = false;
+    }
+    for (const key in node) {
+      if (key === 'type' || key === 'start' || key === 'end') continue;
+      const value = node[key];
+      if (Array.isArray(value)) value.forEach(visit);
+      else if (value && typeof value === 'object' && typeof value.type === 'string') visit(value);
+    }
+  };
+  visit(fn.body);
+  return only;
 }
 
 /** Follows a local constant to its initializer, up to a few steps (`const port = process.env.PORT ?? 3000`). */
