@@ -260,6 +260,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 
 const PORT = 8080;
+const COMMON_ENV = { NODE_ENV: 'production', LOG_LEVEL: 'info' };
 
 export class Stack extends cdk.Stack {
   constructor(scope: cdk.App, id: string, props: { env: Record<string, string> }) {
@@ -279,7 +280,7 @@ export class Stack extends cdk.Stack {
       taskImageOptions: {
         image: ecs.ContainerImage.fromAsset('../api', { platform: Platform.LINUX_ARM64 }),
         containerPort: 3000,
-        environment: { NODE_ENV: 'production' },
+        environment: { ...COMMON_ENV, PORT: '3000' },
       },
       circuitBreaker: { rollback: true },
     });
@@ -296,12 +297,13 @@ export class Stack extends cdk.Stack {
   assert.equal(known(web.name), 'web');
   assert.equal(web.environmentComplete, false, 'a spread makes the environment unknown');
   assert.equal(known(web.stopTimeoutSeconds), 120);
-  assert.deepEqual(web.portMappings.map((p) => [known(p.containerPort), p.loc.line]), [[8080, 16]]);
+  assert.deepEqual(web.portMappings.map((p) => [known(p.containerPort), p.loc.line]), [[8080, 17]]);
 
   const pattern = infra.taskDefinitions[1];
   assert.deepEqual([known(pattern.cpu), known(pattern.memory)], [512, 1024]);
   const api = pattern.containers[0];
   assert.equal(known(api.name), 'web', 'the pattern names its container "web"');
+  assert.deepEqual([api.environment.map((e) => e.name), api.environmentComplete], [['NODE_ENV', 'LOG_LEVEL', 'PORT'], true], 'a spread of a const object is known');
   assert.equal(api.imageRef?.assetDir, 'api');
   assert.equal(api.imageRef?.assetPlatform, 'Platform.LINUX_ARM64');
   assert.equal(known(api.logConfiguration?.logDriver), 'awslogs', 'the pattern logs to CloudWatch by default');

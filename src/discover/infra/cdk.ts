@@ -757,6 +757,15 @@ class CdkReader {
       case 'ObjectExpression': {
         const out: ObjectNode = { kind: 'object', entries: [], loc };
         for (const p of n.properties as AstNode[]) {
+          if (p.type === 'SpreadElement') {
+            // `...commonEnv` where commonEnv is a const object literal of this file: its members are known.
+            const spread = this.value(p.argument as AstNode, depth + 1);
+            if (spread.kind === 'object') {
+              out.entries.push(...spread.entries);
+              if (spread.partial) out.partial = true;
+            } else out.partial = true;
+            continue;
+          }
           if (p.type !== 'Property' || p.computed) {
             out.partial = true;
             continue;
@@ -775,7 +784,11 @@ class CdkReader {
         for (const el of n.elements as (AstNode | null)[]) {
           if (!el) continue;
           if (el.type === 'SpreadElement') {
-            out.partial = true;
+            const spread = this.value(el.argument as AstNode, depth + 1);
+            if (spread.kind === 'array') {
+              out.items.push(...spread.items);
+              if (spread.partial) out.partial = true;
+            } else out.partial = true;
             continue;
           }
           out.items.push(this.value(el, depth + 1));
