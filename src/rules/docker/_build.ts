@@ -282,3 +282,14 @@ export function nodeEntry(argv: string[]): string | undefined {
   return undefined;
 }
 
+
+/** The value of a command-line flag, as `--flag value` or `--flag=value`. */
+export function flagValue(argv: string[], ...names: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    for (const name of names) {
+      if (argv[i] === name) return argv[i + 1];
+      if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+    }
+  }
+  return undefined;
+}

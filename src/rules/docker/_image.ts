@@ -6,7 +6,7 @@ import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { dockerignoreFor, pathsUnder } from '../../discover/dockerfiles.js';
-import { contextPath, filteredNames, isGlob, packageBySelector, packagesByDir, stageChain } from './_build.js';
+import { contextPath, filteredNames, flagValue, isGlob, packageBySelector, packagesByDir, stageChain } from './_build.js';
 
 /**
  * What is in an image at a path, worked out from the Dockerfile without building it: context
@@ -463,15 +463,7 @@ export class ImageAnalysis {
   /** Output folders of a compiler/bundler command line, relative to the package it runs in. */
   private toolOutput(argv: string[], repoDir: string | undefined, imageDir: string): BuildOutput | undefined {
     const program = posix.basename(argv[0] ?? '');
-    const flag = (...names: string[]): string | undefined => {
-      for (let i = 1; i < argv.length; i++) {
-        for (const n of names) {
-          if (argv[i] === n) return argv[i + 1];
-          if (argv[i].startsWith(`${n}=`)) return argv[i].slice(n.length + 1);
-        }
-      }
-      return undefined;
-    };
+    const flag = (...names: string[]): string | undefined => flagValue(argv.slice(1), ...names);
     const inImage = (dir: string) => posix.resolve(imageDir, dir);
     if (program === 'tsc' || (program === 'nest' && argv[1] === 'build')) {
       if (argv.includes('--noEmit') || argv.includes('--version')) return { dirs: [], exact: true };

@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
+import { buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
 
 /** The process argv the final stage starts, with the instruction that says so. */
@@ -70,15 +70,6 @@ interface StartupMigration {
   via?: Loc;
 }
 
-function flagValue(argv: string[], ...names: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    for (const name of names) {
-      if (argv[i] === name) return argv[i + 1];
-      if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
-    }
-  }
-  return undefined;
-}
 
 /** `prisma migrate deploy`, `knex migrate:latest`, `node-pg-migrate up`, `typeorm migration:run`, `drizzle-kit migrate`. */
 function migrationOf(argv: string[]): { tool: string; paths: string[] } | undefined {
