@@ -89,10 +89,24 @@ class CdkReader {
   }
 
   read(program: AstNode): void {
-    // First pass: `const NAME = literal` anywhere, for value lookups.
+    // First pass: `const NAME = …` for value lookups, only for names declared once in the file (a
+    // parameter or a second declaration with the same name could be what an identifier means).
+    const declarations = new Map<string, number>();
+    const count = (name: string) => declarations.set(name, (declarations.get(name) ?? 0) + 1);
     walk(program, (n) => {
-      if (n.type === 'VariableDeclarator' && (n.id as AstNode).type === 'Identifier' && n.init) this.consts.set((n.id as AstNode).name as string, n.init as AstNode);
+      if (n.type === 'VariableDeclarator' && (n.id as AstNode).type === 'Identifier') count((n.id as AstNode).name as string);
+      if (n.type === 'VariableDeclaration' && n.kind === 'const') {
+        for (const d of n.declarations as AstNode[]) {
+          if ((d.id as AstNode).type === 'Identifier' && d.init) this.consts.set((d.id as AstNode).name as string, d.init as AstNode);
+        }
+      }
+      if (/Function/.test(n.type)) {
+        walk(n.params, (p) => {
+          if (p.type === 'Identifier') count(p.name as string);
+        });
+      }
     });
+    for (const [name, times] of declarations) if (times > 1) this.consts.delete(name);
     // Second pass, in source order: constructs, then calls that configure them.
     walk(program, (n) => {
       if (n.type === 'VariableDeclarator' && n.init) this.construct(n.init as AstNode, targetName(n.id as AstNode));
