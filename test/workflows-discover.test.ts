@@ -227,3 +227,42 @@ jobs:
   assert.deepEqual(cli.targets, build.targets);
   assert.deepEqual(dynamic.steps[0].dockerBuilds[0].dockerfilePaths, []);
 });
+
+test('a local composite action contributes its steps to the calling step, at their lines in action.yml', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-action-'));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  try {
+    write('.github/actions/deploy/action.yml', `name: deploy
+runs:
+  using: composite
+  steps:
+    - run: |
+        docker build -t "$IMAGE" .
+        docker push "$IMAGE"
+      shell: bash
+    - run: aws ecs update-service --cluster prod --service api --force-new-deployment
+      shell: bash
+`);
+    write('.github/workflows/deploy.yml', `on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/deploy
+`);
+    const { model } = await discover(root);
+    const step = model.workflows[0].jobs[0].steps[1];
+    assert.deepEqual(step.activities.map((a) => [a.kind, a.loc.file, a.loc.line]), [
+      ['docker-build', '.github/actions/deploy/action.yml', 6],
+      ['docker-push', '.github/actions/deploy/action.yml', 7],
+      ['ecs-deploy', '.github/actions/deploy/action.yml', 9],
+    ]);
+    assert.equal(step.dockerBuilds[0].push, true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -192,7 +192,52 @@ export function discoverWorkflows(model: DeploymentModel): void {
     }
     if (result.workflow) model.workflows.push(result.workflow);
   }
+  const actions = new Map<string, WorkflowStep[] | undefined>();
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) for (const step of job.steps) includeLocalAction(model, actions, workflow, job, step, 0);
+  }
   feedDockerfileContexts(model);
+}
+
+/**
+ * A step that uses a local composite action (`uses: ./.github/actions/deploy`) does what the
+ * action's steps do: their activities, builds, installs and scripts are added to the step, at
+ * their own lines in action.yml, so an audit or a deploy wrapped in an action is not missed.
+ */
+function includeLocalAction(model: DeploymentModel, cache: Map<string, WorkflowStep[] | undefined>, workflow: Workflow, job: WorkflowJob, step: WorkflowStep, depth: number): void {
+  if (!step.uses?.value.startsWith('./') || depth > 3) return;
+  const dir = normalize(step.uses.value);
+  const path = ['action.yml', 'action.yaml'].map((f) => posix.join(dir, f)).find((p) => model.files.has(p));
+  if (!path) return;
+  if (!cache.has(path)) {
+    cache.set(path, undefined);
+    const text = model.files.read(path);
+    const y = text === undefined ? undefined : new YamlFile(path, text);
+    const error = y?.firstError();
+    if (y && error) model.problems.push({ kind: 'parse-error', artifact: 'action', message: `${path} is not valid YAML: ${error.message}`, loc: error.loc });
+    const runs = y && !error ? y.get(y.root, 'runs') : null;
+    const stepsNode = y && runs && y.str(y.get(runs, 'using')) === 'composite' ? y.get(runs, 'steps') : null;
+    if (y && stepsNode && isSeq(stepsNode)) {
+      // Inside an action, `defaults.run` and the matrix of the caller do not apply.
+      const bare: Workflow = { ...workflow, workingDirectory: undefined };
+      const bareJob: WorkflowJob = { ...job, workingDirectory: undefined, matrix: new Map(), matrixRows: undefined, steps: [] };
+      const inner: WorkflowStep[] = [];
+      for (const item of stepsNode.items) {
+        const node = y.resolve(item);
+        if (node && isMap(node)) inner.push(readStep(y, bare, bareJob, node));
+      }
+      cache.set(path, inner);
+      for (const s of inner) includeLocalAction(model, cache, workflow, bareJob, s, depth + 1);
+    }
+  }
+  for (const inner of cache.get(path) ?? []) {
+    step.activities.push(...inner.activities.filter((a) => a.kind !== 'checkout'));
+    step.dockerBuilds.push(...inner.dockerBuilds);
+    step.installs.push(...inner.installs);
+    step.scripts.push(...inner.scripts);
+  }
+  // An action that pushes publishes what the job built.
+  if (step.activities.some((a) => a.kind === 'docker-push')) for (const s of job.steps) for (const b of s.dockerBuilds) b.push = true;
 }
 
 /** Parses one workflow file. Returns no workflow for YAML that is not a workflow (no `jobs:`). */
