@@ -28,6 +28,7 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
   const { files } = model;
 
   for (const path of files.paths) {
+    if (TEST_DATA_DIR.test(path)) continue;
     const base = posix.basename(path);
     if (path.endsWith('.json')) {
       if (NOT_INFRA_JSON.test(base)) continue;
@@ -112,6 +113,9 @@ async function readCdkApps(model: DeploymentModel, sourceApps: string[]): Promis
     }
   }
 }
+
+/** Test data of the audited repository (sample task definitions, recorded templates): not its deployment. */
+const TEST_DATA_DIR = /(^|\/)(__tests__|__fixtures__|__mocks__|fixtures|testdata)\//;
 
 /** JSON files that are never infrastructure, skipped without reading. */
 const NOT_INFRA_JSON = /^(package(-lock)?\.json|tsconfig.*\.json|jsconfig\.json|\.eslintrc.*|composer\.json|renovate\.json|tslint\.json|lerna\.json|nx\.json|turbo\.json|cdk\.json|\.prettierrc.*|manifest\.json|tree\.json)$/;
