@@ -17,6 +17,13 @@ export const SKIPPED_DIRS = new Set([
 /** Files larger than this are not read: no deployment artifact is that large, and reading them costs time. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
+/**
+ * Text cached by whole-repository scans (`readIfText`) stops growing past this many characters: the
+ * files such a scan reads first are mostly those later discoverers read again (sources, manifests),
+ * but in a huge repository the rest would only hold memory.
+ */
+const QUIET_READ_CACHE_CHARS = 64 * 1024 * 1024;
+
 export type FileProblemKind = 'too-large' | 'binary' | 'unreadable' | 'symlink-loop' | 'broken-symlink';
 
 interface GitignoreMatcher {
@@ -55,6 +62,8 @@ export class FileIndex {
   /** The .gitignore of each walked folder that has one, by folder ('' for the root). */
   private readonly gitignores = new Map<string, Ignore>();
   private readonly byName = new Map<string, string[]>();
+  /** Characters of text held in the cache. */
+  private cachedChars = 0;
 
   constructor(root: string) {
     this.root = root;
@@ -135,16 +144,20 @@ export class FileIndex {
    * is expected and not a problem.
    */
   readIfText(path: string): string | undefined {
-    return this.load(normalize(path)).text;
+    return this.load(normalize(path), this.cachedChars < QUIET_READ_CACHE_CHARS).text;
   }
 
-  private load(p: string): ReadOutcome {
+  /** Reads once and caches; a whole-repository scan stops caching past a budget, so memory stays bounded. */
+  private load(p: string, keep = true): ReadOutcome {
     const cached = this.cache.get(p);
     if (cached) return cached;
     // Paths the walk did not index (skipped folders) may be links: they must not lead out of the root.
     const outside = p === '..' || p.startsWith('../') || (!this.pathSet.has(p) && !isInside(this.root, safeRealpath(join(this.root, p))));
     const outcome = outside ? {} : readText(this.root, p);
-    this.cache.set(p, outcome);
+    if (keep || outcome.text === undefined) {
+      this.cache.set(p, outcome);
+      this.cachedChars += outcome.text?.length ?? 0;
+    }
     return outcome;
   }
 
