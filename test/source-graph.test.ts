@@ -128,7 +128,7 @@ test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile
 });
 
 test('a large batch read with a worker thread gives the same facts as the main thread', async () => {
-  const jobs = Array.from({ length: 450 }, (_, i) => ({
+  const jobs = Array.from({ length: 1100 }, (_, i) => ({
     file: `src/r${i}.ts`,
     text: `import { pool } from './db';\nexport function route(app: any) {\n  app.get('/items/${i}', async (_req: any, res: any) => res.json(await pool.query('select 1')));\n  return process.env.LIMIT_${i} ?? '10';\n}\n`,
     detectorNames: ['express', 'http'],
@@ -142,8 +142,8 @@ test('a large batch read with a worker thread gives the same facts as the main t
     assert.deepEqual(parallel, serial);
     // One core: everything is read on the main thread, by design.
     assert.equal(reader.workerBatches, availableParallelism() >= 2 ? 1 : 0, 'the worker thread answered');
-    assert.equal(parallel[449].facts.routes[0].path, '/items/449');
-    assert.equal(parallel[449].facts.env[0].name, 'LIMIT_449');
+    assert.equal(parallel[1099].facts.routes[0].path, '/items/1099');
+    assert.equal(parallel[1099].facts.env[0].name, 'LIMIT_1099');
   } finally {
     reader.close();
   }

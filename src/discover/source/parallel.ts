@@ -7,7 +7,7 @@ import { analyseFile, type FileJob, type FileResult } from './analyse.js';
  * Below this many files a wave is read on the main thread alone: starting a worker and loading the
  * parser in it costs more than it saves.
  */
-const PARALLEL_THRESHOLD = 400;
+const PARALLEL_THRESHOLD = 1000;
 
 /**
  * Reads batches of files on the main thread and, for large batches on a machine with more than
