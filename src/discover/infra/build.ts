@@ -17,9 +17,7 @@ import {
   type TaskDefinition,
 } from '../../model/infra.js';
 import {
-  asNumber,
   asString,
-  asStringList,
   bool,
   commandValue,
   entry,
@@ -523,4 +521,3 @@ export function buildPolicyStatements(doc: InfraNode, ctx: ResourceContext, role
   });
 }
 
-export { asNumber, asStringList };

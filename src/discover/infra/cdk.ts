@@ -14,7 +14,7 @@ import type {
   TaskDefinition,
 } from '../../model/infra.js';
 import { buildContainer, buildPolicyStatements, parseImage } from './build.js';
-import { asNumber, asString, bool, get, num, str, type InfraNode, type ObjectNode } from './tree.js';
+import { asString, bool, get, num, str, type InfraNode, type ObjectNode } from './tree.js';
 
 /**
  * CDK TypeScript source read statically (no synth): the common ECS/ELBv2/ECR/IAM constructs and the
@@ -53,7 +53,7 @@ export async function parseCdkFile(model: DeploymentModel, file: string, infra: 
     });
     return;
   }
-  new CdkReader(model, file, text, infra, appDir).read(result.program as unknown as AstNode);
+  new CdkReader(file, text, infra, appDir).read(result.program as unknown as AstNode);
 }
 
 const CALLEE_TAIL = (node: AstNode | undefined): string => {
@@ -70,7 +70,6 @@ class CdkReader {
   private counter = 0;
 
   constructor(
-    private readonly model: DeploymentModel,
     private readonly file: string,
     private readonly text: string,
     private readonly infra: InfraModel,
@@ -949,4 +948,3 @@ function walk(node: unknown, visit: (n: AstNode) => void): void {
   }
 }
 
-export { asNumber };
