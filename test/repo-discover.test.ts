@@ -285,3 +285,24 @@ test('secret scan: shaped credentials in every walked file, redacted; placeholde
     t.cleanup();
   }
 });
+
+test('package.json of odd shapes: wrong types are skipped, a non-object or commented file is a parse error at its line', async () => {
+  const t = tree({
+    'package.json': '\uFEFF' + pkg({ name: 'root', workspaces: 'packages/*', engines: { node: 18 }, packageManager: 'pnpm', dependencies: { a: '^1.0.0', b: { version: '1' } }, bin: 5 }),
+    'array/package.json': '[]\n',
+    'comments/package.json': '{\n  // a comment\n  "name": "c"\n}\n',
+    'empty/package.json': '',
+  });
+  try {
+    const { model } = await discover(t.root);
+    const root = model.packages.find((p) => p.dir === '')!;
+    assert.deepEqual(root.workspaces, []);
+    assert.equal(root.engines.node, undefined);
+    assert.deepEqual([...root.dependencies.keys()], ['a']);
+    assert.equal(model.projects.find((p) => p.dir === '')?.declaredManager?.value, 'pnpm');
+    const problems = model.problems.filter((p) => p.artifact === 'package.json').map((p) => `${p.loc.file}:${p.loc.line}`).sort();
+    assert.deepEqual(problems, ['array/package.json:1', 'comments/package.json:2', 'empty/package.json:1']);
+  } finally {
+    t.cleanup();
+  }
+});
