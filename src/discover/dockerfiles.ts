@@ -18,7 +18,9 @@ import type {
   Stage,
   TsconfigFacts,
 } from '../model/docker.js';
-import { shellWords, splitShell } from '../model/shell.js';
+import { shellWords, splitShell, workspaceSelectors, type ShellCommand } from '../model/shell.js';
+import { contextCopies, contextPath, isGlob, isLiteralSource, stageCommands } from '../model/docker.js';
+import { projectFor } from './packages.js';
 import picomatch from 'picomatch';
 import { isRecord, parseJsonDocument } from './json.js';
 
@@ -62,8 +64,49 @@ export function discoverDockerfiles(model: DeploymentModel): void {
     const text = model.files.read(path);
     if (text !== undefined) model.dockerignores.set(path, parseDockerignore(text, path));
   }
+  for (const dockerfile of model.dockerfiles) {
+    dockerfile.contexts = [{ dir: inferContextDir(model, dockerfile), via: 'dockerfile-folder' }];
+  }
   if (model.dockerfiles.length > 0) readBuildInputs(model, buildInputs);
 }
+
+/**
+ * The context a Dockerfile is most likely built from when nothing names one: of the Dockerfile's
+ * folder and its parents, the one where most of its COPY sources exist (a Dockerfile in
+ * services/api that copies services/api/package.json is built from the root). The workflow and
+ * compose discoverers replace it with the context they really use.
+ */
+export function inferContextDir(model: DeploymentModel, dockerfile: Dockerfile): string {
+  const sources = dockerfile.stages.flatMap((s) => contextCopies(s).flatMap((c) => c.sources.map((x) => x.value)))
+    .filter((s) => isLiteralSource(s) && !isGlob(s) && s !== '.' && s !== './');
+  const candidates: string[] = [];
+  for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
+    candidates.push(dir);
+    if (dir === '') break;
+  }
+  let best = dockerfile.dir;
+  let bestScore = -1;
+  for (const dir of candidates) {
+    let score = 0;
+    for (const source of sources) {
+      const path = contextPath(dir, source);
+      if (path !== undefined && model.files.exists(path)) score++;
+    }
+    if (score > bestScore) {
+      best = dir;
+      bestScore = score;
+    }
+  }
+  // No path to go by: a Dockerfile that selects workspace packages (pnpm --filter, pnpm deploy,
+  // npm -w) inside a member's folder is built from the workspace root.
+  if (bestScore <= 0) {
+    const project = projectFor(model.projects, dockerfile.dir);
+    const selects = dockerfile.stages.some((s) => stageCommands(s).some((c) => workspaceSelectors(c.argv).length > 0));
+    if (project && project.dir !== dockerfile.dir && selects && candidates.includes(project.dir)) best = project.dir;
+  }
+  return best;
+}
+
 
 /**
  * Reads the repository files Docker rules need facts from: the shell scripts a CMD/ENTRYPOINT
@@ -506,10 +549,13 @@ function parseAssignments(raw: string, at: Loc): EnvEntry[] {
   });
 }
 
+/** The shell split of a shell-form command, kept so a RUN's text is split once. */
+const splitCache = new WeakMap<CommandSpec, ShellCommand[]>();
+
 /** The simple commands of a RUN/CMD, each with the Dockerfile line it is written on. */
 export function commandsOf(command: CommandSpec): DockerCommand[] {
   if (command.form === 'exec') return [{ argv: command.argv, loc: command.loc }];
-  return splitShell(command.text).map((c) => ({
+  return (splitCache.get(command) ?? splitShell(command.text)).map((c) => ({
     argv: c.argv,
     next: c.next,
     loc: { file: command.loc.file, line: command.textLine + c.lineOffset },
@@ -538,5 +584,8 @@ export function commandFromText(body: string, at: Loc, textLine = at.line): Comm
     text = lines.slice(1, end < 0 ? undefined : end).join('\n');
     line = textLine + 1;
   }
-  return { form: 'shell', argv: shellWords(text), text, textLine: line, loc: at };
+  const split = splitShell(text);
+  const spec: CommandSpec = { form: 'shell', argv: split.flatMap((c) => c.argv), text, textLine: line, loc: at };
+  splitCache.set(spec, split);
+  return spec;
 }

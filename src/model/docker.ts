@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Loc, Located } from './location.js';
 
 /** A command as written in CMD, ENTRYPOINT, HEALTHCHECK CMD or RUN. */
@@ -103,7 +104,10 @@ export interface Stage {
 export interface BuildContextRef {
   /** Repo-relative context folder ('' for the root). */
   dir: string;
-  /** The workflow step or compose service that builds it; undefined when assumed (the Dockerfile's folder). */
+  /**
+   * The workflow step or compose service that builds it; undefined when assumed: then `dir` is the
+   * Dockerfile's folder, or the enclosing folder its COPY sources point at (see inferContextDir).
+   */
   source?: Loc;
   /** How the context was found, for messages. */
   via: 'dockerfile-folder' | 'workflow' | 'compose' | 'script';
@@ -173,3 +177,32 @@ export interface DockerIgnore {
 export function finalStage(dockerfile: Dockerfile): Stage | undefined {
   return dockerfile.stages[dockerfile.stages.length - 1];
 }
+
+/** A context source as a repo-relative path ('' for the context root); undefined when it leaves the context. */
+export function contextPath(contextDir: string, source: string): string | undefined {
+  const joined = posix.normalize(posix.join(contextDir || '.', source.replace(/^\/+/, '')));
+  if (joined === '..' || joined.startsWith('../')) return undefined;
+  const path = joined === '.' ? '' : joined.replace(/\/$/, '');
+  if (contextDir && path !== contextDir && !path.startsWith(contextDir + '/')) return undefined;
+  return path;
+}
+
+/** Sources that name no file in the context: remote URLs, unresolved variables. */
+export function isLiteralSource(source: string): boolean {
+  return !/^(https?:\/\/|git@|git:\/\/)/.test(source) && !source.includes('$');
+}
+
+export function isGlob(source: string): boolean {
+  return /[*?[]/.test(source);
+}
+
+/** Copies from the build context (not from a stage or an image, not a heredoc). */
+export function contextCopies(stage: Stage): CopyInstruction[] {
+  return stage.copies.filter((c) => !c.from && !c.heredoc);
+}
+
+/** Every simple command the RUN instructions of a stage execute. */
+export function stageCommands(stage: Stage): DockerCommand[] {
+  return stage.runs.flatMap((r) => r.commands);
+}
+

@@ -275,3 +275,21 @@ export function scriptInvoked(rawArgv: string[]): { manager: PackageManager; scr
   if (nonScripts.has(words[0])) return undefined;
   return { manager: tool, script: words[0], ifPresent };
 }
+
+/** Workspace names a command selects: `pnpm --filter x`, `yarn workspace x`, `npm -w x`, `turbo --filter=x`. */
+export function workspaceSelectors(argv: string[]): string[] {
+  const args = effectiveArgv(argv);
+  const names: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i];
+    let value: string | undefined;
+    const eq = /^(--filter|-F|--workspace|-w|--scope)=(.+)$/.exec(w);
+    if (eq) value = eq[2];
+    else if (['--filter', '-F', '--workspace', '-w', '--scope'].includes(w)) value = args[++i];
+    else if (args[0] === 'yarn' && w === 'workspace' && i === 1) value = args[++i];
+    if (!value) continue;
+    // pnpm selector syntax: "name...", "...name", "name^...", "{dir}", "./dir"
+    names.push(value.replace(/^\.\.\.|\^?\.\.\.$/g, '').replace(/^\{(.*)\}$/, '$1'));
+  }
+  return names.filter(Boolean);
+}

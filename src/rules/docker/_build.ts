@@ -1,10 +1,14 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import type { BuildContextRef, CopyInstruction, DockerCommand, Dockerfile, EntrypointScript, Stage } from '../../model/docker.js';
+import { contextCopies, contextPath, stageCommands, type BuildContextRef, type Dockerfile, type EntrypointScript, type Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { PackageJson, Project } from '../../model/packages.js';
-import { effectiveArgv } from '../../model/shell.js';
+import { effectiveArgv, workspaceSelectors } from '../../model/shell.js';
 import { projectFor } from '../../discover/packages.js';
+
+export { contextCopies, contextPath, isGlob, isLiteralSource, stageCommands } from '../../model/docker.js';
+/** Workspace names a command selects (pnpm --filter, yarn workspace, npm -w). */
+export const filteredNames = workspaceSelectors;
 
 /**
  * Facts about a Docker build shared by the docker/* rules: which context it uses, which stages
@@ -32,7 +36,7 @@ const cache = new WeakMap<Dockerfile, BuildFacts>();
 export function buildFacts(model: DeploymentModel, dockerfile: Dockerfile): BuildFacts {
   let facts = cache.get(dockerfile);
   if (!facts) {
-    const contexts = contextsOf(model, dockerfile);
+    const contexts = contextsOf(dockerfile);
     const packages = builtPackages(model, dockerfile, contexts[0]?.dir ?? dockerfile.dir);
     facts = {
       dockerfile,
@@ -46,66 +50,12 @@ export function buildFacts(model: DeploymentModel, dockerfile: Dockerfile): Buil
   return facts;
 }
 
-/** A context source as a repo-relative path ('' for the context root); undefined when it leaves the context. */
-export function contextPath(contextDir: string, source: string): string | undefined {
-  const joined = posix.normalize(posix.join(contextDir || '.', source.replace(/^\/+/, '')));
-  if (joined === '..' || joined.startsWith('../')) return undefined;
-  const path = joined === '.' ? '' : joined.replace(/\/$/, '');
-  if (contextDir && path !== contextDir && !path.startsWith(contextDir + '/')) return undefined;
-  return path;
-}
-
-/** Sources that name no file in the context: remote URLs, unresolved variables. */
-export function isLiteralSource(source: string): boolean {
-  return !/^(https?:\/\/|git@|git:\/\/)/.test(source) && !source.includes('$');
-}
-
-export function isGlob(source: string): boolean {
-  return /[*?[]/.test(source);
-}
-
-/** Copies from the build context (not from a stage or an image, not a heredoc). */
-export function contextCopies(stage: Stage): CopyInstruction[] {
-  return stage.copies.filter((c) => !c.from && !c.heredoc);
-}
-
 /**
- * The contexts a Dockerfile is built from. When no workflow or compose file says, the context is
- * inferred: of the Dockerfile's folder and its parents, the one where most of its COPY sources exist
- * (a Dockerfile in services/api that copies services/api/package.json is built from the root).
+ * The contexts a Dockerfile is built from: those a workflow, compose file or script names, else the
+ * one the discoverer inferred (marked assumed, so messages say so).
  */
-function contextsOf(model: DeploymentModel, dockerfile: Dockerfile): BuildContext[] {
-  const declared = dockerfile.contexts.filter((c) => c.via !== 'dockerfile-folder');
-  if (declared.length > 0) return declared.map((ref) => ({ dir: ref.dir, assumed: false, ref }));
-  const sources = dockerfile.stages.flatMap((s) => contextCopies(s).flatMap((c) => c.sources.map((x) => x.value)))
-    .filter((s) => isLiteralSource(s) && !isGlob(s) && s !== '.' && s !== './');
-  const candidates: string[] = [];
-  for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
-    candidates.push(dir);
-    if (dir === '') break;
-  }
-  let best = dockerfile.dir;
-  let bestScore = -1;
-  for (const dir of candidates) {
-    let score = 0;
-    for (const source of sources) {
-      const path = contextPath(dir, source);
-      if (path !== undefined && model.files.exists(path)) score++;
-    }
-    if (score > bestScore) {
-      best = dir;
-      bestScore = score;
-    }
-  }
-  // No path to go by: a Dockerfile that selects workspace packages (pnpm --filter, pnpm deploy,
-  // npm -w) inside a member's folder is built from the workspace root.
-  if (bestScore <= 0) {
-    const project = projectFor(model.projects, dockerfile.dir);
-    const selects = dockerfile.stages.some((s) => stageCommands(s).some((c) => filteredNames(c.argv).length > 0));
-    if (project && project.dir !== dockerfile.dir && selects && candidates.includes(project.dir)) best = project.dir;
-  }
-  const ref: BuildContextRef = { dir: best, via: 'dockerfile-folder' };
-  return [{ dir: best, assumed: true, ref }];
+function contextsOf(dockerfile: Dockerfile): BuildContext[] {
+  return dockerfile.contexts.map((ref) => ({ dir: ref.dir, assumed: ref.via === 'dockerfile-folder', ref }));
 }
 
 function reachableStages(dockerfile: Dockerfile): Stage[] {
@@ -128,29 +78,6 @@ function reachableStages(dockerfile: Dockerfile): Stage[] {
   };
   if (stages.length > 0) visit(stages.length - 1);
   return stages.filter((s) => seen.has(s.index));
-}
-
-/** Every simple command the RUN instructions of a stage execute. */
-export function stageCommands(stage: Stage): DockerCommand[] {
-  return stage.runs.flatMap((r) => r.commands);
-}
-
-/** Workspace names a command selects: `pnpm --filter x`, `yarn workspace x`, `npm -w x`, `turbo --filter=x`. */
-export function filteredNames(argv: string[]): string[] {
-  const args = effectiveArgv(argv);
-  const names: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i];
-    let value: string | undefined;
-    const eq = /^(--filter|-F|--workspace|-w|--scope)=(.+)$/.exec(w);
-    if (eq) value = eq[2];
-    else if (['--filter', '-F', '--workspace', '-w', '--scope'].includes(w)) value = args[++i];
-    else if (args[0] === 'yarn' && w === 'workspace' && i === 1) value = args[++i];
-    if (!value) continue;
-    // pnpm selector syntax: "name...", "...name", "name^...", "{dir}", "./dir"
-    names.push(value.replace(/^\.\.\.|\^?\.\.\.$/g, '').replace(/^\{(.*)\}$/, '$1'));
-  }
-  return names.filter(Boolean);
 }
 
 /** The package a workspace selector names, by package name or folder. */
