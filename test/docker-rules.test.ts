@@ -158,3 +158,14 @@ test('signals-not-forwarded: the fix names the node command the start script run
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('development Dockerfiles are told apart by name', async () => {
+  const { isDevelopmentDockerfile } = await import('../src/rules/docker/_build.js');
+  const named = (path: string) => ({ path }) as Parameters<typeof isDevelopmentDockerfile>[0];
+  for (const path of ['Dockerfile.dev', 'api/dev.Dockerfile', 'Dockerfile.development', 'Dockerfile-local', 'e2e/Dockerfile.test', '.devcontainer/Dockerfile']) {
+    assert.equal(isDevelopmentDockerfile(named(path)), true, path);
+  }
+  for (const path of ['Dockerfile', 'services/devices/Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'Dockerfile.worker', 'Dockerfile.devices']) {
+    assert.equal(isDevelopmentDockerfile(named(path)), false, path);
+  }
+});

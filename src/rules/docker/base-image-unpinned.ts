@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { BaseImage } from '../../model/docker.js';
 import type { Located } from '../../model/location.js';
 import { defineRule } from '../rule.js';
-import { buildFacts } from './_build.js';
+import { buildFacts, productionDockerfiles } from './_build.js';
 
 /** The Node version a base image runs: "16", "18.19", "20.11.1"; undefined for lts/current/unknown tags. */
 export function nodeVersionOfImage(image: BaseImage): string | undefined {
@@ -53,7 +53,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const facts = buildFacts(model, dockerfile);
       const final = dockerfile.stages[dockerfile.stages.length - 1];
       // engines of the package the image builds, else of its workspace root.

@@ -2,7 +2,7 @@ import { dockerignoreFor, parseDockerignore, pathsUnder } from '../../discover/d
 import type { DockerIgnore } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, type BuildContext } from './_build.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, productionDockerfiles, type BuildContext } from './_build.js';
 
 /** The .dockerignore line that excludes a path (the last matching pattern decides, as in Docker). */
 function excludingPattern(ignore: DockerIgnore, pathInContext: string): RelatedLocation {
@@ -56,7 +56,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         const ignore = dockerignoreFor(model, dockerfile, context.dir);

@@ -3,7 +3,7 @@ import type { DockerIgnore } from '../../model/docker.js';
 import { dockerignoreFor } from '../../discover/dockerfiles.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, productionDockerfiles } from './_build.js';
 
 /** Files a developer keeps locally (and git ignores) that must never be sent to the build. */
 const LOCAL_ENV = /^\.env(\..+)?$/;
@@ -27,7 +27,7 @@ export default defineRule({
     const reported = new Set<string>();
     // One finding per context without a .dockerignore: one file fixes every Dockerfile built from it.
     const missingByContext = new Map<string, { loc: Loc; data: Record<string, string>; related: RelatedLocation[]; others: Loc[] }>();
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         // Only a folder copy (COPY . ., COPY services/api ./) carries the clutter into the image.

@@ -3,7 +3,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Dockerfile, Stage } from '../../model/docker.js';
 import { effectiveArgv, splitShell } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { imageTools, stageChain, stageCommands } from './_build.js';
+import { imageTools, productionDockerfiles, stageChain, stageCommands } from './_build.js';
 
 /** `apk add curl`, `apt-get install -y curl wget`, `dnf install curl`. */
 function installsTool(dockerfile: Dockerfile, stage: Stage, tool: string): boolean {
@@ -84,7 +84,7 @@ export default defineRule({
   },
   check(model, report) {
     const hasTaskDefinition = model.infra.taskDefinitions.length > 0;
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
       const image = stage.rootImage.raw;

@@ -4,7 +4,7 @@ import type { CopyInstruction, Stage } from '../../model/docker.js';
 import type { Lockfile, Project } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, stageChain, stageCommands } from './_build.js';
+import { buildFacts, productionDockerfiles, stageChain, stageCommands } from './_build.js';
 
 /** Why the project uses its manager, as a related location. */
 function managerEvidence(project: Project): RelatedLocation | undefined {
@@ -45,7 +45,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const facts = buildFacts(model, dockerfile);
       const project = facts.project;
       const manager = project?.manager;

@@ -1,5 +1,6 @@
 import { finalStage } from '../../model/docker.js';
 import { defineRule } from '../rule.js';
+import { productionDockerfiles } from './_build.js';
 
 /** Images whose default user is not root, so no USER line is needed. */
 const NON_ROOT_BASES = /(^|\/)(distroless\/.*:nonroot|.*-nonroot)$|^gcr\.io\/distroless\/.*:(nonroot|debug-nonroot)/;
@@ -19,8 +20,8 @@ export default defineRule({
       fix: 'switch to an unprivileged user, e.g. "USER node"; do root-only setup before it',
     },
   },
-  check({ dockerfiles }, report) {
-    for (const dockerfile of dockerfiles) {
+  check(model, report) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       const image = stage.rootImage.tag ? `${stage.rootImage.name}:${stage.rootImage.tag}` : stage.rootImage.name;

@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
+import { buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, productionDockerfiles, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
 
 /** The process argv the final stage starts, with the instruction that says so. */
@@ -179,7 +179,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
       const workdirForMigrations = stage.workdir?.value ?? '/';

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { classifyInstall, effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { buildFacts } from './_build.js';
+import { buildFacts, productionDockerfiles } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** System packages that compile native modules and have no use at run time. */
@@ -52,7 +52,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const final = dockerfile.stages[dockerfile.stages.length - 1];
       if (!final || final.from.unresolved) continue;
       const facts = buildFacts(model, dockerfile);

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { PackageJson } from '../../model/packages.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, stageCommands } from './_build.js';
+import { buildFacts, productionDockerfiles, stageCommands } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** Bundlers inline workspace code into the output: then the package folder is not needed at run time. */
@@ -31,7 +31,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const dockerfile of model.dockerfiles) {
+    for (const dockerfile of productionDockerfiles(model)) {
       const facts = buildFacts(model, dockerfile);
       const service = facts.packages[0];
       const project = facts.project;
