@@ -147,6 +147,28 @@ export class FileIndex {
     return this.load(normalize(path), this.cachedChars < QUIET_READ_CACHE_CHARS).text;
   }
 
+  /**
+   * The first bytes of a file as text, not cached and without recording problems: for the header
+   * of a file that may be larger than the read limit (lockfiles).
+   */
+  readHead(path: string, bytes: number): string | undefined {
+    const p = normalize(path);
+    if (!this.pathSet.has(p)) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openSync(join(this.root, p), constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      if (!fstatSync(fd).isFile()) return undefined;
+      const buf = Buffer.allocUnsafe(bytes);
+      const n = readSync(fd, buf, 0, bytes, 0);
+      const head = buf.subarray(0, n);
+      return head.includes(0) ? undefined : head.toString('utf8');
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
   /** Reads once and caches; a whole-repository scan stops caching past a budget, so memory stays bounded. */
   private load(p: string, keep = true): ReadOutcome {
     const cached = this.cache.get(p);

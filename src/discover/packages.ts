@@ -44,7 +44,10 @@ export function discoverPackages(model: DeploymentModel): void {
   }
   const lockfiles: Lockfile[] = [];
   for (const [name, manager] of Object.entries(LOCKFILES)) {
-    for (const path of files.named(name)) lockfiles.push({ path, manager, dir: posix.dirname(path) === '.' ? '' : posix.dirname(path) });
+    for (const path of files.named(name)) {
+      const format = manager === 'pnpm' || manager === 'yarn' ? lockfileFormat(model, path) : undefined;
+      lockfiles.push({ path, manager, dir: dirOf(path), ...(format ? { format } : {}) });
+    }
   }
   const pnpmWorkspaces = new Map<string, { path: string; packages: Located<string>[] }>();
   for (const path of files.named('pnpm-workspace.yaml')) {
@@ -60,6 +63,27 @@ export function discoverPackages(model: DeploymentModel): void {
     if (ignored.length > 0) project.gitignoredLockfiles = ignored;
   }
   model.nodeVersionFiles = readNodeVersionFiles(model);
+}
+
+/**
+ * The format version a lockfile declares in its first lines. Lockfiles often exceed the 1 MiB read
+ * limit, so only their head is read; the header lines are plain text in every version.
+ */
+function lockfileFormat(model: DeploymentModel, path: string): Located<string> | undefined {
+  const head = model.files.readHead(path, 2048);
+  if (head === undefined) return undefined;
+  const lines = head.split('\n');
+  for (let i = 0; i < lines.length - 1; i++) {
+    const line = lines[i];
+    const at = (value: string): Located<string> => ({ value, loc: { file: path, line: i + 1 } });
+    const pnpm = /^lockfileVersion:\s*['"]?([\d.]+)['"]?\s*$/.exec(line);
+    if (pnpm) return at(pnpm[1]);
+    if (/^# yarn lockfile v1\s*$/.test(line)) return at('1');
+    // Yarn 2+: "__metadata:" then an indented "version: 8".
+    const berry = /^\s+version:\s*['"]?(\d+)['"]?\s*$/.exec(line);
+    if (berry && lines[i - 1]?.startsWith('__metadata:')) return at(berry[1]);
+  }
+  return undefined;
 }
 
 function dirOf(path: string): string {

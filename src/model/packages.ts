@@ -40,6 +40,11 @@ export interface Lockfile {
   manager: PackageManager;
   /** Folder that holds it. */
   dir: string;
+  /**
+   * The lockfile's own format, from its first lines: pnpm's `lockfileVersion` ("9.0"), yarn's "1"
+   * (`# yarn lockfile v1`, Yarn classic) or the `__metadata.version` of Yarn 2+ ("8").
+   */
+  format?: Located<string>;
 }
 
 /**

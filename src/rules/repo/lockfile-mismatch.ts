@@ -58,6 +58,50 @@ function underPnpmWorkspaceWithoutPackageJson(files: FileIndex, dir: string): bo
   return false;
 }
 
+/** The pnpm major that first wrote each lockfileVersion; older pnpm refuses the file. */
+const PNPM_FOR_LOCKFILE: [prefix: string, pnpmMajor: number][] = [['9.', 9], ['6.', 8], ['5.4', 7]];
+
+function declaredMajor(project: Project): number | undefined {
+  const spec = project.rootPackage.packageManager?.value.replace(/\+.*$/, '') ?? '';
+  const version = /@v?(\d+)(?:\.|$)/.exec(spec);
+  return version ? Number(version[1]) : undefined;
+}
+
+type LockfileReport = (
+  id: 'lockfileTooNew' | 'lockfileTooOld',
+  loc: Loc,
+  data: Record<string, string | number>,
+  options: { related: RelatedLocation[]; key: string },
+) => void;
+
+/** A lockfile whose format the declared package manager version cannot use as is. */
+function checkLockfileFormat(project: Project, base: Record<string, string>, report: LockfileReport): void {
+  const declared = project.declaredManager!;
+  const major = declaredMajor(project);
+  if (major === undefined) return;
+  const declaredText = (project.rootPackage.packageManager?.value ?? '').replace(/\+.*$/, '');
+  const related = [{ ...declared.loc, message: `packageManager "${declaredText}"` }];
+  for (const lockfile of project.lockfiles) {
+    if (!lockfile.format || lockfile.manager !== declared.value) continue;
+    if (lockfile.manager === 'pnpm') {
+      const needed = PNPM_FOR_LOCKFILE.find(([prefix]) => lockfile.format!.value.startsWith(prefix))?.[1];
+      if (needed !== undefined && major < needed) {
+        report('lockfileTooNew', lockfile.format.loc, {
+          ...base,
+          file: lockfile.path,
+          format: `lockfileVersion ${lockfile.format.value} (pnpm ${needed} or newer)`,
+          declared: declaredText,
+          frozen: FROZEN_INSTALL.pnpm,
+          needed,
+        }, { related, key: `format:${lockfile.path}` });
+      }
+    }
+    if (lockfile.manager === 'yarn' && lockfile.format.value === '1' && major >= 2) {
+      report('lockfileTooOld', lockfile.format.loc, { ...base, file: lockfile.path, declared: declaredText, major }, { related, key: `format:${lockfile.path}` });
+    }
+  }
+}
+
 function label(project: Project): string {
   const name = project.rootPackage.name?.value;
   const where = project.dir === '' ? 'the repository root' : project.dir;
@@ -97,6 +141,16 @@ export default defineRule({
       message:
         '{{project}} has lockfiles of {{count}} package managers ({{lockfiles}}) and nothing says which one is used (no packageManager field, no pnpm-workspace.yaml): developers, CI and Dockerfiles can each install from a different one',
       fix: 'keep the lockfile of the package manager the team uses, delete the others, and declare it with "packageManager" (e.g. "{{example}}") in {{packageJson}}',
+    },
+    lockfileTooNew: {
+      message:
+        '{{file}} is written in {{format}}, which {{declared}} cannot read: `{{frozen}}` fails in CI and in the image build',
+      fix: 'set packageManager to a pnpm {{needed}} release (with its full version, e.g. "pnpm@{{needed}}.0.0" or later; corepack refuses a bare major), or regenerate {{file}} with {{declared}}',
+    },
+    lockfileTooOld: {
+      message:
+        '{{file}} is in Yarn 1 format (`# yarn lockfile v1`) but packageManager is {{declared}}: Yarn {{major}} must rewrite it on install, so `yarn install --immutable` fails in CI and in the image build',
+      fix: 'run `yarn install` once with {{declared}} and commit the converted {{file}}',
     },
     pnpmIgnoresWorkspaces: {
       message:
@@ -192,6 +246,8 @@ export default defineRule({
           { severity: 'medium', related: lockfileRelated(rest, (l) => `${l.manager} lockfile`), key: `several:${project.dir}` },
         );
       }
+
+      if (project.declaredManager) checkLockfileFormat(project, base, report);
 
       const npmStyleGlobs = project.rootPackage.workspaces;
       if (manager === 'pnpm' && !project.pnpmWorkspace && npmStyleGlobs.length > 0) {
