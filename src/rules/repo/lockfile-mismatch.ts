@@ -58,8 +58,11 @@ function underPnpmWorkspaceWithoutPackageJson(files: FileIndex, dir: string): bo
   return false;
 }
 
-/** The pnpm major that first wrote each lockfileVersion; older pnpm refuses the file. */
-const PNPM_FOR_LOCKFILE: [prefix: string, pnpmMajor: number][] = [['9.', 9], ['6.', 8], ['5.4', 7]];
+/**
+ * The pnpm major that first wrote a lockfileVersion that older pnpm refuses outright. (Lockfile 6.0
+ * is left out: late pnpm 7 releases read it behind a setting, so it proves nothing alone.)
+ */
+const PNPM_FOR_LOCKFILE: [prefix: string, pnpmMajor: number][] = [['9.', 9]];
 
 function declaredMajor(project: Project): number | undefined {
   const spec = project.rootPackage.packageManager?.value.replace(/\+.*$/, '') ?? '';
