@@ -83,7 +83,8 @@ test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile
   const { root, cleanup } = repo({
     'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['services/*', 'packages/*'] }),
     'tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['packages/lib/src/*'] } } }),
-    'packages/lib/package.json': JSON.stringify({ name: '@acme/lib', version: '1.0.0', exports: { '.': { import: './dist/index.js' }, './queue': './dist/queue.js' } }),
+    'packages/lib/package.json': JSON.stringify({ name: '@acme/lib', version: '1.0.0', exports: { '.': { import: './dist/index.js' }, './queue': './dist/queue.js', './util/*': { import: './dist/util/*.js' } } }),
+    'packages/lib/src/util/trim.ts': 'export const trim = (s: string) => s.trim();\n',
     'packages/lib/tsconfig.json': '{ "extends": "../../tsconfig.base.json", "compilerOptions": { "outDir": "dist", "rootDir": "src" } }',
     'packages/lib/src/index.ts': "export { pool } from './db';\n",
     'packages/lib/src/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
@@ -96,8 +97,9 @@ test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile
       "import { pool } from '@acme/lib';",
       "import { queue } from '@acme/lib/queue';",
       "import { format } from '@lib/format';",
+      "import { trim } from '@acme/lib/util/trim';",
       'const app = express();',
-      "app.get('/healthz', (_req, res) => res.send(format(' ok ')));",
+      "app.get('/healthz', (_req, res) => res.send(trim(format(' ok '))));",
       'const server = app.listen(Number(process.env.PORT ?? 8080));',
       "process.on('SIGTERM', () => server.close(async () => { await pool.end(); await queue.close(); }));",
     ].join('\n'),
@@ -115,6 +117,7 @@ test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile
       'packages/lib/src/format.ts',
       'packages/lib/src/index.ts',
       'packages/lib/src/queue.ts',
+      'packages/lib/src/util/trim.ts',
       'services/api/src/index.ts',
     ]);
     assert.deepEqual(api.connections.map((c) => `${c.kind} ${c.name} closed=${!!c.closedAt}`).sort(), ['bullmq queue closed=true', 'pg pool closed=true']);

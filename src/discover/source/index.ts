@@ -242,6 +242,18 @@ function workspaceEntry(model: DeploymentModel, pkg: PackageJson, subpath: strin
     else if (exportsField && typeof exportsField === 'object') {
       const e = exportsField as Record<string, unknown>;
       targets = key in e ? pick(e[key]) : !subpath && !Object.keys(e).some((k) => k.startsWith('.')) ? pick(e) : [];
+      if (targets.length === 0 && subpath) {
+        // Subpath patterns: "./*": "./dist/*.js", "./utils/*": { "import": "./dist/utils/*.mjs" }
+        for (const [pattern, value] of Object.entries(e)) {
+          const star = pattern.indexOf('*');
+          if (star < 0) continue;
+          const [before, after] = [pattern.slice(0, star), pattern.slice(star + 1)];
+          if (!key.startsWith(before) || !key.endsWith(after) || key.length < before.length + after.length) continue;
+          const matched = key.slice(before.length, key.length - after.length);
+          targets = pick(value).map((t) => t.split('*').join(matched));
+          break;
+        }
+      }
     }
     if (!subpath) for (const f of ['source', 'main', 'module']) if (typeof json[f] === 'string') targets.push(json[f] as string);
     if (subpath) targets.push(subpath.slice(1));
