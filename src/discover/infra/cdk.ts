@@ -43,6 +43,8 @@ export async function parseCdkFile(model: DeploymentModel, file: string, infra: 
   const { parseSync } = await import('oxc-parser');
   const result = parseSync(file, text, { lang: file.endsWith('.js') || file.endsWith('.mjs') ? 'js' : 'ts' });
   if (result.errors.length > 0) {
+    // The source discoverer may have reported the same file already.
+    if (model.problems.some((p) => p.kind === 'parse-error' && p.loc.file === file)) return;
     const lines = new LineMap(text);
     const first = result.errors[0] as { message: string; labels?: { start: number }[] };
     model.problems.push({
