@@ -172,3 +172,14 @@ test('the services section says unknown for what the repository does not fix', (
   assert.match(String(facts[0].linkedBy), /image-repository/);
   assert.equal(deploymentFacts(service()), 'unknown', 'a service no task definition runs');
 });
+
+test('ecs/plaintext-secret: a secret value from an expression is medium; a secret ARN or name is not a secret', () => {
+  const env = (value: InfraValue<string>) => container({ environment: [{ name: 'DB_PASSWORD', value, loc: at('infra/main.tf', 16) }] });
+  const findings = (value: InfraValue<string>) => run(rule('ecs/plaintext-secret'), modelWith(service(), env(value))).map((f) => f.key);
+  assert.deepEqual(findings(expr('aws_secretsmanager_secret_version.db.secret_string', 16)), ['expression']);
+  assert.deepEqual(findings(expr('var.db_password', 16)), ['expression']);
+  assert.deepEqual(findings(lit('hunter2-but-longer', 16)), ['literal']);
+  assert.deepEqual(findings(expr('aws_secretsmanager_secret.db.arn', 16)), []);
+  assert.deepEqual(findings(lit('', 16)), []);
+  assert.deepEqual(findings(lit('changeme', 16)), []);
+});

@@ -36,8 +36,9 @@ export default defineRule({
         const urlSecret = URL_NAME.test(name) && typeof value === 'string' && URL_WITH_PASSWORD.test(value);
         if (!urlSecret && (!SECRET_NAME.test(name) || NOT_A_SECRET.test(name))) continue;
         if (isUnresolved(value)) {
-          // A reference to a secret store (a Secrets Manager ARN, a dynamic reference) is not the secret itself.
-          if (/secretsmanager|ssm|resolve:secretsmanager|resolve:ssm|Secret\.from/i.test(value.unresolved)) continue;
+          // An ARN, id or name of a secret (the code fetches the value itself) is not the secret; a secret's
+          // value (`secret_string`, `secretValue`, a `{{resolve:…}}` dynamic reference) is, once in environment.
+          if (/(\.(arn|id|name)|Arn|_arn|\.secretArn|\.secretName)\s*\}?$/.test(value.unresolved.trim())) continue;
           report('expression', variable.value.loc, { name, container: containerName(container), expression: value.unresolved }, { severity: 'medium', key: `${containerName(container)}:${name}` });
           continue;
         }
