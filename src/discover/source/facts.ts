@@ -35,6 +35,11 @@ export interface CloseCall {
   object: string;
   method: string;
   loc: Loc;
+  /**
+   * The close sits in a method or function that is itself named like a close (`close()` of a
+   * DatabaseConnectionFactory): it only runs if something calls that wrapper.
+   */
+  wrapper?: string;
 }
 
 /** Everything read from one file. Files are parsed once, however many services include them. */
@@ -377,7 +382,10 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       const method = propertyName(callee.property, callee.computed);
       const object = memberPath(callee.object);
       // `getPool().end()`, `(await db()).close()`: kept as text, matched by method.
-      if (method && CLOSE_METHODS.has(method)) facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node) });
+      if (method && CLOSE_METHODS.has(method)) {
+        const wrapper = enclosingName(anc);
+        facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node), ...(wrapper && CLOSE_METHODS.has(wrapper) ? { wrapper } : {}) });
+      }
       // zod: `z.object({ A: z.string(), B: z.string().optional() })`; envalid: `cleanEnv(process.env, { A: str() })`; t3: `createEnv({ server: {...} })`
       if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
     }
@@ -466,6 +474,21 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     } else if (parent?.type === 'CallExpression' && /(^|\.)(Boolean)$/.test(calleePath(parent) ?? '')) required = false;
     if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc) || (required && behindEnvCondition(member, anc))) required = false;
     facts.env.push({ name, loc: loc(member), required, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
+  }
+
+  /** Name of the nearest enclosing named function or method (`close` for `class X { close() { … } }`). */
+  function enclosingName(anc: Node[]): string | undefined {
+    for (let i = anc.length - 1; i >= 0; i--) {
+      const a = anc[i];
+      if (a.type === 'FunctionDeclaration') return a.id?.name;
+      if (a.type === 'FunctionExpression' || a.type === 'ArrowFunctionExpression') {
+        const parent = anc[i - 1];
+        if (parent?.type === 'MethodDefinition' || parent?.type === 'Property' || parent?.type === 'PropertyDefinition') return propertyName(parent.key, parent.computed);
+        if (parent?.type === 'VariableDeclarator' && parent.id?.type === 'Identifier') return parent.id.name;
+        return undefined; // an inline callback: it runs when whatever it is given to runs
+      }
+    }
+    return undefined;
   }
 
   /** Read only when another setting says so: `process.env.PGSSL === 'true' ? { ca: process.env.PGCA } : undefined`. */

@@ -16,11 +16,14 @@ import {
   type EntryCandidate,
 } from './entries.js';
 import { analyseFile, type FileJob, type FileResult } from './analyse.js';
-import { emptyFacts, type FileFacts } from './facts.js';
+import { emptyFacts, type CloseCall, type FileFacts } from './facts.js';
 import { FileReader } from './parallel.js';
 import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES, WORKER_PACKAGES } from './frameworks/index.js';
 
 const BUILTINS = new Set(builtinModules);
+
+/** Names under which code keeps its HTTP server: their close() stops the server, not a connection. */
+const SERVER_LIKE = /^(server|httpServer|httpsServer|app|application|fastify|instance|io|wss|srv)$/i;
 
 /** Adapters that run an HTTP framework inside AWS Lambda. */
 const LAMBDA_ADAPTERS = new Set(['serverless-http', '@vendia/serverless-express', '@codegenie/serverless-express', 'aws-serverless-express', '@fastify/aws-lambda']);
@@ -481,7 +484,7 @@ function buildService(
   service.files = queue;
   service.externalImports = [...external.values()];
 
-  const closes = [];
+  const closes: CloseCall[] = [];
   for (const file of queue) {
     const f = factsOf(file, false);
     service.env.push(...f.env);
@@ -504,10 +507,21 @@ function buildService(
     const fallback = service.env.find((e) => e.name === value.env && e.defaultValue !== undefined && /^\d+(\.\d+)?$/.test(e.defaultValue));
     if (fallback) value.value = Number(fallback.defaultValue);
   }
+  // `close()` of a connection wrapper closes nothing unless someone calls it: a call of that name on
+  // something other than the HTTP server (whose own close() is a different thing), or from a signal handler.
+  const connectionNames = new Set(service.connections.map((c) => c.name).filter((n): n is string => !!n && n !== 'this'));
+  const otherReceiver = (object: string) => {
+    const last = object.split('.').pop() ?? '';
+    return object !== 'this' && !SERVER_LIKE.test(last) && !connectionNames.has(last); // `publishQueue.close()` closes the queue, not the wrapper
+  };
+  const wrapperCalled = (wrapper: string, except: CloseCall): boolean =>
+    closes.some((o) => o !== except && o.method === wrapper && otherReceiver(o.object)) ||
+    service.signalHandlers.some((h) => h.calls.some((c) => c.value === wrapper || (c.value.endsWith(`.${wrapper}`) && otherReceiver(c.value.slice(0, -wrapper.length - 1)))));
   for (const conn of service.connections) {
     const name = conn.name;
     const close = closes.find((cl) => {
       if (!conn.closeMethods.includes(cl.method)) return false;
+      if (cl.wrapper && !wrapperCalled(cl.wrapper, cl)) return false;
       if (conn.kind === 'mongoose' && /^mongoose(\.connection)?$/.test(cl.object)) return true;
       if (name === 'this') return cl.loc.file === conn.loc.file && cl.object === 'this';
       // A client made by a factory (`return new Pool()`) has no name here: any close of its kind counts.
