@@ -7,6 +7,7 @@ import { renderMarkdown } from '../src/report/markdown.js';
 import { renderPrompt } from '../src/report/prompt.js';
 import { renderText } from '../src/report/text.js';
 import { EXAMPLE, exampleExists, tempRepo } from './golden/repos.js';
+import { FIXTURE_TODAY } from './helpers/fixtures.js';
 
 /**
  * Golden files: the text, Markdown and prompt reports of the example repository, as committed in
@@ -41,7 +42,7 @@ test('golden reports of the example repository', { skip: !exampleExists() && 'ex
   const repo = tempRepo('shopfront', EXAMPLE);
   let result: AuditResult;
   try {
-    result = await audit(repo.root);
+    result = await audit(repo.root, { now: FIXTURE_TODAY });
   } finally {
     repo.cleanup();
   }

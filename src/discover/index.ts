@@ -33,9 +33,10 @@ export const discoverers: { name: string; run: Discoverer }[] = [
   { name: 'migrations', run: discoverMigrations },
 ];
 
-export function emptyModel(root: string, files: FileIndex): DeploymentModel {
+export function emptyModel(root: string, files: FileIndex, today: Date = new Date()): DeploymentModel {
   return {
     root,
+    today,
     files,
     packages: [],
     projects: [],
@@ -60,13 +61,13 @@ export interface DiscoverTiming {
 }
 
 /** Walks the folder once and builds the deployment model. Never executes or writes anything in it. */
-export async function discover(rootDir: string): Promise<{ model: DeploymentModel; timings: DiscoverTiming[] }> {
+export async function discover(rootDir: string, options: { today?: Date } = {}): Promise<{ model: DeploymentModel; timings: DiscoverTiming[] }> {
   const root = resolve(rootDir);
   const timings: DiscoverTiming[] = [];
   let t = performance.now();
   const files = new FileIndex(root);
   timings.push({ name: 'files', ms: performance.now() - t });
-  const model = emptyModel(root, files);
+  const model = emptyModel(root, files, options.today ?? todayFromEnvironment() ?? new Date());
   for (const d of discoverers) {
     t = performance.now();
     try {
@@ -87,4 +88,12 @@ export async function discover(rootDir: string): Promise<{ model: DeploymentMode
     model.problems.push({ kind: p.kind, artifact: 'file', message: p.message, loc: { file: p.file, line: 1 } });
   }
   return { model, timings };
+}
+
+/** SHIPREADY_TODAY=YYYY-MM-DD pins the date time-dependent rules use (reproducible reports and tests). */
+export function todayFromEnvironment(): Date | undefined {
+  const value = process.env.SHIPREADY_TODAY;
+  if (!value) return undefined;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }

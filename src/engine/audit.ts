@@ -20,7 +20,7 @@ export interface AuditOptions {
   config?: string | false;
   /** Earlier JSON report: findings are marked new / open, and the gone ones listed as fixed. */
   baseline?: string;
-  /** The date waiver expiry is judged against (tests); now by default. */
+  /** The date waiver expiry and Node end-of-life are judged against; SHIPREADY_TODAY or now by default. */
   now?: Date;
   /** Pull-request labels (migration-destructive-approved approves destructive migrations); the GitHub event's by default. */
   labels?: string[];
@@ -48,7 +48,7 @@ export interface AuditResult {
 
 export async function audit(dir: string, options: AuditOptions = {}): Promise<AuditResult> {
   const started = performance.now();
-  const { model, timings } = await discover(dir);
+  const { model, timings } = await discover(dir, { today: options.now });
   const config = options.config === false ? emptyConfig() : await loadConfig(model.root, options.config);
   checkRuleIds(config, allRules.map((r) => r.id));
   const rules = (options.rules ?? allRules).filter((r) => !config.disabledRules.has(r.id));
@@ -60,7 +60,7 @@ export async function audit(dir: string, options: AuditOptions = {}): Promise<Au
     const severity = config.severityOverrides.get(f.ruleId);
     return severity ? { ...f, severity } : f;
   });
-  const waived = applyWaivers(sortFindings(overridden), config.waivers, options.now ?? new Date());
+  const waived = applyWaivers(sortFindings(overridden), config.waivers, model.today);
   let findings = applyLabelApprovals(waived.findings, options.labels);
   let baseline: BaselineComparison | undefined;
   if (options.baseline) {

@@ -17,6 +17,11 @@ export type { Loc, Located } from './location.js';
 export interface DeploymentModel {
   /** Absolute path of the audited folder. */
   root: string;
+  /**
+   * The date time-dependent rules judge against (Node end-of-life, waiver expiry): today, or the
+   * date given with SHIPREADY_TODAY / the audit options, so that reports can be reproduced.
+   */
+  today: Date;
   files: FileIndex;
   /** Undefined when the folder is not in a git work tree. */
   git?: GitFacts;

@@ -7,6 +7,9 @@ import type { Finding } from '../../src/engine/finding.js';
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
 
+/** Fixtures are judged as of this date, so end-of-life and expiry findings do not shift with the calendar. */
+export const FIXTURE_TODAY = new Date('2026-11-23T00:00:00Z');
+
 /** `file:line ruleId` — the line format of expected.txt. */
 export function toLine(f: Finding): string {
   return `${f.file ?? '(repository)'}${f.line ? `:${f.line}` : ''} ${f.ruleId}`;
@@ -42,7 +45,7 @@ export async function auditFixture(dir: string): Promise<{ result: AuditResult; 
     git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'add', '-A');
     git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'fixture');
   }
-  const result = await audit(root);
+  const result = await audit(root, { now: FIXTURE_TODAY });
   return { result, root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

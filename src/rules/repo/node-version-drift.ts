@@ -215,7 +215,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    const today = new Date();
+    const { today } = model;
     // Even majors become LTS; odd ones never do and are no target to move to.
     const supportedMajors = Object.keys(NODE_END_OF_LIFE).map(Number).filter((m) => m % 2 === 0 && !nodeEndOfLifePassed(m, today));
     const supported = supportedMajors.join(', ');
