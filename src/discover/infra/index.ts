@@ -29,26 +29,7 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
 
   for (const path of files.paths) {
     if (TEST_DATA_DIR.test(path)) continue;
-    const base = posix.basename(path);
-    if (path.endsWith('.json')) {
-      if (NOT_INFRA_JSON.test(base)) continue;
-      const text = files.read(path);
-      if (text === undefined || !(text.includes('ontainerDefinitions') || text.includes('AWS::'))) continue;
-      readJsonArtifact(model, path, text);
-    } else if (/\.(ya?ml|template)$/.test(path)) {
-      if (path.startsWith('.github/') || /(^|\/)(docker-)?compose[^/]*\.ya?ml$|pnpm-(lock|workspace)\.yaml$/.test(path)) continue;
-      const text = files.read(path);
-      if (text === undefined || !text.includes('AWS::') || !text.includes('Resources')) continue;
-      const { parseYamlTree } = await import('./yaml-tree.js');
-      const parsed = parseYamlTree(text, path);
-      if (parsed.error) {
-        if (/AWSTemplateFormatVersion|Resources\s*:/.test(text)) {
-          model.problems.push({ kind: 'parse-error', artifact: 'CloudFormation template', message: `${path} is not valid YAML: ${parsed.error.message}`, loc: parsed.error.loc });
-        }
-        continue;
-      }
-      if (isCloudFormation(parsed.root)) readCloudFormation(parsed.root!, path, infra);
-    }
+    await guarded(model, 'infrastructure file', path, () => readTemplateOrTaskDefinition(model, path));
   }
 
   // Terraform, one module folder at a time (locals are shared across its files).
@@ -88,6 +69,31 @@ export async function discoverInfra(model: DeploymentModel): Promise<void> {
   if (sourceApps.length > 0) await guarded(model, 'CDK source', sourceApps[0] || '.', () => readCdkApps(model, sourceApps));
 
   linkInfra(model);
+}
+
+/** A task-definition JSON file or a CloudFormation/SAM template (YAML or JSON), when the file is one. */
+async function readTemplateOrTaskDefinition(model: DeploymentModel, path: string): Promise<void> {
+  const { files, infra } = model;
+  const base = posix.basename(path);
+  if (path.endsWith('.json')) {
+    if (NOT_INFRA_JSON.test(base)) return;
+    const text = files.read(path);
+    if (text === undefined || !(text.includes('ontainerDefinitions') || text.includes('AWS::'))) return;
+    readJsonArtifact(model, path, text);
+  } else if (/\.(ya?ml|template)$/.test(path)) {
+    if (path.startsWith('.github/') || /(^|\/)(docker-)?compose[^/]*\.ya?ml$|pnpm-(lock|workspace)\.yaml$/.test(path)) return;
+    const text = files.read(path);
+    if (text === undefined || !text.includes('AWS::') || !text.includes('Resources')) return;
+    const { parseYamlTree } = await import('./yaml-tree.js');
+    const parsed = parseYamlTree(text, path);
+    if (parsed.error) {
+      if (/AWSTemplateFormatVersion|Resources\s*:/.test(text)) {
+        model.problems.push({ kind: 'parse-error', artifact: 'CloudFormation template', message: `${path} is not valid YAML: ${parsed.error.message}`, loc: parsed.error.loc });
+      }
+      return;
+    }
+    if (isCloudFormation(parsed.root)) readCloudFormation(parsed.root!, path, infra);
+  }
 }
 
 /** A parser that cannot load (a missing wasm, an unexpected AST) costs its format, not the rest of the audit. */
