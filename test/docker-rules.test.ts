@@ -169,3 +169,23 @@ test('development Dockerfiles are told apart by name', async () => {
     assert.equal(isDevelopmentDockerfile(named(path)), false, path);
   }
 });
+
+test('image analysis follows yarn workspace builds and treats unknown package-manager commands as unknown', async () => {
+  const { imageAnalysis } = await import('../src/rules/docker/_image.js');
+  const fixture = new URL('./fixtures/docker/runtime-asset-missing/silent-yarn-workspaces/', import.meta.url).pathname;
+  const { model } = discover(fixture);
+  const dockerfile = model.dockerfiles[0];
+  const final = dockerfile.stages[dockerfile.stages.length - 1];
+  const analysis = imageAnalysis(model, dockerfile, '');
+  assert.equal(analysis.has(final, '/repo/packages/api/dist/index.js'), 'yes');
+  assert.equal(analysis.has(final, '/repo/packages/common/dist/index.js'), 'yes');
+  assert.equal(analysis.has(final, '/repo/packages/api/build/index.js'), 'no');
+  const foreach = parseForeach();
+  const stage = foreach.stages[0];
+  assert.equal(imageAnalysis(model, foreach, '').has(stage, '/repo/packages/api/dist/index.js'), 'unknown');
+
+  function parseForeach() {
+    const copy = { ...dockerfile, path: 'foreach/Dockerfile', stages: [{ ...dockerfile.stages[0], runs: dockerfile.stages[0].runs.map((r) => ({ ...r, commands: r.commands.map((c) => (c.argv[1] === 'workspace' ? { ...c, argv: ['yarn', 'workspaces', 'foreach', '-A', 'run', 'build'] } : c)) })) }] };
+    return copy;
+  }
+});

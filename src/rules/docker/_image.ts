@@ -29,6 +29,10 @@ const HARMLESS = new Set([
   'rimraf', 'dpkg', 'locale-gen', 'cd', 'source', '.', 'date', 'uname', 'grep', 'wget', 'curl', 'tar', 'gzip',
 ]);
 
+const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'bun']);
+/** Package-manager subcommands that only manage the cache, config or installed tree. */
+const PACKAGE_MANAGER_CHORES = new Set(['prune', 'cache', 'config', 'set', 'audit', 'fetch', 'info', 'ls', 'list', 'why', 'dedupe', 'rebuild', 'store', 'outdated', 'version', 'doctor', 'ping', 'whoami', 'login', 'logout', 'pkg', 'link', 'global', 'remove', 'rm', 'uninstall', 'up', 'upgrade', 'update', 'add', 'install', 'i', 'ci', 'plugin', 'policies', '']);
+
 /** Tools a build script runs that write nothing the runtime loads from the app folder. */
 const QUIET_TOOLS = new Set(['rimraf', 'rm', 'echo', 'prisma', 'eslint', 'prettier', 'tsc-alias', 'true', 'del-cli', 'jest', 'vitest', 'mocha', 'husky', 'mkdir']);
 
@@ -378,6 +382,14 @@ export class ImageAnalysis {
       const redirect = argv.findIndex((w) => w === '>' || w === '>>');
       if (redirect >= 0 && argv[redirect + 1] && posix.resolve(cwd, argv[redirect + 1]) === absPath) return 'yes';
       if (program === 'npx' && QUIET_TOOLS.has(posix.basename(argv[1] ?? ''))) continue;
+      // A package-manager command that is neither an install nor a script we could follow
+      // (yarn workspaces foreach, npm exec, pnpm -r exec …) may build anything.
+      const verb = argv.slice(1).find((w) => !w.startsWith('-')) ?? '';
+      const focus = verb === 'workspaces' && argv.includes('focus');
+      if (PACKAGE_MANAGERS.has(program) && !focus && !PACKAGE_MANAGER_CHORES.has(verb)) {
+        results.push('unknown');
+        continue;
+      }
       if (!HARMLESS.has(program)) results.push('unknown');
     }
     return combine(results);
@@ -399,14 +411,18 @@ export class ImageAnalysis {
     }
     const install = classifyInstall(argv);
     if (install) return { dirs: [posix.join(cwd, 'node_modules')], exact: true };
-    const script = scriptInvoked(argv);
+    // yarn workspace @acme/api build (or … run build): a script of that workspace.
+    const yarnWorkspace = program === 'yarn' && argv[1] === 'workspace' && argv[2] && argv[3]
+      ? { manager: 'yarn' as const, script: argv[3] === 'run' ? argv[4] ?? '' : argv[3], ifPresent: false }
+      : undefined;
+    const script = yarnWorkspace ?? scriptInvoked(argv);
     if (!script && !BUILD_TOOLS.has(program)) return undefined;
     const repoDir = this.repoDirAt(stage, cwd);
     const pkg = repoDir !== undefined ? packagesByDir(this.model).get(repoDir) : undefined;
     const tool = this.toolOutput(argv, repoDir, cwd);
     if (tool) return tool;
     if (!script) return undefined;
-    const selectors = filteredNames(argv);
+    const selectors = yarnWorkspace ? [argv[2]] : filteredNames(argv);
     if (selectors.length > 0 || argv.includes('-r') || argv.includes('--recursive') || argv.includes('--workspaces') || argv.includes('-ws')) {
       const outputs: BuildOutput = { dirs: [], exact: selectors.length > 0 };
       for (const selector of selectors) {
