@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseSync } from 'oxc-parser';
 import { discover } from '../src/discover/index.js';
-import { analyseFile } from '../src/discover/source/analyse.js';
-import { FileReader } from '../src/discover/source/parallel.js';
 import { audit } from '../src/engine/audit.js';
 
 /** Writes a small repository to a temporary folder. */
@@ -127,28 +124,6 @@ test('tsconfig paths, workspace packages with exports, and a monorepo Dockerfile
     assert.equal(model.services.length, 1);
   } finally {
     cleanup();
-  }
-});
-
-test('a large batch read with a worker thread gives the same facts as the main thread', async () => {
-  const jobs = Array.from({ length: 1100 }, (_, i) => ({
-    file: `src/r${i}.ts`,
-    text: `import { pool } from './db';\nexport function route(app: any) {\n  app.get('/items/${i}', async (_req: any, res: any) => res.json(await pool.query('select 1')));\n  return process.env.LIMIT_${i} ?? '10';\n}\n`,
-    detectorNames: ['express', 'http'],
-    devPackages: [],
-    browser: false,
-  }));
-  const reader = new FileReader(parseSync);
-  try {
-    const parallel = await reader.read(jobs);
-    const serial = jobs.map((j) => analyseFile(parseSync, j));
-    assert.deepEqual(parallel, serial);
-    // One core: everything is read on the main thread, by design.
-    assert.equal(reader.workerBatches, availableParallelism() >= 2 ? 1 : 0, 'the worker thread answered');
-    assert.equal(parallel[1099].facts.routes[0].path, '/items/1099');
-    assert.equal(parallel[1099].facts.env[0].name, 'LIMIT_1099');
-  } finally {
-    reader.close();
   }
 });
 

@@ -2,7 +2,7 @@ import type { parseSync as ParseSync } from 'oxc-parser';
 import { emptyFacts, extractFacts, type FileFacts } from './facts.js';
 import { detectors } from './frameworks/index.js';
 
-/** One file to read: sent to a worker thread as is, so everything in it is plain data. */
+/** One file to read, as plain data (the file's text and what its package enables). */
 export interface FileJob {
   file: string;
   text: string;
@@ -21,7 +21,7 @@ export interface FileResult {
   problem?: string;
 }
 
-/** Parses one file (once) and reads its imports and facts. Runs on the main thread or in a worker. */
+/** Parses one file (once) and reads its imports and facts. */
 export function analyseFile(parseSync: typeof ParseSync, job: FileJob): FileResult {
   const { file, text, browser } = job;
   try {

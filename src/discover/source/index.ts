@@ -17,7 +17,6 @@ import {
 } from './entries.js';
 import { analyseFile, type FileJob, type FileResult } from './analyse.js';
 import { emptyFacts, type CloseCall, type FileFacts } from './facts.js';
-import { FileReader } from './parallel.js';
 import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES, WORKER_PACKAGES } from './frameworks/index.js';
 
 const BUILTINS = new Set(builtinModules);
@@ -161,32 +160,6 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     }
     return { kind: 'package', name };
   };
-
-  // Every file of every service's graph is read first, wave by wave (a wave: the files the previous
-  // one imports), so that large waves can be shared with a worker thread. Each file is read once.
-  const reader = new FileReader(parseSync);
-  try {
-    let wave = [...new Set(candidates.flatMap((c) => c.entries.map((e) => e.file)))];
-    const seen = new Set(wave);
-    while (wave.length > 0) {
-      const jobs = wave.map((file) => jobFor(file, false)).filter((j): j is FileJob => !!j);
-      for (const result of await reader.read(jobs)) store(result);
-      const next: string[] = [];
-      for (const file of wave) {
-        for (const site of factsOf(file, false).imports) {
-          if (site.devOnly) continue;
-          const resolved = resolveImport(file, site.specifier);
-          if (resolved.kind === 'file' && !seen.has(resolved.file)) {
-            seen.add(resolved.file);
-            next.push(resolved.file);
-          }
-        }
-      }
-      wave = next;
-    }
-  } finally {
-    reader.close();
-  }
 
   for (const c of candidates) {
     const service = buildService(c, model, factsOf, resolveImport, packagesByDir);
