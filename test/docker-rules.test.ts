@@ -52,7 +52,7 @@ test('healthcheck: a missing HEALTHCHECK is reported only when no task definitio
   const without = await check(healthcheck, { ...SERVER, Dockerfile: NO_CHECK });
   assert.deepEqual(without.map((f) => [f.id, f.line]), [['missing', 1]]);
   const withTaskDefinition = await check(healthcheck, { ...SERVER, Dockerfile: NO_CHECK }, (model) => {
-    model.infra.taskDefinitions = [{ family: 'api' }] as typeof model.infra.taskDefinitions;
+    model.infra.taskDefinitions = [{ family: 'api' }] as unknown as typeof model.infra.taskDefinitions;
   });
   assert.deepEqual(withTaskDefinition, []);
 });
