@@ -65,14 +65,17 @@ export default defineRule({
       })();
       for (const stage of facts.reachable) {
         const image = stage.from;
+        // FROM node:${NODE_VERSION}: show what the ARG default makes of it.
+        const resolved = `${image.registry ? `${image.registry}/` : ''}${image.name}${image.tag ? `:${image.tag}` : ''}`;
+        const shown = image.raw.includes('$') ? `${image.raw} (${resolved} with the ARG defaults)` : image.raw;
         if (image.stageRef !== undefined || image.unresolved || image.name === 'scratch') continue;
         if (!image.digest && (!image.tag || image.tag === 'latest')) {
-          report('floating', image.loc, { image: image.raw, why: image.tag ? 'uses the "latest" tag' : 'has no tag, so it means "latest"' });
+          report('floating', image.loc, { image: shown, why: image.tag ? 'uses the "latest" tag' : 'has no tag, so it means "latest"' });
           continue;
         }
         // node:alpine, node:lts-slim, node:current: no version in the tag, so each new Node major arrives unannounced.
         if (!image.digest && image.tag && !/\d/.test(image.tag) && (image.name === 'node' || image.name.endsWith('/node'))) {
-          report('floating', image.loc, { image: image.raw, why: `uses "${image.tag}", a tag that moves to each new Node major` });
+          report('floating', image.loc, { image: shown, why: `uses "${image.tag}", a tag that moves to each new Node major` });
           continue;
         }
         if (!engines) continue;
@@ -82,7 +85,7 @@ export default defineRule({
         if (!range || fitsRange(version, range)) continue;
         const suggested = [24, 22, 20, 18, 16].find((major) => semver.intersects(range, imageRange(String(major))));
         report('outsideEngines', image.loc, {
-          image: image.raw,
+          image: shown,
           version,
           range: engines.range.value,
           package: engines.pkg,
