@@ -54,6 +54,7 @@ function container(overrides: Partial<ContainerDefinition> = {}): ContainerDefin
     logConfiguration: { logDriver: lit('awslogs', 20), options: new Map(), loc: at('infra/main.tf', 19) },
     dependsOn: [],
     mountPoints: [],
+    unknownKeys: [],
     loc: at('infra/main.tf', 12),
     ...overrides,
   };

@@ -146,6 +146,8 @@ export interface ContainerDefinition {
   link?: ContainerLink;
   /** A workflow step (amazon-ecs-render-task-definition) that replaces this container's image at deploy time. */
   imageRenderedBy?: Loc;
+  /** Keys ECS does not know (snake_case such as `log_configuration` inside jsonencode): ignored at registration. */
+  unknownKeys: { value: string; loc: Loc }[];
 }
 
 export interface TaskDefinition {

@@ -102,7 +102,12 @@ export function buildTaskDefinition(props: InfraNode, ctx: ResourceContext, cont
   return task;
 }
 
-export function buildContainer(node: InfraNode): ContainerDefinition {
+export function buildContainer(written: InfraNode): ContainerDefinition {
+  // Container definitions are JSON for ECS: `log_configuration` or `port_mappings` (Terraform habits
+  // inside jsonencode) are not fields ECS knows and are ignored at registration. They are left out,
+  // and kept aside so a rule can name them.
+  const unknownKeys = written.kind === 'object' ? written.entries.filter((e) => e.key.includes('_')) : [];
+  const node: InfraNode = written.kind === 'object' && unknownKeys.length ? { ...written, entries: written.entries.filter((e) => !e.key.includes('_')) } : written;
   const name = str(node, 'name') ?? { value: { unresolved: 'unnamed container' }, loc: node.loc };
   const image = str(node, 'image');
   const env = get(node, 'environment');
@@ -182,6 +187,7 @@ export function buildContainer(node: InfraNode): ContainerDefinition {
     })),
     // The `name` line: where a reader recognises the container.
     loc: entry(node, 'name')?.keyLoc ?? node.loc,
+    unknownKeys: unknownKeys.map((e) => ({ value: e.key, loc: e.keyLoc })),
   };
   for (const item of envItems.list) {
     const n = literal(get(item, 'name'));

@@ -255,11 +255,12 @@ function readEcsServiceModule(block: TerraformBlockOf, infra: InfraModel): void 
   if (definitions?.kind === 'object') {
     for (const { key, keyLoc, node } of definitions.entries) {
       if (node.kind !== 'object') continue;
-      const entries = [...node.entries];
+      // The container-definition submodule takes snake_case inputs and writes the ECS names.
+      const entries = node.entries.map((e) => ({ ...e, key: e.key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/^entrypoint$/, 'entryPoint') }));
       if (!entries.some((e) => e.key === 'name')) entries.push({ key: 'name', keyLoc, node: { kind: 'scalar', value: key, loc: keyLoc } });
       // The submodule logs to CloudWatch unless enable_cloudwatch_logging = false.
-      const logging = entries.find((e) => e.key === 'enable_cloudwatch_logging');
-      if (!entries.some((e) => e.key === 'log_configuration') && !(logging?.node.kind === 'scalar' && logging.node.value === false)) {
+      const logging = entries.find((e) => e.key === 'enableCloudwatchLogging');
+      if (!entries.some((e) => e.key === 'logConfiguration') && !(logging?.node.kind === 'scalar' && logging.node.value === false)) {
         entries.push({ key: 'logConfiguration', keyLoc, node: { kind: 'object', loc: keyLoc, entries: [{ key: 'logDriver', keyLoc, node: { kind: 'scalar', value: 'awslogs', loc: keyLoc } }] } });
       }
       containers.push({ kind: 'object', loc: keyLoc, entries, partial: node.partial });
