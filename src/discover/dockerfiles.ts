@@ -228,8 +228,10 @@ export function pathsUnder(paths: readonly string[], dir: string): string[] {
  * (include/files, default everything under the tsconfig's folder), declaration files aside.
  */
 function commonSourceDir(model: DeploymentModel, configDir: string, outDir: string, include: string[] | undefined, files: string[] | undefined): string | undefined {
-  const patterns = (include ?? [configDir ? `${configDir}/**/*` : '**/*']).map((p) => (/[*?]/.test(posix.basename(p)) || posix.extname(p) ? p : `${p}/**/*`));
-  const isIncluded = picomatch(patterns, { dot: false });
+  // Without include, everything under the tsconfig's folder is an input: no matcher needed.
+  const isIncluded = include
+    ? picomatch(include.map((p) => (/[*?]/.test(posix.basename(p)) || posix.extname(p) ? p : `${p}/**/*`)), { dot: false })
+    : () => true;
   const inputs = pathsUnder(model.files.paths, configDir).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts') && !(outDir && f.startsWith(outDir + '/')) && isIncluded(f));
   inputs.push(...(files ?? []).filter((f) => TS_INPUT.test(f) && !f.endsWith('.d.ts')));
   if (inputs.length === 0) return undefined;
