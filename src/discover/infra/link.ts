@@ -213,7 +213,7 @@ function findLink(
   // the image is clearly someone else's (a public image that is not built here).
   // Only a service that is built into an image (it has a Dockerfile) can be what a task runs: a
   // repository whose one Node package is a frontend or a library deploys something else on ECS.
-  const appServices = services.filter((s) => s.kind !== 'unknown' || s.entries.length > 0);
+  const appServices = services.filter((s) => s.kind !== 'frontend' && (s.kind !== 'unknown' || s.entries.length > 0));
   const candidates = appServices.length > 0 ? appServices : services;
   if (candidates.length === 1 && appContainerCount === 1 && candidates[0].dockerfiles.length > 0) {
     // `grafana/grafana:10` style: an organisation's image on Docker Hub, not built from this repository.

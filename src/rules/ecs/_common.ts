@@ -31,7 +31,8 @@ export function linkedContainers(model: DeploymentModel): LinkedContainer[] {
   for (const task of infraOf(model).taskDefinitions) {
     for (const container of task.containers) {
       const link = container.link;
-      if (!link) continue;
+      // A browser app's code runs in the browser: its reads and routes say nothing about the container.
+      if (!link || link.service.kind === 'frontend') continue;
       out.push({ task, container, service: link.service, link, label: `container '${containerName(container)}' (${describeLink(link)})` });
     }
   }

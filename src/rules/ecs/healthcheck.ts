@@ -7,8 +7,6 @@ import { appPorts, containerName, healthCheckUrls, infraOf, linkedContainers, re
 interface HttpCheck {
   source: 'container' | 'target group';
   path: string;
-  /** The path was not written: the target group default `/`. */
-  defaultPath: boolean;
   port?: number;
   loc: Loc;
 }
@@ -44,7 +42,7 @@ export default defineRule({
       const checks: HttpCheck[] = [];
       const hc = container.healthCheck;
       if (hc && !isUnresolved(hc.command.value)) {
-        for (const url of healthCheckUrls(hc.command.value)) checks.push({ source: 'container', path: url.path, defaultPath: false, port: url.port, loc: hc.loc });
+        for (const url of healthCheckUrls(hc.command.value)) checks.push({ source: 'container', path: url.path, port: url.port, loc: hc.loc });
       }
       const ecsServices = servicesRunning(infra, task);
       const groups = new Set<TargetGroup>();
@@ -62,8 +60,8 @@ export default defineRule({
         const protocol = (known(h?.protocol) ?? known(tg.protocol) ?? 'HTTP').toUpperCase();
         if (protocol !== 'HTTP' && protocol !== 'HTTPS') continue;
         if (h?.path && isUnresolved(h.path.value)) continue;
-        const path = known(h?.path);
-        checks.push({ source: 'target group', path: path ?? '/', defaultPath: path === undefined, loc: h?.path?.loc ?? h?.loc ?? tg.loc });
+        // Without a path the target group checks `/`.
+        checks.push({ source: 'target group', path: known(h?.path) ?? '/', loc: h?.path?.loc ?? h?.loc ?? tg.loc });
       }
 
       if (service.kind === 'worker') {
@@ -81,13 +79,14 @@ export default defineRule({
       if (routesAreReadable(service.routes)) {
         for (const check of checks) {
           if (servesPath(service.routes, check.path)) continue;
-          // The default `/` is only judged when the app clearly has a health route elsewhere.
-          if (check.defaultPath && health.length === 0) continue;
+          // `/` is answered by static file serving (express.static, a built client's index.html), which
+          // registers no route: an unserved `/` cannot be proven, so it is not judged.
+          if (check.path.split('?')[0].replace(/\/+$/, '') === '') continue;
           const known_ = health.length ? `its health routes: ${health.map((r) => r.path).join(', ')}` : `${service.routes.length} routes found`;
           report(
             'pathNotServed',
             check.loc,
-            { source: check.defaultPath ? 'target group (default path)' : check.source, path: check.path, service: service.name, known: known_, container: label, suggestion },
+            { source: check.source, path: check.path, service: service.name, known: known_, container: label, suggestion },
             { related: health[0] ? [related(health[0].loc, `the app serves ${health[0].method} ${health[0].path} here`)] : [] },
           );
         }
