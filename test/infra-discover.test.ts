@@ -407,3 +407,13 @@ test('Terraform: the terraform-aws-modules/ecs service module is read like a tas
   assert.equal(service.circuitBreakerUnresolved, true, 'the module default is not guessed');
   assert.deepEqual(service.loadBalancers.map((l) => [l.targetGroupRef, known(l.containerPort)]), [['aws_lb_target_group.api', 3000]]);
 });
+
+test('CloudFormation: a template that does not parse is a problem at its line; other YAML with AWS words is left alone', async () => {
+  const model = await modelOf({
+    'stack.yaml': "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties: [oops\n",
+    'k8s/ingress.yaml': 'apiVersion: v1\nkind: ConfigMap\ndata:\n  note: "AWS::ECS notes"\n  Resources: [unclosed\n',
+  });
+  const problems = model.problems.filter((p) => p.kind === 'parse-error');
+  assert.deepEqual(problems.map((p) => p.loc.file), ['stack.yaml']);
+  assert.equal(model.infra.taskDefinitions.length, 0);
+});

@@ -87,7 +87,7 @@ async function readTemplateOrTaskDefinition(model: DeploymentModel, path: string
     const { parseYamlTree } = await import('./yaml-tree.js');
     const parsed = parseYamlTree(text, path);
     if (parsed.error) {
-      if (/AWSTemplateFormatVersion|Resources\s*:/.test(text)) {
+      if (/AWSTemplateFormatVersion|^Resources\s*:/m.test(text)) {
         model.problems.push({ kind: 'parse-error', artifact: 'CloudFormation template', message: `${path} is not valid YAML: ${parsed.error.message}`, loc: parsed.error.loc });
       }
       return;
