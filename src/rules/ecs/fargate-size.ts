@@ -77,7 +77,8 @@ export default defineRule({
       if (memory === undefined) continue;
       const heap = heapCap(container);
       if (!heap || heap.mib <= memory) continue;
-      report('heapAboveMemory', heap.loc, { container: containerName(container), heap: heap.mib, where: heap.where, memory, suggested: Math.floor(memory * 0.75) });
+      // It registers and starts; it fails under load (OOM kill), which is high rather than critical.
+      report('heapAboveMemory', heap.loc, { container: containerName(container), heap: heap.mib, where: heap.where, memory, suggested: Math.floor(memory * 0.75) }, { severity: 'high' });
     }
   },
 });
