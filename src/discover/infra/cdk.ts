@@ -714,6 +714,19 @@ class CdkReader {
       }
       return;
     }
+    if (target.kind === 'tg' && target.tg && method === 'addTarget') {
+      // tg.addTarget(service) or tg.addTarget(service.loadBalancerTarget({...}))
+      for (const a of args) {
+        const t = unwrap(a);
+        const base = t.type === 'CallExpression' ? unwrap(((t.callee as AstNode).object as AstNode) ?? t) : t;
+        const svc = this.lookup(base);
+        if (svc?.service) {
+          svc.service.targetGroups.push(target.tg);
+          svc.service.loadBalancers.push({ loc, targetGroupRef: target.tg.resourceName });
+        }
+      }
+      return;
+    }
     if (target.kind === 'tg' && target.tg && method === 'configureHealthCheck') {
       const hc = args[0] ? this.value(args[0]) : undefined;
       if (hc?.kind === 'object') target.tg.healthCheck = { enabled: bool(hc, 'enabled'), path: str(hc, 'path'), port: str(hc, 'port'), protocol: str(hc, 'protocol'), loc };
