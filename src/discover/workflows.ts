@@ -349,6 +349,7 @@ function readJob(y: YamlFile, workflow: Workflow, id: string, keyNode: YamlNode,
     matrix,
     matrixRows,
     services,
+    outputs: y.scalarMap(y.get(node, 'outputs')),
   };
   const steps = y.resolve(y.get(node, 'steps'));
   if (steps && isSeq(steps)) {

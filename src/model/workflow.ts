@@ -59,6 +59,8 @@ export interface WorkflowJob {
   matrixRows?: Record<string, string>[];
   /** `services:` containers of the job (postgres for tests, …), by id, with their image. */
   services: Map<string, Located<string>>;
+  /** `outputs:` of the job (what `needs.<job>.outputs.<name>` reads in later jobs), each at the line of its key. */
+  outputs: Map<string, Located<string>>;
 }
 
 export interface WorkflowStep {

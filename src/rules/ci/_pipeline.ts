@@ -1,6 +1,6 @@
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
-import type { StepActivity, StepActivityKind, Workflow, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
+import type { Permissions, StepActivity, StepCommand, StepActivityKind, Workflow, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 
 /** Facts about the repository's pipeline that several ci/* rules share. They read the model only. */
 
@@ -98,3 +98,61 @@ export function isFailureOnly(condition: string | undefined): boolean {
   return !!condition && /failure\(\)/.test(condition) && !/always\(\)/.test(condition);
 }
 
+
+/** The step runs this action (`owner/name@ref`, any ref; names compare case-insensitively). */
+export function usesAction(step: WorkflowStep, name: string): boolean {
+  return !!step.uses && step.uses.value.split('@')[0].toLowerCase().replace(/\/+$/, '') === name;
+}
+
+/**
+ * The `permissions:` a job's token gets from the workflow file: the job's own block replaces the
+ * workflow's entirely; undefined when neither writes one (the repository default applies).
+ */
+export function effectivePermissions(workflow: Workflow, job: WorkflowJob): Permissions | undefined {
+  return job.permissions ?? workflow.permissions;
+}
+
+/** True when the block grants `scope: write` (or `write-all`). */
+export function grantsWrite(permissions: Permissions, scope: string): boolean {
+  if (permissions.preset !== undefined) return permissions.preset === 'write-all';
+  return permissions.scopes.get(scope)?.value === 'write';
+}
+
+/** The workflow of this repository a job-level `uses: ./.github/workflows/x.yml` calls. */
+export function calledWorkflow(model: DeploymentModel, uses: string): Workflow | undefined {
+  if (!uses.startsWith('./')) return undefined;
+  const path = uses.replace(/^\.\//, '').split('@')[0];
+  return model.workflows.find((w) => w.path === path);
+}
+
+/** Jobs this job (transitively) `needs:`: they finish before it starts, in the same run. */
+export function upstreamJobs(workflow: Workflow, job: WorkflowJob): WorkflowJob[] {
+  const out: WorkflowJob[] = [];
+  const frontier = job.needs.map((n) => n.value);
+  while (frontier.length) {
+    const id = frontier.pop()!;
+    const found = workflow.jobs.find((j) => j.id.value === id);
+    if (!found || found === job || out.includes(found)) continue;
+    out.push(found);
+    frontier.push(...found.needs.map((n) => n.value));
+  }
+  return out;
+}
+
+/**
+ * A `run:` script of the workflow names the file (`aws ecs describe-task-definition > td.json`,
+ * `jq … td.json`, `envsubst < td.tpl > td.json`): CI writes or edits it, so the committed copy is
+ * not what later steps read.
+ */
+export function workflowTouchesFile(workflow: Workflow, file: string, except?: (command: StepCommand) => boolean): boolean {
+  const base = file.split('/').pop()!;
+  for (const job of workflow.jobs) {
+    for (const step of job.steps) {
+      if (!step.run?.value.includes(base)) continue;
+      const naming = step.commands.filter((c) => c.argv.some((w) => w.includes(base)));
+      // Named somewhere no command word shows (a heredoc, a quoted program): assume it is written.
+      if (naming.length === 0 || naming.some((c) => !except?.(c))) return true;
+    }
+  }
+  return false;
+}

@@ -11,6 +11,9 @@ import unprotectedProduction from './unprotected-production.js';
 import permissions from './permissions.js';
 import unfrozenInstall from './unfrozen-install.js';
 import migrationCheckMissing from './migration-check-missing.js';
+import taskdefContainerNameMismatch from './taskdef-container-name-mismatch.js';
+import deployedTagNotPushed from './deployed-tag-not-pushed.js';
+import oidcMisconfigured from './oidc-misconfigured.js';
 
 export const ciRules: Rule[] = [
   pathNotFound,
@@ -25,4 +28,7 @@ export const ciRules: Rule[] = [
   permissions,
   unfrozenInstall,
   migrationCheckMissing,
+  taskdefContainerNameMismatch,
+  deployedTagNotPushed,
+  oidcMisconfigured,
 ];
