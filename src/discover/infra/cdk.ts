@@ -235,6 +235,7 @@ class CdkReader {
       }
       case 'ApplicationTargetGroup': {
         const tg = this.targetGroup(id, props, loc);
+        this.attachTargets(this.astProp(args[2], 'targets'), tg, loc);
         this.remember(name, { kind: 'tg', tg });
         return;
       }
@@ -281,6 +282,20 @@ class CdkReader {
     walk(args, (n) => {
       if (n.type === 'NewExpression' && CALLEE_TAIL(n.callee as AstNode) === 'PolicyStatement') this.newConstruct(n, undefined);
     });
+  }
+
+  /** `targets: [service]` or `[service.loadBalancerTarget({...})]`: the ECS services a target group sends traffic to. */
+  private attachTargets(targets: AstNode | undefined, tg: TargetGroup, loc: Loc): void {
+    if (targets?.type !== 'ArrayExpression') return;
+    for (const t of targets.elements as (AstNode | null)[]) {
+      const tt = t ? unwrap(t) : undefined;
+      const base = tt?.type === 'CallExpression' ? unwrap(((tt.callee as AstNode).object as AstNode) ?? tt) : tt;
+      const svc = this.lookup(base);
+      if (svc?.service) {
+        svc.service.targetGroups.push(tg);
+        svc.service.loadBalancers.push({ loc, targetGroupRef: tg.resourceName });
+      }
+    }
   }
 
   private keyLoc(props: InfraNode | undefined, key: string): Loc {
@@ -686,18 +701,7 @@ class CdkReader {
       if (method === 'addTargets') {
         const tg = this.targetGroup(`${listener.resourceName}/${id}Group`, props, loc);
         tg.targetType = { value: 'ip', loc };
-        const targets = this.astProp(args[1], 'targets');
-        if (targets?.type === 'ArrayExpression') {
-          for (const t of targets.elements as AstNode[]) {
-            const tt = t ? unwrap(t) : undefined;
-            const base = tt?.type === 'CallExpression' ? unwrap(((tt.callee as AstNode).object as AstNode) ?? tt) : tt;
-            const svc = this.lookup(base);
-            if (svc?.service) {
-              svc.service.targetGroups.push(tg);
-              svc.service.loadBalancers.push({ loc, targetGroupRef: tg.resourceName });
-            }
-          }
-        }
+        this.attachTargets(this.astProp(args[1], 'targets'), tg, loc);
         this.remember(name, { kind: 'tg', tg });
         if (get(props, 'conditions')) this.listenerRule(`${listener.resourceName}/${id}Rule`, props, args[1], loc, listener);
         else listener.defaultActions.push({ type: { value: 'forward', loc }, targetGroupRefs: [tg.resourceName], loc });
