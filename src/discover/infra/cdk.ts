@@ -720,15 +720,7 @@ class CdkReader {
     }
     if (target.kind === 'tg' && target.tg && method === 'addTarget') {
       // tg.addTarget(service) or tg.addTarget(service.loadBalancerTarget({...}))
-      for (const a of args) {
-        const t = unwrap(a);
-        const base = t.type === 'CallExpression' ? unwrap(((t.callee as AstNode).object as AstNode) ?? t) : t;
-        const svc = this.lookup(base);
-        if (svc?.service) {
-          svc.service.targetGroups.push(target.tg);
-          svc.service.loadBalancers.push({ loc, targetGroupRef: target.tg.resourceName });
-        }
-      }
+      this.attachTargets({ type: 'ArrayExpression', elements: args, start: e.start, end: e.end }, target.tg, loc);
       return;
     }
     if (target.kind === 'tg' && target.tg && method === 'configureHealthCheck') {
