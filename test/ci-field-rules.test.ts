@@ -73,3 +73,18 @@ test('oidc-misconfigured: id-token granted at workflow level reaches jobs withou
   assert.deepEqual(lines, ['.github/workflows/deploy.yml:16 ci/oidc-misconfigured']);
   assert.match(messages[0], /`read-all`/);
 });
+
+test('deployed-tag-not-pushed: matrix tags are expanded per combination and compared one by one', async () => {
+  const path = '.github/workflows/deploy.yml';
+  const original = readFileSync(join(FIXTURES, 'scenarios/well-configured-pipeline', path), 'utf8');
+  const taskDefinition = readFileSync(join(FIXTURES, 'scenarios/well-configured-pipeline/deploy/api-task-definition.json'), 'utf8');
+  // As written: ledger-api:<sha> is pushed by the matrix row service=api.
+  assert.deepEqual((await findings({ [path]: original, 'deploy/api-task-definition.json': taskDefinition }, 'ci/deployed-tag-not-pushed')).lines, []);
+  // Pushed only as :latest: the render of ledger-api:<sha> is never pushed.
+  const latest = original.replace('docker push "$ECR_REGISTRY/ledger-${{ matrix.service }}:${GITHUB_SHA}"', 'docker push "$ECR_REGISTRY/ledger-${{ matrix.service }}:latest"');
+  assert.notEqual(latest, original);
+  const { lines, messages } = await findings({ [path]: latest, 'deploy/api-task-definition.json': taskDefinition }, 'ci/deployed-tag-not-pushed');
+  assert.deepEqual(lines, [`${path}:69 ci/deployed-tag-not-pushed`]);
+  assert.match(messages[0], /pushes "<ECR registry>\/ledger-api:latest"/);
+  assert.doesNotMatch(messages[0], /ledger-worker/);
+});

@@ -23,8 +23,11 @@ export default defineRule({
       const pushes = collectPushes(workflow, r);
       // Something may push in a way the audit cannot read (a script, bake, a manifest list, a reusable workflow): no proof.
       if (pushes === 'opaque' || pushes.length === 0) continue;
+      const seen = new Set<string>();
       for (const deploy of collectDeploys(model, workflow, r)) {
-        if (deploy.ref.includes(UNKNOWN)) continue;
+        const id = `${deploy.loc.file}:${deploy.loc.line}:${deploy.ref}`;
+        if (deploy.ref.includes(UNKNOWN) || seen.has(id)) continue;
+        seen.add(id);
         const image = splitImage(deploy.ref);
         if (!image.tag || image.digest) continue;
         if (pushes.some((p) => mayMatch(p.ref, deploy.ref))) continue;
@@ -152,6 +155,15 @@ class Resolver {
   }
 }
 
+/** The text once for each matrix combination of the job (`${{ matrix.x }}` replaced); unchanged when it names no matrix value. */
+function matrixVariants(text: string, job: WorkflowJob): string[] {
+  const re = /\$\{\{\s*matrix\.([\w-]+)\s*\}\}/g;
+  if (!re.test(text)) return [text];
+  // An unknown matrix leaves the expression in place: the resolver makes it UNKNOWN.
+  if (!job.matrixRows) return [text];
+  return [...new Set(job.matrixRows.map((row) => text.replace(re, (whole, key: string) => row[key] ?? whole)))];
+}
+
 function token(path: string): string {
   return `\${{ ${path} }}`;
 }
@@ -181,7 +193,7 @@ function collectPushes(workflow: Workflow, r: Resolver): Ref[] | 'opaque' {
         if (!push || push.value === 'false') continue;
         const build = step.dockerBuilds.find((b) => b.via === 'build-push-action');
         if (!build || build.tags.length === 0) return 'opaque';
-        for (const tag of build.tags) out.push({ ref: canonical(r.expression(tag.value, job, step)), text: tag.value, loc: tag.loc, job });
+        for (const tag of build.tags) for (const v of matrixVariants(tag.value, job)) out.push({ ref: canonical(r.expression(v, job, step)), text: tag.value, loc: tag.loc, job });
       }
       if (step.scripts.some((s) => /docker|image|push|publish|release|deploy|ecr|container/i.test(s.script))) return 'opaque';
       for (const c of step.commands) {
@@ -201,15 +213,14 @@ function commandPushes(c: StepCommand, job: WorkflowJob, step: WorkflowStep, r: 
   if (OPAQUE_TOOLS.has(tool) || /^(\.{1,2}\/|~\/)|\.sh$/.test(a0 ?? '') || (['bash', 'sh', 'zsh'].includes(tool) && argv.length > 1 && !argv[1].startsWith('-'))) return 'opaque';
   if (tool !== 'docker' && tool !== 'podman') return [];
   if ((a1 === 'buildx' && (a2 === 'bake' || a2 === 'imagetools')) || a1 === 'manifest' || a1 === 'compose' || a1 === 'bake') return 'opaque';
-  const ref = (value: string): Ref => ({ ref: canonical(r.shell(value, job, step)), text: value, loc: c.loc, job });
+  const refs = (value: string): Ref[] => matrixVariants(value, job).map((v) => ({ ref: canonical(r.shell(v, job, step)), text: value, loc: c.loc, job }));
   if (a1 === 'push' || (a1 === 'image' && a2 === 'push')) {
     const args = argv.slice(a1 === 'push' ? 2 : 3);
     const target = args.find((w) => !w.startsWith('-'));
     if (!target) return 'opaque';
-    const pushed = ref(target);
     // `docker push repo` without a tag (or with --all-tags): which tags go out depends on what the job tagged.
-    const all = args.includes('-a') || args.includes('--all-tags') || !splitImage(pushed.ref).tag;
-    return [all ? { ...pushed, ref: `${splitImage(pushed.ref).repository}:${UNKNOWN}` } : pushed];
+    const all = args.includes('-a') || args.includes('--all-tags');
+    return refs(target).map((pushed) => (all || !splitImage(pushed.ref).tag ? { ...pushed, ref: `${splitImage(pushed.ref).repository}:${UNKNOWN}` } : pushed));
   }
   const isBuild = a1 === 'build' || (a1 === 'buildx' && (a2 === 'build' || a2 === 'b')) || (a1 === 'image' && a2 === 'build');
   if (!isBuild) return [];
@@ -218,9 +229,9 @@ function commandPushes(c: StepCommand, job: WorkflowJob, step: WorkflowStep, r: 
   const tags: Ref[] = [];
   for (let i = 0; i < argv.length; i++) {
     const w = argv[i];
-    if ((w === '-t' || w === '--tag') && argv[i + 1]) tags.push(ref(argv[++i]));
-    else if (w.startsWith('--tag=')) tags.push(ref(w.slice(6)));
-    else if (/^-t./.test(w)) tags.push(ref(w.slice(2)));
+    if ((w === '-t' || w === '--tag') && argv[i + 1]) tags.push(...refs(argv[++i]));
+    else if (w.startsWith('--tag=')) tags.push(...refs(w.slice(6)));
+    else if (/^-t./.test(w)) tags.push(...refs(w.slice(2)));
   }
   return tags.length ? tags : 'opaque';
 }
@@ -243,7 +254,7 @@ function collectDeploys(model: DeploymentModel, workflow: Workflow, r: Resolver)
     for (const step of job.steps) {
       if (usesAction(step, 'aws-actions/amazon-ecs-render-task-definition')) {
         const image = step.with.get('image');
-        if (image) out.push({ ref: canonical(r.expression(image.value, job, step)), text: image.value, loc: image.loc, job, what: `the render step of job "${job.id.value}"` });
+        if (image) for (const v of matrixVariants(image.value, job)) out.push({ ref: canonical(r.expression(v, job, step)), text: image.value, loc: image.loc, job, what: `the render step of job "${job.id.value}"` });
       }
       if (usesAction(step, 'aws-actions/amazon-ecs-deploy-task-definition')) {
         const file = step.with.get('task-definition');
