@@ -417,3 +417,28 @@ test('CloudFormation: a template that does not parse is a problem at its line; o
   assert.deepEqual(problems.map((p) => p.loc.file), ['stack.yaml']);
   assert.equal(model.infra.taskDefinitions.length, 0);
 });
+
+test('CDK source: services attached to target groups by targets, addTarget and attachToApplicationTargetGroup', async () => {
+  const model = await modelOf({
+    'infra/package.json': '{ "name": "infra", "dependencies": { "aws-cdk-lib": "2.150.0" } }\n',
+    'infra/lib/stack.ts': `import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+
+export function wire(scope: any, cluster: ecs.ICluster, vpc: any) {
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'Task');
+  taskDefinition.addContainer('api', { image: ecs.ContainerImage.fromRegistry('acme/api:1.0.0'), portMappings: [{ containerPort: 3000 }] });
+  const a = new ecs.FargateService(scope, 'A', { cluster, taskDefinition });
+  const b = new ecs.FargateService(scope, 'B', { cluster, taskDefinition });
+  const c = new ecs.FargateService(scope, 'C', { cluster, taskDefinition });
+  new elbv2.ApplicationTargetGroup(scope, 'TgA', { vpc, port: 3000, targets: [a], healthCheck: { path: '/ready' } });
+  const tgB = new elbv2.ApplicationTargetGroup(scope, 'TgB', { vpc, port: 3000 });
+  tgB.addTarget(b.loadBalancerTarget({ containerName: 'api', containerPort: 3000 }));
+  const tgC = new elbv2.ApplicationTargetGroup(scope, 'TgC', { vpc, port: 3000 });
+  c.attachToApplicationTargetGroup(tgC);
+}
+`,
+  });
+  const byName = new Map(model.infra.ecsServices.map((s) => [s.resourceName, s.targetGroups.map((t) => t.resourceName)]));
+  assert.deepEqual(Object.fromEntries(byName), { A: ['TgA'], B: ['TgB'], C: ['TgC'] });
+  assert.equal(known(model.infra.targetGroups[0].healthCheck?.path), '/ready');
+});
