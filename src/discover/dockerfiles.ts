@@ -17,8 +17,10 @@ import type {
   EnvEntry,
   Stage,
   TsconfigFacts,
+  VariableInEffect,
 } from '../model/docker.js';
-import { shellWords, splitShell, workspaceSelectors, type ShellCommand } from '../model/shell.js';
+import { imageOsOf } from '../model/docker.js';
+import { effectiveArgv, shellWords, splitShell, workspaceSelectors, type ShellCommand } from '../model/shell.js';
 import { contextCopies, contextPath, isGlob, isLiteralSource, stageCommands } from '../model/docker.js';
 import { projectFor } from './packages.js';
 import picomatch from 'picomatch';
@@ -305,6 +307,8 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
   const args = new Map<string, string>();
   let stage: Stage | undefined;
   let workdir = '/';
+  // ARGs declared in the current stage (they end with it; ENV is inherited by stages built FROM it).
+  let stageArgs = new Map<string, VariableInEffect>();
   const instructions = ast.getInstructions();
   for (const ins of instructions) {
     const keyword = ins.getKeyword().toUpperCase();
@@ -333,9 +337,13 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
         env: [],
         args: [],
         expose: [],
+        os: imageOsOf(from.stageRef !== undefined ? result.stages[from.stageRef].rootImage : from),
+        osPackages: [],
+        runtimeEnv: new Map(),
         startLine: at.line,
         endLine: at.line,
       };
+      stageArgs = new Map();
       // A stage built FROM another stage inherits its environment, user and commands.
       if (from.stageRef !== undefined) {
         const parent = result.stages[from.stageRef];
@@ -346,6 +354,8 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
         stage.entrypoint = parent.entrypoint;
         stage.healthcheck = parent.healthcheck;
         stage.expose = [...parent.expose];
+        stage.osPackages = [...parent.osPackages];
+        stage.runtimeEnv = new Map(parent.runtimeEnv);
         workdir = parent.workdir?.value ?? '/';
       } else workdir = '/';
       result.stages.push(stage);
@@ -367,13 +377,16 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
       case 'RUN': {
         const flags = flagsOf(ins);
         const command = commandFromText(stripFlags(raw).trim(), at, textLine);
+        const commands = commandsOf(command);
         stage.runs.push({
           command,
-          commands: commandsOf(command),
+          commands,
           mounts: flags.filter((f) => f.name === 'mount').map((f) => f.value ?? ''),
           workdir,
+          environment: new Map([...stageArgs, ...stage.runtimeEnv]),
           loc: at,
         });
+        for (const c of commands) stage.osPackages.push(...osPackagesOf(c));
         break;
       }
       case 'COPY':
@@ -383,12 +396,25 @@ export function parseDockerfile(text: string, path: string, buildInputs: DockerB
         else result.syntaxErrors.push({ message: `${keyword} at line ${at.line} needs a source and a destination`, loc: at });
         break;
       }
-      case 'ENV':
-        stage.env.push(...parseAssignments(raw, at));
+      case 'ENV': {
+        const entries = parseAssignments(raw, at);
+        stage.env.push(...entries);
+        // All assignments of one ENV line see the variables as they were before it.
+        const before = new Map([...stageArgs, ...stage.runtimeEnv]);
+        for (const e of entries) stage.runtimeEnv.set(e.name, { name: e.name, value: expandVariables(e.value, before), source: 'ENV', loc: at });
         break;
-      case 'ARG':
-        stage.args.push(...parseAssignments(raw, at));
+      }
+      case 'ARG': {
+        const entries = parseAssignments(raw, at);
+        stage.args.push(...entries);
+        for (const e of entries) {
+          // `ARG X` inside a stage takes the default of a global `ARG X=…`; `--build-arg` may replace either.
+          const hasDefault = raw.includes(`${e.name}=`);
+          const value = hasDefault ? expandVariables(e.value, new Map([...stageArgs, ...stage.runtimeEnv])) : args.get(e.name) || undefined;
+          stageArgs.set(e.name, { name: e.name, value, source: 'ARG', loc: at });
+        }
         break;
+      }
       case 'USER':
         stage.user = { value: raw.trim(), loc: at };
         break;
@@ -590,4 +616,46 @@ export function commandFromText(body: string, at: Loc, textLine = at.line): Comm
   const spec: CommandSpec = { form: 'shell', argv: split.flatMap((c) => c.argv), text, textLine: line, loc: at };
   splitCache.set(spec, split);
   return spec;
+}
+
+/**
+ * `$X`, `${X}`, `${X:-default}` expanded with the variables in effect; undefined when a variable it
+ * uses has no known value (a build argument without default), since `--build-arg` decides then.
+ */
+export function expandVariables(text: string, vars: Map<string, VariableInEffect>): string | undefined {
+  let unknown = false;
+  const out = text.replace(/\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)/g, (_whole, braced: string | undefined, op: string | undefined, word: string | undefined, plain: string | undefined) => {
+    const value = vars.get((braced ?? plain)!)?.value;
+    if (op === '-') return value || word || '';
+    if (op === '+') return value ? word ?? '' : '';
+    if (value === undefined) unknown = true;
+    return value ?? '';
+  });
+  return unknown ? undefined : out;
+}
+
+/** OS package managers and the verb that installs. */
+const OS_INSTALLERS: Record<string, string[]> = { apk: ['add'], 'apt-get': ['install'], apt: ['install'], yum: ['install'], dnf: ['install'], microdnf: ['install'], tdnf: ['install'] };
+
+/** Packages a command installs with the OS package manager: `apk add --no-cache openssl curl` → openssl, curl. */
+export function osPackagesOf(command: DockerCommand): Located<string>[] {
+  const argv = effectiveArgv(command.argv);
+  const program = posix.basename(argv[0] ?? '');
+  const verbs = OS_INSTALLERS[program];
+  if (!verbs) return [];
+  const words = argv.slice(1);
+  const verbIndex = words.findIndex((w) => !w.startsWith('-'));
+  if (verbIndex < 0 || !verbs.includes(words[verbIndex])) return [];
+  const out: Located<string>[] = [];
+  for (let i = verbIndex + 1; i < words.length; i++) {
+    const w = words[i];
+    // apk's options that take a value: --repository URL, -X URL, --virtual NAME (a group name, not a package).
+    if (['-X', '--repository', '-t', '--virtual', '-o', '--option', '--root', '-p'].includes(w)) {
+      i++;
+      continue;
+    }
+    if (w.startsWith('-') || w.includes('$')) continue;
+    out.push({ value: w.replace(/[=~].*$/, ''), loc: command.loc });
+  }
+  return out;
 }

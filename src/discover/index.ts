@@ -3,6 +3,7 @@ import type { DeploymentModel } from '../model/index.js';
 import { FileIndex } from './files.js';
 import { discoverPackages } from './packages.js';
 import { discoverDockerfiles } from './dockerfiles.js';
+import { discoverPrisma } from './prisma.js';
 import { discoverEnvFiles, discoverGit, discoverSecrets } from './repo.js';
 import { discoverWorkflows } from './workflows.js';
 import { discoverCompose } from './compose.js';
@@ -22,6 +23,7 @@ export type Discoverer = (model: DeploymentModel) => void | Promise<void>;
 export const discoverers: { name: string; run: Discoverer }[] = [
   { name: 'packages', run: discoverPackages },
   { name: 'dockerfiles', run: discoverDockerfiles },
+  { name: 'prisma', run: discoverPrisma },
   { name: 'env-files', run: discoverEnvFiles },
   { name: 'git', run: discoverGit },
   { name: 'secrets', run: discoverSecrets },
@@ -51,6 +53,7 @@ export function emptyModel(root: string, files: FileIndex, today: Date = new Dat
     services: [],
     infra: emptyInfraModel(),
     migrations: [],
+    prismaSchemas: [],
     problems: [],
   };
 }

@@ -3,6 +3,7 @@ import type { ComposeFile, DependencyUpdateConfig } from './compose.js';
 import type { Dockerfile, DockerIgnore } from './docker.js';
 import type { InfraModel } from './infra.js';
 import type { MigrationFile } from './migrations.js';
+import type { PrismaSchema } from './prisma.js';
 import type { NodeVersionFile, PackageJson, Project } from './packages.js';
 import type { ArtifactProblem } from './problems.js';
 import type { EnvFile, GitFacts, SecretCandidate } from './repo.js';
@@ -39,6 +40,8 @@ export interface DeploymentModel {
   services: Service[];
   infra: InfraModel;
   migrations: MigrationFile[];
+  /** Prisma schemas with their generator blocks (binaryTargets, output). */
+  prismaSchemas: PrismaSchema[];
   /** Files that were needed and could not be used. */
   problems: ArtifactProblem[];
 }
