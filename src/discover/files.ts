@@ -148,6 +148,22 @@ export class FileIndex {
   }
 
   /**
+   * Text of a file that may be larger than the 1 MiB read limit, up to `maxBytes`: lockfiles of big
+   * monorepos run to several MiB and are still read by the tools that install from them. Not cached
+   * (the caller reads such a file once); problems are recorded as by `read`.
+   */
+  readLarge(path: string, maxBytes: number): string | undefined {
+    const p = normalize(path);
+    if (!this.pathSet.has(p)) return undefined;
+    const outcome = readText(this.root, p, maxBytes);
+    if (outcome.problem && !this.reported.has(p)) {
+      this.reported.add(p);
+      this.problems.push(outcome.problem);
+    }
+    return outcome.text;
+  }
+
+  /**
    * The first bytes of a file as text, not cached and without recording problems: for the header
    * of a file that may be larger than the read limit (lockfiles).
    */
@@ -297,7 +313,7 @@ export class FileIndex {
  * pipe would block the audit forever (hence O_NONBLOCK on open), a folder or device cannot be text.
  * Refuses files over MAX_FILE_BYTES and files with NUL bytes (binary).
  */
-function readText(root: string, p: string): ReadOutcome {
+function readText(root: string, p: string, maxBytes = MAX_FILE_BYTES): ReadOutcome {
   const abs = join(root, p);
   const folder = (): ReadOutcome => ({ problem: { kind: 'unreadable', file: p, message: `${p} is a folder where a file was expected; it was not analysed` } });
   let fd: number | undefined;
@@ -306,7 +322,7 @@ function readText(root: string, p: string): ReadOutcome {
     const st = fstatSync(fd);
     if (st.isDirectory()) return folder();
     if (!st.isFile()) return { problem: { kind: 'unreadable', file: p, message: `${p} is not a regular file (a named pipe, socket or device); it was not read` } };
-    if (st.size > MAX_FILE_BYTES) return { problem: tooLarge(p, st.size) };
+    if (st.size > maxBytes) return { problem: tooLarge(p, st.size, maxBytes) };
     const buf = Buffer.allocUnsafe(st.size);
     let length = 0;
     while (length < buf.length) {
@@ -337,8 +353,8 @@ function readText(root: string, p: string): ReadOutcome {
   }
 }
 
-function tooLarge(p: string, size: number): FileProblem {
-  return { kind: 'too-large', file: p, message: `${p} is ${(size / 1048576).toFixed(1)} MiB, over the 1 MiB read limit; it was not analysed` };
+function tooLarge(p: string, size: number, limit: number): FileProblem {
+  return { kind: 'too-large', file: p, message: `${p} is ${(size / 1048576).toFixed(1)} MiB, over the ${limit / 1048576} MiB read limit; it was not analysed` };
 }
 
 function parentOf(path: string): string {

@@ -1,13 +1,19 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
+import jsonc from 'jsonc-parser';
 import picomatch from 'picomatch';
-import { parseDocument, isSeq, isScalar, LineCounter } from 'yaml';
+import { parseDocument, isSeq, isScalar, LineCounter, Parser as YamlParser, CST, parse as parseYaml } from 'yaml';
 import type { DeploymentModel } from '../model/index.js';
-import type { Located } from '../model/location.js';
+import { LineMap, type Loc, type Located } from '../model/location.js';
 import type {
   Dependency,
   DependencyKind,
+  LockedDependency,
+  LockedNode,
   Lockfile,
+  LockfileContents,
+  LockfileImporter,
   NodeVersionFile,
   PackageJson,
   PackageManager,
@@ -46,7 +52,13 @@ export function discoverPackages(model: DeploymentModel): void {
   for (const [name, manager] of Object.entries(LOCKFILES)) {
     for (const path of files.named(name)) {
       const format = manager === 'pnpm' || manager === 'yarn' ? lockfileFormat(model, path) : undefined;
-      lockfiles.push({ path, manager, dir: dirOf(path), ...(format ? { format } : {}) });
+      const dir = dirOf(path);
+      let read: { contents?: LockfileContents } | undefined;
+      const contents = (): LockfileContents | undefined => {
+        read ??= { contents: readLockfileContents(model, path, manager, dir, format?.value) };
+        return read.contents;
+      };
+      lockfiles.push({ path, manager, dir, ...(format ? { format } : {}), contents });
     }
   }
   const pnpmWorkspaces = new Map<string, { path: string; packages: Located<string>[] }>();
@@ -143,6 +155,18 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
       if (typeof value === 'string') bin.push({ value, loc: doc.locOf(['bin', name]) });
     }
   }
+  const overriddenNames = new Set<string>();
+  const addOverrides = (value: unknown): void => {
+    if (!isRecord(value)) return;
+    for (const [key, nested] of Object.entries(value)) {
+      const name = overriddenName(key);
+      if (name) overriddenNames.add(name);
+      if (key !== '.') addOverrides(nested);
+    }
+  };
+  addOverrides(json.overrides);
+  addOverrides(json.resolutions);
+  if (isRecord(json.pnpm)) addOverrides(json.pnpm.overrides);
   const engines = isRecord(json.engines) && typeof json.engines.node === 'string'
     ? { node: { value: json.engines.node, loc: doc.locOf(['engines', 'node']) } }
     : {};
@@ -164,6 +188,7 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
     dependencies,
     workspaces,
     projectDir: dirOf(path),
+    overriddenNames,
   };
 }
 
@@ -287,4 +312,343 @@ export function projectFor(projects: Project[], dir: string): Project | undefine
     if (inside && (!best || project.dir.length > best.dir.length)) best = project;
   }
   return best;
+}
+
+/**
+ * Lockfiles are read up to this size: a 200-service pnpm monorepo's lockfile is a few MiB; beyond
+ * this the file is not something a rule can usefully compare.
+ */
+const MAX_LOCKFILE_BYTES = 64 * 1024 * 1024;
+
+/** What a lockfile records per importer; only the parts compared with package.json are parsed. */
+function readLockfileContents(
+  model: DeploymentModel,
+  path: string,
+  manager: PackageManager,
+  dir: string,
+  format: string | undefined,
+): LockfileContents | undefined {
+  if (manager === 'bun') return undefined;
+  const text = model.files.readLarge(path, MAX_LOCKFILE_BYTES);
+  if (text === undefined) return undefined;
+  try {
+    if (manager === 'npm') return readNpmLockfile(text, path, dir);
+    if (manager === 'pnpm') return readPnpmLockfile(text, path, dir);
+    if (format === '1') return readYarnClassicLockfile(text, path);
+    if (format !== undefined) return readYarnBerryLockfile(text, path, dir);
+  } catch {
+    // A reader that meets a shape it does not know gives no facts rather than wrong ones.
+  }
+  return undefined;
+}
+
+/** Repo-relative folder of an importer key ('.', 'services/api', '../shared') of a lockfile in `dir`. */
+function importerDir(lockDir: string, key: string): string {
+  const joined = posix.normalize(posix.join(lockDir || '.', key));
+  return joined === '.' ? '' : joined;
+}
+
+/**
+ * package-lock.json / npm-shrinkwrap.json. A JSON visitor collects only the importer entries
+ * (`packages[""]`, `packages["services/api"]`) with their declared ranges and the `version`/`link` of
+ * each installed package, with lines; no tree of the whole (often multi-MiB) document is built.
+ */
+function readNpmLockfile(text: string, path: string, dir: string): LockfileContents {
+  const importers = new Map<string, LockfileImporter>();
+  const nodes = new Map<string, LockedNode>();
+  let version: string | undefined;
+  let error: LockfileContents['error'];
+  // Keys of the containers around the current value ('$' for the document, '#' for array elements).
+  const stack: string[] = [];
+  let key: string | undefined;
+  let keyLine = 0;
+  const isImporterKey = (k: string) => !k.startsWith('node_modules/') && !k.includes('/node_modules/');
+  const loc = (line0: number): Loc => ({ file: path, line: line0 + 1 });
+  jsonc.visit(text, {
+    onObjectBegin() {
+      stack.push(stack.length === 0 ? '$' : key ?? '#');
+      key = undefined;
+      if (stack.length === 3 && stack[1] === 'packages') {
+        const entry = stack[2];
+        nodes.set(entry, { link: false, loc: loc(keyLine) });
+        if (isImporterKey(entry)) {
+          importers.set(importerDir(dir, entry), { dir: importerDir(dir, entry), key: entry, loc: loc(keyLine), dependencies: new Map() });
+        }
+      } else if (stack.length === 3 && stack[1] === 'dependencies') {
+        // Lockfile v1 (npm 6): top-level "dependencies" are the packages in node_modules.
+        nodes.set(`node_modules/${stack[2]}`, { link: false, loc: loc(keyLine) });
+      }
+    },
+    onObjectEnd() {
+      stack.pop();
+      key = undefined;
+    },
+    onArrayBegin() {
+      stack.push(key ?? '#');
+      key = undefined;
+    },
+    onArrayEnd() {
+      stack.pop();
+      key = undefined;
+    },
+    onObjectProperty(property, _offset, _length, startLine) {
+      key = property;
+      keyLine = startLine;
+    },
+    onLiteralValue(value) {
+      const k = key;
+      key = undefined;
+      if (k === undefined) return;
+      const depth = stack.length;
+      if (depth === 1 && k === 'lockfileVersion') version = String(value);
+      if (depth === 3 && (stack[1] === 'packages' || stack[1] === 'dependencies')) {
+        const node = nodes.get(stack[1] === 'packages' ? stack[2] : `node_modules/${stack[2]}`);
+        if (node && k === 'version' && typeof value === 'string') node.version = value;
+        if (node && k === 'link' && value === true) node.link = true;
+      }
+      if (depth === 4 && stack[1] === 'packages' && typeof value === 'string' && (DEPENDENCY_KINDS as string[]).includes(stack[3])) {
+        const importer = importers.get(importerDir(dir, stack[2]));
+        if (importer && isImporterKey(stack[2])) {
+          importer.dependencies.set(k, { name: k, specifier: value, kind: stack[3] as DependencyKind, loc: loc(keyLine) });
+        }
+      }
+    },
+    onError(code, _offset, _length, startLine) {
+      error ??= {
+        message: /^(<{7}|={7}|>{7})/m.test(text) ? 'it holds unresolved merge conflict markers' : `it is not valid JSON (${jsonc.printParseErrorCode(code)})`,
+        loc: loc(startLine),
+      };
+    },
+  });
+  return { version, importers, nodes, overriddenNames: new Set(), ...(error ? { error } : {}) };
+}
+
+/** Top-level sections of a YAML document written in block style: key → [start, end) offsets and first line. */
+interface Section {
+  start: number;
+  end: number;
+  line: number;
+}
+
+/**
+ * The top-level keys of a block-style YAML document, found from the lines that start in column 0
+ * (in block style only a new top-level key, a comment or a document marker can). Package managers
+ * write their lockfiles this way; the sections are then parsed with the YAML parser, so that a
+ * multi-MiB `packages:`/`snapshots:` section that no rule needs is never parsed.
+ */
+function topLevelSections(text: string): Map<string, Section> {
+  const sections = new Map<string, Section>();
+  let current: { name: string; section: Section } | undefined;
+  let line = 1;
+  for (let pos = 0; pos < text.length; line++) {
+    const next = text.indexOf('\n', pos);
+    const end = next < 0 ? text.length : next + 1;
+    const c = text[pos];
+    if (c !== ' ' && c !== '\t' && c !== '#' && c !== '\n' && c !== '\r') {
+      if (current) current.section.end = pos;
+      current = undefined;
+      if (text.startsWith('---', pos)) {
+        // A second document (pnpm 10 writes the config-dependency lockfile first): the last one is the project's.
+        sections.clear();
+      } else {
+        const colon = text.indexOf(':', pos);
+        if (colon > pos && colon < end) {
+          const name = text.slice(pos, colon).replace(/^['"]|['"]$/g, '');
+          current = { name, section: { start: pos, end: text.length, line } };
+          sections.set(name, current.section);
+        }
+      }
+    }
+    pos = end;
+  }
+  return sections;
+}
+
+/** A parsed YAML node with the line of its key: maps become Map, scalars strings. */
+interface YamlNode {
+  value: string | Map<string, YamlNode> | undefined;
+  /** Line of the key (or of the section, for a section's value). */
+  line: number;
+}
+
+/** Converts a CST node (block map or scalar) into plain values with lines; other shapes give undefined. */
+function cstToNode(token: CST.Token | undefined, line: number, lineOf: (offset: number) => number): YamlNode {
+  if (!token) return { value: undefined, line };
+  if (token.type === 'block-map') {
+    const map = new Map<string, YamlNode>();
+    for (const item of token.items) {
+      if (!item.key) continue;
+      const key = CST.resolveAsScalar(item.key as CST.FlowScalar);
+      if (!key) continue;
+      map.set(String(key.value), cstToNode(item.value, lineOf(item.key.offset), lineOf));
+    }
+    return { value: map, line };
+  }
+  if (token.type === 'scalar' || token.type === 'single-quoted-scalar' || token.type === 'double-quoted-scalar' || token.type === 'block-scalar') {
+    return { value: CST.resolveAsScalar(token)?.value, line };
+  }
+  return { value: undefined, line };
+}
+
+/** One top-level section of a YAML text, parsed with the YAML parser's CST (no document is composed). */
+function parseSection(text: string, section: Section): YamlNode | undefined {
+  const source = text.slice(section.start, section.end);
+  for (const token of new YamlParser().parse(source)) {
+    if (token.type !== 'document' || token.value?.type !== 'block-map') continue;
+    const item = token.value.items[0];
+    if (!item?.key) return undefined;
+    const lines = new LineMap(source);
+    return cstToNode(item.value, section.line, (offset) => section.line + lines.line(offset) - 1);
+  }
+  return undefined;
+}
+
+function mapOf(node: YamlNode | undefined): Map<string, YamlNode> | undefined {
+  return node?.value instanceof Map ? node.value : undefined;
+}
+
+function stringOf(node: YamlNode | undefined): string | undefined {
+  return typeof node?.value === 'string' ? node.value : node?.value === undefined || node.value instanceof Map ? undefined : String(node.value);
+}
+
+const PNPM_IMPORTER_KINDS: DependencyKind[] = ['dependencies', 'devDependencies', 'optionalDependencies'];
+
+/**
+ * pnpm-lock.yaml: the importers with their specifiers (lockfile 6 and 9: `importers.<dir>.<kind>.<name>.specifier`;
+ * lockfile 5: `importers.<dir>.specifiers`; a single project keeps them at the top level), the
+ * settings and overrides. `packages:` and `snapshots:`, most of the file, are not parsed.
+ */
+function readPnpmLockfile(text: string, path: string, dir: string): LockfileContents {
+  const sections = topLevelSections(text);
+  const importers = new Map<string, LockfileImporter>();
+  const section = (name: string): YamlNode | undefined => {
+    const s = sections.get(name);
+    return s ? parseSection(text, s) : undefined;
+  };
+  const readImporter = (key: string, entry: Map<string, YamlNode | undefined>, line: number): void => {
+    const dependencies = new Map<string, LockedDependency>();
+    const specifiers = mapOf(entry.get('specifiers'));
+    for (const kind of PNPM_IMPORTER_KINDS) {
+      for (const [name, node] of mapOf(entry.get(kind)) ?? []) {
+        const place = specifiers ? specifiers.get(name) : mapOf(node)?.get('specifier');
+        const specifier = stringOf(place);
+        if (specifier === undefined) continue;
+        dependencies.set(name, { name, specifier, kind, loc: { file: path, line: place!.line } });
+      }
+    }
+    importers.set(importerDir(dir, key), { dir: importerDir(dir, key), key, loc: { file: path, line }, dependencies });
+  };
+  const importerSection = sections.has('importers') ? section('importers') : undefined;
+  if (importerSection) {
+    for (const [key, node] of mapOf(importerSection) ?? []) {
+      const entry = mapOf(node);
+      if (entry) readImporter(key, entry, node.line);
+    }
+  } else {
+    // A single project (lockfile 5 and 6): the importer's fields are top-level sections.
+    const entry = new Map(['specifiers', ...PNPM_IMPORTER_KINDS].map((name) => [name, sections.has(name) ? section(name) : undefined]));
+    if ([...entry.values()].some(Boolean)) readImporter('.', entry, 1);
+  }
+  const settings = mapOf(section('settings'));
+  const flag = (name: string): boolean | undefined => {
+    const v = stringOf(settings?.get(name));
+    return v === 'true' ? true : v === 'false' ? false : undefined;
+  };
+  const overriddenNames = new Set<string>();
+  for (const key of mapOf(section('overrides'))?.keys() ?? []) {
+    const name = overriddenName(key);
+    if (name) overriddenNames.add(name);
+  }
+  const version = stringOf(section('lockfileVersion'));
+  const autoInstallPeers = flag('autoInstallPeers');
+  const excludeLinks = flag('excludeLinksFromLockfile');
+  return {
+    version,
+    importers,
+    overriddenNames,
+    ...(autoInstallPeers !== undefined ? { autoInstallPeers } : {}),
+    ...(excludeLinks !== undefined ? { excludeLinks } : {}),
+  };
+}
+
+/** The package an override key replaces: "foo", "foo@1", "parent>foo", "@s/foo@<2", and yarn's "**" + "/foo". */
+function overriddenName(key: string): string | undefined {
+  const last = key.split(/>|\/\*\*\//).pop()!.replace(/^\*\*\//, '');
+  const name = last.startsWith('@') ? '@' + last.slice(1).split('@')[0] : last.split('@')[0];
+  return name || undefined;
+}
+
+/**
+ * The entry keys of a yarn.lock (lines in column 0 other than comments), each paired with its line.
+ * Entry bodies are indented in both Yarn formats and are not needed to know which descriptors exist.
+ */
+function yarnKeyLines(text: string): { key: string; line: number; start: number; end: number }[] {
+  const keys: { key: string; line: number; start: number; end: number }[] = [];
+  let line = 1;
+  for (let pos = 0; pos < text.length; line++) {
+    const next = text.indexOf('\n', pos);
+    const end = next < 0 ? text.length : next + 1;
+    const c = text[pos];
+    if (c !== ' ' && c !== '\t' && c !== '#' && c !== '\n' && c !== '\r') {
+      if (keys.length) keys[keys.length - 1].end = pos;
+      keys.push({ key: text.slice(pos, end).trimEnd(), line, start: pos, end: text.length });
+    }
+    pos = end;
+  }
+  return keys;
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * Yarn 1 yarn.lock: the descriptors (`express@^4.18.2`) it resolves. The entry keys are parsed with
+ * Yarn's own lockfile parser, each given its line as body, so the (large) entry bodies are skipped.
+ */
+function readYarnClassicLockfile(text: string, path: string): LockfileContents | undefined {
+  const keys = yarnKeyLines(text);
+  if (keys.some((k) => /^(<{7}|={7}|>{7})/.test(k.key))) return undefined;
+  const { parse } = requireCjs('@yarnpkg/lockfile') as typeof import('@yarnpkg/lockfile');
+  const keyText = keys.map((k) => `${k.key}\n  line ${k.line}\n`).join('');
+  const parsed = parse(keyText);
+  if (parsed.type !== 'success') return undefined;
+  const descriptors = new Map<string, Loc>();
+  for (const [descriptor, entry] of Object.entries(parsed.object as Record<string, { line?: number }>)) {
+    descriptors.set(descriptor, { file: path, line: entry.line ?? 1 });
+  }
+  return { version: '1', importers: new Map(), descriptors, overriddenNames: new Set() };
+}
+
+/**
+ * Yarn 2+ yarn.lock (YAML): the descriptors of every entry key (`"express@npm:^4.18.2, express@npm:^4.19.0"`)
+ * and, for each workspace entry (`"api@workspace:services/api"`), the dependencies it records.
+ */
+function readYarnBerryLockfile(text: string, path: string, dir: string): LockfileContents | undefined {
+  const keys = yarnKeyLines(text);
+  if (keys.some((k) => /^(<{7}|={7}|>{7})/.test(k.key))) return undefined;
+  // Each key line becomes `key: <line>`, a YAML mapping from the entry key to where it is written.
+  const keyDoc = parseYaml(keys.map((k) => `${k.key} ${k.line}`).join('\n')) as Record<string, unknown> | null;
+  if (!keyDoc || typeof keyDoc !== 'object') return undefined;
+  const descriptors = new Map<string, Loc>();
+  const importers = new Map<string, LockfileImporter>();
+  const starts = new Map(keys.map((k) => [k.line, k]));
+  for (const [entryKey, line] of Object.entries(keyDoc)) {
+    if (entryKey === '__metadata' || typeof line !== 'number') continue;
+    for (const descriptor of entryKey.split(',').map((d) => d.trim())) {
+      descriptors.set(descriptor, { file: path, line });
+      const workspace = /^(@?[^@]+)@workspace:(.+)$/.exec(descriptor);
+      const keyLine = starts.get(line);
+      if (!workspace || !keyLine) continue;
+      const entry = parseSection(text, { start: keyLine.start, end: keyLine.end, line });
+      const dependencies = new Map<string, LockedDependency>();
+      for (const [name, node] of mapOf(mapOf(entry)?.get('dependencies')) ?? []) {
+        const specifier = stringOf(node);
+        if (specifier !== undefined) dependencies.set(name, { name, specifier, loc: { file: path, line: node.line } });
+      }
+      const folder = importerDir(dir, workspace[2]);
+      importers.set(folder, { dir: folder, key: workspace[2], loc: { file: path, line }, dependencies });
+    }
+  }
+  const metadata = keys.find((k) => k.key === '__metadata:');
+  const version = metadata ? stringOf(mapOf(parseSection(text, { start: metadata.start, end: metadata.end, line: metadata.line }))?.get('version')) : undefined;
+  return { version, importers, descriptors, overriddenNames: new Set() };
 }

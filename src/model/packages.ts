@@ -33,6 +33,11 @@ export interface PackageJson {
   workspaces: Located<string>[];
   /** Folder of the project (workspace root or standalone package) this package belongs to. */
   projectDir: string;
+  /**
+   * Package names that `overrides` (npm), `resolutions` (yarn) or `pnpm.overrides` replace: their
+   * locked versions need not match the declared ranges.
+   */
+  overriddenNames: Set<string>;
 }
 
 export interface Lockfile {
@@ -45,6 +50,61 @@ export interface Lockfile {
    * (`# yarn lockfile v1`, Yarn classic) or the `__metadata.version` of Yarn 2+ ("8").
    */
   format?: Located<string>;
+  /**
+   * What the lockfile records for the packages it installs, read on first call and kept (lockfiles of
+   * big monorepos run to several MiB; only the parts rules compare with package.json are parsed).
+   * Undefined when the file cannot be read or its format is not understood.
+   */
+  contents(): LockfileContents | undefined;
+}
+
+/** A dependency as one importer's entry in a lockfile records it. */
+export interface LockedDependency {
+  name: string;
+  /**
+   * The range as the lockfile recorded it from package.json: pnpm's `specifier`, the declared range
+   * in package-lock.json's `packages[""]`/`packages["<dir>"]`, yarn berry's workspace entry range.
+   */
+  specifier: string;
+  kind?: DependencyKind;
+  loc: Loc;
+}
+
+/** One package folder a lockfile installs (pnpm importer, npm root or workspace entry, yarn workspace). */
+export interface LockfileImporter {
+  /** Repo-relative folder of the package ('' for the repository root). */
+  dir: string;
+  /** The key the lockfile uses for it ('.' or 'services/api' in pnpm, '' or 'services/api' in npm). */
+  key: string;
+  loc: Loc;
+  dependencies: Map<string, LockedDependency>;
+}
+
+/** A package installed at a place in node_modules, as package-lock.json records it. */
+export interface LockedNode {
+  version?: string;
+  /** A link to a workspace folder (`"link": true`), not a registry package. */
+  link: boolean;
+  loc: Loc;
+}
+
+export interface LockfileContents {
+  /** pnpm `lockfileVersion`, npm `lockfileVersion`, yarn "1" or the berry `__metadata.version`. */
+  version?: string;
+  /** Importers by repo-relative package folder. */
+  importers: Map<string, LockfileImporter>;
+  /** yarn: every descriptor the lockfile resolves (`express@^4.18.2` in Yarn 1, `express@npm:^4.18.2` in Yarn 2+). */
+  descriptors?: Map<string, Loc>;
+  /** npm: installed packages by their `packages` key (`node_modules/express`, `services/api/node_modules/express`). */
+  nodes?: Map<string, LockedNode>;
+  /** pnpm `settings.autoInstallPeers`: peer dependencies are installed and recorded as dependencies. */
+  autoInstallPeers?: boolean;
+  /** pnpm `settings.excludeLinksFromLockfile`. */
+  excludeLinks?: boolean;
+  /** Package names the lockfile's `overrides` section replaces (pnpm). */
+  overriddenNames: Set<string>;
+  /** Why the lockfile cannot be read by its package manager (a merge conflict, invalid syntax). */
+  error?: { message: string; loc: Loc };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Rule } from '../rule.js';
 import parseError from './parse-error.js';
 import lockfileMismatch from './lockfile-mismatch.js';
+import lockfileOutOfSync from './lockfile-out-of-sync.js';
 import envFileCommitted from './env-file-committed.js';
 import hardcodedSecret from './hardcoded-secret.js';
 import nodeVersionDrift from './node-version-drift.js';
@@ -10,6 +11,7 @@ import dependencyUpdatesMissing from './dependency-updates-missing.js';
 export const repoRules: Rule[] = [
   parseError,
   lockfileMismatch,
+  lockfileOutOfSync,
   envFileCommitted,
   hardcodedSecret,
   nodeVersionDrift,

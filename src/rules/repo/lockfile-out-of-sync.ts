@@ -1,0 +1,237 @@
+import { posix } from 'node:path';
+import semver from 'semver';
+import type { FileIndex } from '../../discover/files.js';
+import type { Loc } from '../../model/location.js';
+import type { Dependency, Lockfile, LockfileContents, PackageJson, Project } from '../../model/packages.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
+import { isSampleOrTestDataPath } from './_paths.js';
+
+const FROZEN = { npm: 'npm ci', pnpm: 'pnpm install --frozen-lockfile', yarn: 'yarn install --frozen-lockfile' } as const;
+
+type Report = (
+  id: 'differs' | 'missing' | 'stale' | 'noImporter' | 'unreadable',
+  loc: Loc,
+  data: Record<string, string | number>,
+  options: { related: RelatedLocation[]; key: string },
+) => void;
+
+/** `"express": "^5.0.0"` as package.json writes it. */
+function declared(dep: Dependency): string {
+  return `"${dep.name}": "${dep.range}"`;
+}
+
+function where(loc: Loc): string {
+  return `${loc.file}:${loc.line}`;
+}
+
+/** A range whose meaning is not a plain registry range: workspace, link, file, catalog, git, URL, alias. */
+function hasProtocol(range: string): boolean {
+  return /^[a-z][a-z+]*:/i.test(range) || range.includes('/');
+}
+
+/** A plain semver range or version ("^4.21.0", "4.x", "~1.2", ">=1 <2", "*"). */
+function isPlainRange(range: string): boolean {
+  return range.trim() !== '' && !hasProtocol(range) && semver.validRange(range, { loose: true }) !== null;
+}
+
+/** The package.json files a lockfile at the project root installs, without test data and sample packages. */
+function packagesOf(project: Project, lockfile: Lockfile, files: FileIndex): PackageJson[] {
+  const own = posix.basename(lockfile.path);
+  return [project.rootPackage, ...project.members].filter(
+    (pkg) =>
+      !isSampleOrTestDataPath(pkg.path) &&
+      // pnpm with shared-workspace-lockfile=false: a member with its own lockfile is not in the root one.
+      (pkg === project.rootPackage || !files.has(`${pkg.dir}/${own}`)),
+  );
+}
+
+/** pnpm: importer specifiers are compared with package.json literally, in both directions. */
+function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileContents, files: FileIndex, report: Report): void {
+  if (contents.importers.size === 0) return;
+  for (const pkg of packagesOf(project, lockfile, files)) {
+    const importer = contents.importers.get(pkg.dir);
+    const overridden = (name: string) =>
+      contents.overriddenNames.has(name) || pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.pnpm, dir: project.dir || '.', manager: 'pnpm' };
+    if (!importer) {
+      // pnpm itself skips packages under test folders when it looks for workspace packages.
+      if (/(^|\/)(tests?)(\/|$)/.test(pkg.dir)) continue;
+      const deps = [...pkg.dependencies.values()].filter((d) => d.kind !== 'peerDependencies');
+      if (deps.length === 0) continue;
+      report('noImporter', deps[0].loc, {
+        ...base,
+        evidence: `${lockfile.path} has no importer "${posix.relative(lockfile.dir, pkg.dir) || '.'}" for ${pkg.path}, whose dependencies start with ${declared(deps[0])} (${where(deps[0].loc)})`,
+      }, { related: [{ file: lockfile.path, line: 1, message: `importers: ${[...contents.importers.keys()].length} packages, not ${pkg.dir || '.'}` }], key: `importer:${pkg.dir}` });
+      continue;
+    }
+    const importerName = importer.key;
+    for (const dep of pkg.dependencies.values()) {
+      if (overridden(dep.name) || dep.range.startsWith('link:')) continue;
+      // Peer dependencies are recorded only when pnpm installs them (autoInstallPeers); unknown → no judgement.
+      if (dep.kind === 'peerDependencies' && contents.autoInstallPeers !== true) continue;
+      const locked = importer.dependencies.get(dep.name);
+      if (!locked) {
+        report('missing', dep.loc, {
+          ...base,
+          evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path}'s importer ${importerName} (${where(importer.loc)}) has no ${dep.name}`,
+        }, { related: [{ ...importer.loc, message: `importer ${importerName}` }], key: `missing:${pkg.dir}:${dep.name}` });
+        continue;
+      }
+      if (locked.specifier === dep.range) continue;
+      // workspace:, catalog:, file: and link: specifiers can be rewritten by pnpm settings: no proof.
+      if (/^(workspace|catalog|file|link):/.test(locked.specifier) || /^(workspace|catalog|file):/.test(dep.range)) continue;
+      report('differs', dep.loc, {
+        ...base,
+        evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path}'s importer ${importerName} has ${dep.name} specifier ${locked.specifier} (${where(locked.loc)})`,
+      }, { related: [{ ...locked.loc, message: `specifier ${locked.specifier}` }], key: `differs:${pkg.dir}:${dep.name}` });
+    }
+    for (const locked of importer.dependencies.values()) {
+      if (pkg.dependencies.has(locked.name) || overridden(locked.name) || locked.specifier.startsWith('link:')) continue;
+      report('stale', locked.loc, {
+        ...base,
+        evidence: `${lockfile.path}'s importer ${importerName} records ${locked.name} (specifier ${locked.specifier}, ${where(locked.loc)}), but ${pkg.path} no longer declares it`,
+      }, { related: [{ file: pkg.path, line: 1, message: `does not declare ${locked.name}` }], key: `stale:${pkg.dir}:${locked.name}` });
+    }
+  }
+}
+
+/**
+ * npm: `npm ci` builds the tree package.json asks for and fails when it differs from the lockfile's.
+ * A range that the locked version still satisfies passes, so only a missing or unsatisfying package
+ * is proof. A package that was removed from package.json is simply pruned: no failure.
+ */
+function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileContents, files: FileIndex, report: Report): void {
+  const nodes = contents.nodes;
+  if (!nodes || nodes.size === 0) return;
+  const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
+  for (const pkg of packagesOf(project, lockfile, files)) {
+    const importer = contents.importers.get(pkg.dir);
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.npm, dir: project.dir || '.', manager: 'npm' };
+    for (const dep of pkg.dependencies.values()) {
+      if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || !isPlainRange(dep.range)) continue;
+      if (pkg.overriddenNames.has(dep.name) || project.rootPackage.overriddenNames.has(dep.name)) continue;
+      // Node's resolution: the package's own node_modules, then each parent folder's, up to the lockfile's.
+      let rel = posix.relative(lockfile.dir, pkg.dir);
+      let node;
+      let nodeKey = '';
+      for (;;) {
+        nodeKey = rel ? `${rel}/node_modules/${dep.name}` : `node_modules/${dep.name}`;
+        node = nodes.get(nodeKey);
+        if (node || !rel) break;
+        rel = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+      }
+      const lockDeclared = importer?.dependencies.get(dep.name);
+      const lockRange = lockDeclared ? `; the lockfile's entry for ${importer!.key || 'the root'} declares ${lockDeclared.specifier} (${where(lockDeclared.loc)})` : '';
+      if (!node) {
+        report('missing', dep.loc, {
+          ...base,
+          evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} has no node_modules/${dep.name} for ${pkg.dir || 'the root'}${lockRange}`,
+        }, { related: importer ? [{ ...importer.loc, message: `packages["${importer.key}"]` }] : [], key: `missing:${pkg.dir}:${dep.name}` });
+        continue;
+      }
+      if (node.link || !node.version || semver.satisfies(node.version, dep.range, { loose: true, includePrerelease: true })) continue;
+      report('differs', dep.loc, {
+        ...base,
+        evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} locks ${dep.name} ${node.version} ("${nodeKey}", ${where(node.loc)}), outside that range${lockRange}`,
+      }, { related: [{ ...node.loc, message: `${nodeKey} ${node.version}` }], key: `differs:${pkg.dir}:${dep.name}` });
+    }
+  }
+}
+
+/**
+ * Yarn: every descriptor a package.json declares must have its entry (`express@^4.18.2` in Yarn 1,
+ * `express@npm:^4.18.2` in Yarn 2+); Yarn 2+ also records each workspace's dependencies, so one
+ * removed from package.json leaves a stale entry that `--immutable` refuses to rewrite.
+ */
+function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileContents, files: FileIndex, report: Report): void {
+  const descriptors = contents.descriptors;
+  if (!descriptors || descriptors.size === 0) return;
+  const berry = contents.version !== '1';
+  const frozen = berry ? 'yarn install --immutable' : FROZEN.yarn;
+  const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
+  const byName = new Map<string, string[]>();
+  for (const descriptor of descriptors.keys()) {
+    const at = descriptor.indexOf('@', 1);
+    const name = descriptor.slice(0, at);
+    byName.set(name, [...(byName.get(name) ?? []), descriptor]);
+  }
+  for (const pkg of packagesOf(project, lockfile, files)) {
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen, dir: project.dir || '.', manager: 'yarn' };
+    const overridden = (name: string) => pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
+    for (const dep of pkg.dependencies.values()) {
+      if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || overridden(dep.name)) continue;
+      const range = berry && dep.range.startsWith('npm:') ? dep.range.slice(4) : dep.range;
+      if (!isPlainRange(range)) continue;
+      const descriptor = berry ? `${dep.name}@npm:${range}` : `${dep.name}@${range}`;
+      if (descriptors.has(descriptor)) continue;
+      const others = byName.get(dep.name) ?? [];
+      const nearest = others[0] ? descriptors.get(others[0]) : undefined;
+      report(others.length ? 'differs' : 'missing', dep.loc, {
+        ...base,
+        evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} has no entry for ${descriptor}` +
+          (others.length ? ` (only ${others.slice(0, 3).join(', ')}, ${where(nearest!)})` : ''),
+      }, { related: nearest ? [{ ...nearest, message: others.slice(0, 3).join(', ') }] : [], key: `descriptor:${pkg.dir}:${dep.name}` });
+    }
+    const importer = berry ? contents.importers.get(pkg.dir) : undefined;
+    if (!importer) continue;
+    for (const locked of importer.dependencies.values()) {
+      if (pkg.dependencies.has(locked.name) || overridden(locked.name)) continue;
+      report('stale', locked.loc, {
+        ...base,
+        evidence: `${lockfile.path}'s workspace entry ${importer.key} (${where(importer.loc)}) records ${locked.name} ${locked.specifier} (${where(locked.loc)}), but ${pkg.path} no longer declares it`,
+      }, { related: [{ file: pkg.path, line: 1, message: `does not declare ${locked.name}` }], key: `stale:${pkg.dir}:${locked.name}` });
+    }
+  }
+}
+
+export default defineRule({
+  id: 'repo/lockfile-out-of-sync',
+  severity: 'critical',
+  title: 'Lockfile does not match package.json',
+  messages: {
+    differs: {
+      message: '{{evidence}}: `{{frozen}}` refuses a lockfile out of sync with package.json, so the image build and CI fail at install',
+      fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}} together with {{packageJson}}',
+    },
+    missing: {
+      message: '{{evidence}}: `{{frozen}}` cannot install a dependency the lockfile lacks, so the image build and CI fail at install',
+      fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}} together with {{packageJson}}',
+    },
+    stale: {
+      message: '{{evidence}}: `{{frozen}}` refuses a lockfile that would change, so the image build and CI fail at install',
+      fix: 'run `{{manager}} install` in {{dir}} so the lockfile drops it, and commit {{lockfile}}',
+    },
+    noImporter: {
+      message: '{{evidence}}: `{{frozen}}` fails for a workspace package the lockfile does not cover, in the image build and in CI',
+      fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}}',
+    },
+    unreadable: {
+      message: '{{lockfile}} cannot be read: {{evidence}}; `{{frozen}}` fails on it in the image build and in CI',
+      fix: 'resolve the conflict by regenerating it: check out one side of {{lockfile}}, run `{{manager}} install` in {{dir}}, and commit the result',
+    },
+  },
+  check({ projects, files }, report) {
+    for (const project of projects) {
+      if (isSampleOrTestDataPath(project.rootPackage.path)) continue;
+      const manager = project.manager;
+      if (manager !== 'npm' && manager !== 'pnpm' && manager !== 'yarn') continue;
+      for (const lockfile of project.lockfiles.filter((l) => l.manager === manager)) {
+        const contents = lockfile.contents();
+        if (!contents) continue;
+        if (contents.error) {
+          report('unreadable', contents.error.loc, {
+            lockfile: lockfile.path,
+            evidence: contents.error.message,
+            frozen: FROZEN[manager],
+            manager,
+            dir: project.dir || '.',
+          }, { related: [], key: `unreadable:${lockfile.path}` });
+          continue;
+        }
+        if (manager === 'pnpm') checkPnpm(project, lockfile, contents, files, report);
+        else if (manager === 'npm') checkNpm(project, lockfile, contents, files, report);
+        else checkYarn(project, lockfile, contents, files, report);
+      }
+    }
+  },
+});
