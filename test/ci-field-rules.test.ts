@@ -88,3 +88,19 @@ test('deployed-tag-not-pushed: matrix tags are expanded per combination and comp
   assert.match(messages[0], /pushes "<ECR registry>\/ledger-api:latest"/);
   assert.doesNotMatch(messages[0], /ledger-worker/);
 });
+
+test('deployed-tag-not-pushed: AWS starter workflow, ::set-output, and tags chosen by inputs stay silent', async () => {
+  const starter = readFileSync(join(FIXTURES, 'ci/taskdef-container-name-mismatch/fires-starter-env/.github/workflows/aws.yml'), 'utf8');
+  const rule = 'ci/deployed-tag-not-pushed';
+  assert.deepEqual((await findings({ '.github/workflows/aws.yml': starter }, rule)).lines, []);
+  const setOutput = starter.replace('echo "image=$ECR_REGISTRY/$ECR_REPOSITORY:$IMAGE_TAG" >> $GITHUB_OUTPUT', 'echo "::set-output name=image::$ECR_REGISTRY/$ECR_REPOSITORY:$IMAGE_TAG"');
+  assert.notEqual(setOutput, starter);
+  assert.deepEqual((await findings({ '.github/workflows/aws.yml': setOutput }, rule)).lines, []);
+  // The same workflow with the output written as :latest proves the output was read (and fires).
+  const wrongOutput = starter.replace('echo "image=$ECR_REGISTRY/$ECR_REPOSITORY:$IMAGE_TAG"', 'echo "image=$ECR_REGISTRY/$ECR_REPOSITORY:latest"');
+  assert.deepEqual((await findings({ '.github/workflows/aws.yml': wrongOutput }, rule)).lines, ['.github/workflows/aws.yml:50 ci/deployed-tag-not-pushed']);
+  // A tag chosen at dispatch time may be the pushed one: no proof.
+  const byInput = starter.replace('image: ${{ steps.build-image.outputs.image }}', 'image: ${{ steps.login-ecr.outputs.registry }}/my-app:${{ inputs.tag }}');
+  assert.notEqual(byInput, starter);
+  assert.deepEqual((await findings({ '.github/workflows/aws.yml': byInput }, rule)).lines, []);
+});

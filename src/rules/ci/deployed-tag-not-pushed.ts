@@ -294,12 +294,26 @@ function splitImage(ref: string): { repository: string; tag?: string; digest?: s
   return colon > slash ? { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repository: ref };
 }
 
-/** A pushed reference with unknown parts matches any text in their place. */
+/**
+ * Whether the pushed reference can be the deployed one. Unknown parts match anything. A tag holding
+ * a value chosen outside the file (`inputs.*`, `vars.*`, `secrets.*`, the branch name) may equal any
+ * other tag, so only literals and run values (`github.sha`, `github.run_number`, …) prove a difference.
+ */
 function mayMatch(pushed: string, deployed: string): boolean {
-  const p = pushed;
-  if (!p.includes(UNKNOWN)) return p === deployed;
-  const pattern = p.split(UNKNOWN).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${pattern}$`, 's').test(deployed);
+  if (pushed === deployed) return true;
+  if (pushed.includes(UNKNOWN)) {
+    const pattern = pushed.split(UNKNOWN).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    if (new RegExp(`^${pattern}$`, 's').test(deployed)) return true;
+  }
+  const p = splitImage(pushed);
+  const d = splitImage(deployed);
+  return p.repository === d.repository && [p.tag ?? '', d.tag ?? ''].some((tag) => tag.includes(UNKNOWN) || hasOpenValue(tag));
+}
+
+const RUN_VALUES = new Set(['github.sha', 'github.run_number', 'github.run_id', 'github.run_attempt']);
+
+function hasOpenValue(text: string): boolean {
+  return [...text.matchAll(/\$\{\{ ([^}]*) \}\}/g)].some((m) => !RUN_VALUES.has(m[1]));
 }
 
 function render(ref: string): string {
