@@ -4,7 +4,7 @@ import type { Loc } from '../../model/location.js';
 import type { StepCommand, Workflow, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { upstreamJobs, usesAction, workflowTouchesFile } from './_pipeline.js';
+import { isFailureOnly, upstreamJobs, usesAction, workflowTouchesFile } from './_pipeline.js';
 
 export default defineRule({
   id: 'ci/deployed-tag-not-pushed',
@@ -190,7 +190,8 @@ function collectPushes(workflow: Workflow, r: Resolver): Ref[] | 'opaque' {
       if (step.uses && !KNOWN_ACTIONS.has(step.uses.value.split('@')[0].toLowerCase()) && (step.uses.value.startsWith('./') || OPAQUE_ACTION.test(step.uses.value.split('@')[0]))) return 'opaque';
       if (usesAction(step, 'docker/build-push-action')) {
         const push = step.with.get('push');
-        if (!push || push.value === 'false') continue;
+        const outputsPush = /type=registry|push=true/.test(step.with.get('outputs')?.value ?? '');
+        if ((!push || push.value === 'false') && !outputsPush) continue;
         const build = step.dockerBuilds.find((b) => b.via === 'build-push-action');
         if (!build || build.tags.length === 0) return 'opaque';
         for (const tag of build.tags) for (const v of matrixVariants(tag.value, job)) out.push({ ref: canonical(r.expression(v, job, step)), text: tag.value, loc: tag.loc, job });
@@ -251,7 +252,10 @@ function collectDeploys(model: DeploymentModel, workflow: Workflow, r: Resolver)
     }
   };
   for (const job of workflow.jobs) {
+    // A rollback (runs only when something failed) may deploy a known-good tag pushed long ago.
+    if (isFailureOnly(job.if?.value)) continue;
     for (const step of job.steps) {
+      if (isFailureOnly(step.if?.value)) continue;
       if (usesAction(step, 'aws-actions/amazon-ecs-render-task-definition')) {
         const image = step.with.get('image');
         if (image) for (const v of matrixVariants(image.value, job)) out.push({ ref: canonical(r.expression(v, job, step)), text: image.value, loc: image.loc, job, what: `the render step of job "${job.id.value}"` });
