@@ -1,6 +1,7 @@
 import type { Rule } from '../rule.js';
 import baseImageUnpinned from './base-image-unpinned.js';
 import copySourceMissing from './copy-source-missing.js';
+import devRuntimeInProduction from './dev-runtime-in-production.js';
 import dockerignore from './dockerignore.js';
 import healthcheck from './healthcheck.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
@@ -25,4 +26,5 @@ export const dockerRules: Rule[] = [
   dockerignore,
   secretInBuild,
   workspacePackageMissing,
+  devRuntimeInProduction,
 ];
