@@ -484,6 +484,8 @@ function cstToNode(token: CST.Token | undefined, line: number, lineOf: (offset: 
     }
     return { value: map, line };
   }
+  // `{}`: pnpm writes an importer without dependencies this way.
+  if (token.type === 'flow-collection' && token.start.source === '{' && token.items.length === 0) return { value: new Map(), line };
   if (token.type === 'scalar' || token.type === 'single-quoted-scalar' || token.type === 'double-quoted-scalar' || token.type === 'block-scalar') {
     return { value: CST.resolveAsScalar(token)?.value, line };
   }

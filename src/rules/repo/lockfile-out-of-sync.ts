@@ -52,7 +52,7 @@ function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileConte
     const importer = contents.importers.get(pkg.dir);
     const overridden = (name: string) =>
       contents.overriddenNames.has(name) || pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.pnpm, dir: project.dir || '.', manager: 'pnpm' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.pnpm, dir: project.dir || 'the repository root', manager: 'pnpm' };
     if (!importer) {
       // pnpm itself skips packages under test folders when it looks for workspace packages.
       if (/(^|\/)(tests?)(\/|$)/.test(pkg.dir)) continue;
@@ -106,7 +106,7 @@ function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileConten
   const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
   for (const pkg of packagesOf(project, lockfile, files)) {
     const importer = contents.importers.get(pkg.dir);
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.npm, dir: project.dir || '.', manager: 'npm' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.npm, dir: project.dir || 'the repository root', manager: 'npm' };
     for (const dep of pkg.dependencies.values()) {
       if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || !isPlainRange(dep.range)) continue;
       if (pkg.overriddenNames.has(dep.name) || project.rootPackage.overriddenNames.has(dep.name)) continue;
@@ -156,7 +156,7 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
     byName.set(name, [...(byName.get(name) ?? []), descriptor]);
   }
   for (const pkg of packagesOf(project, lockfile, files)) {
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen, dir: project.dir || '.', manager: 'yarn' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen, dir: project.dir || 'the repository root', manager: 'yarn' };
     const overridden = (name: string) => pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
     for (const dep of pkg.dependencies.values()) {
       if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || overridden(dep.name)) continue;
@@ -207,7 +207,7 @@ export default defineRule({
     },
     unreadable: {
       message: '{{lockfile}} cannot be read: {{evidence}}; `{{frozen}}` fails on it in the image build and in CI',
-      fix: 'resolve the conflict by regenerating it: check out one side of {{lockfile}}, run `{{manager}} install` in {{dir}}, and commit the result',
+      fix: 'restore a valid {{lockfile}} (one side of the conflict, or its last good version from git), run `{{manager}} install` in {{dir}} to bring it up to date, and commit the result',
     },
   },
   check({ projects, files }, report) {
@@ -224,7 +224,7 @@ export default defineRule({
             evidence: contents.error.message,
             frozen: FROZEN[manager],
             manager,
-            dir: project.dir || '.',
+            dir: project.dir || 'the repository root',
           }, { related: [], key: `unreadable:${lockfile.path}` });
           continue;
         }

@@ -1,0 +1,230 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { discover } from '../src/discover/index.js';
+import type { LockfileContents } from '../src/model/packages.js';
+import { audit } from '../src/engine/audit.js';
+
+/** Writes a small repository (path → text) into a fresh temporary folder. */
+function tree(files: Record<string, string>): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-lockfile-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const pkg = (body: Record<string, unknown>) => JSON.stringify(body, null, 2) + '\n';
+
+async function contentsOf(files: Record<string, string>, lockPath: string): Promise<LockfileContents | undefined> {
+  const t = tree(files);
+  try {
+    const { model } = await discover(t.root);
+    const lockfile = model.projects.flatMap((p) => p.lockfiles).find((l) => l.path === lockPath);
+    assert.ok(lockfile, `${lockPath} is a lockfile of a project`);
+    return lockfile.contents();
+  } finally {
+    t.cleanup();
+  }
+}
+
+/** Findings of the rule as `file:line`, from a full audit of the tree. */
+async function findings(files: Record<string, string>): Promise<string[]> {
+  const t = tree(files);
+  try {
+    const result = await audit(t.root, { today: new Date('2026-11-23T00:00:00Z') });
+    return result.findings.filter((f) => f.ruleId === 'repo/lockfile-out-of-sync').map((f) => `${f.file}:${f.line}`).sort();
+  } finally {
+    t.cleanup();
+  }
+}
+
+const PNPM9 = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+overrides:
+  semver@<7.5.2: '>=7.5.2'
+
+importers:
+
+  .:
+    devDependencies:
+      typescript:
+        specifier: ^5.6.0
+        version: 5.7.2
+
+  services/api:
+    dependencies:
+      '@scope/pkg':
+        specifier: ~1.2.0
+        version: 1.2.3
+      express:
+        specifier: ^4.21.0
+        version: 4.21.2
+
+packages:
+
+  express@4.21.2:
+    resolution: {integrity: sha512-AAAA}
+`;
+
+test('pnpm 9: importers with specifiers and lines, settings and overrides; packages is not read', async () => {
+  const c = await contentsOf({ 'package.json': pkg({ name: 'r' }), 'pnpm-workspace.yaml': 'packages:\n  - services/*\n', 'pnpm-lock.yaml': PNPM9 }, 'pnpm-lock.yaml');
+  assert.ok(c);
+  assert.equal(c.version, '9.0');
+  assert.equal(c.autoInstallPeers, true);
+  assert.equal(c.excludeLinks, false);
+  assert.deepEqual([...c.overriddenNames], ['semver']);
+  assert.deepEqual([...c.importers.keys()], ['', 'services/api']);
+  const api = c.importers.get('services/api')!;
+  assert.equal(api.key, 'services/api');
+  assert.equal(api.loc.line, 18);
+  assert.deepEqual(api.dependencies.get('@scope/pkg'), { name: '@scope/pkg', specifier: '~1.2.0', kind: 'dependencies', loc: { file: 'pnpm-lock.yaml', line: 21 } });
+  assert.equal(api.dependencies.get('express')?.loc.line, 24);
+  assert.equal(c.importers.get('')?.dependencies.get('typescript')?.kind, 'devDependencies');
+});
+
+test('pnpm in a subfolder: importer folders are repo-relative; the last YAML document is the project lockfile', async () => {
+  const lock = `lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n\n---\n${PNPM9}`;
+  const c = await contentsOf({ 'app/package.json': pkg({ name: 'r' }), 'app/pnpm-workspace.yaml': 'packages:\n  - services/*\n', 'app/pnpm-lock.yaml': lock }, 'app/pnpm-lock.yaml');
+  assert.deepEqual([...c!.importers.keys()], ['app', 'app/services/api']);
+  assert.equal(c!.importers.get('app/services/api')!.dependencies.get('express')?.loc.line, 32);
+});
+
+test('pnpm 6 single project and pnpm 5 specifiers', async () => {
+  const v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  express:\n    specifier: ^4.21.0\n    version: 4.21.2\n\ndevDependencies:\n  vitest:\n    specifier: ^2.1.0\n    version: 2.1.8\n";
+  const c6 = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'pnpm-lock.yaml': v6 }, 'pnpm-lock.yaml');
+  const root6 = c6!.importers.get('')!;
+  assert.deepEqual([...root6.dependencies.values()].map((d) => [d.name, d.specifier, d.kind, d.loc.line]), [
+    ['express', '^4.21.0', 'dependencies', 5],
+    ['vitest', '^2.1.0', 'devDependencies', 10],
+  ]);
+  const v5 = 'lockfileVersion: 5.4\n\nspecifiers:\n  express: ^4.18.0\n\ndependencies:\n  express: 4.18.2\n';
+  const c5 = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'pnpm-lock.yaml': v5 }, 'pnpm-lock.yaml');
+  assert.deepEqual(c5!.importers.get('')!.dependencies.get('express'), { name: 'express', specifier: '^4.18.0', kind: 'dependencies', loc: { file: 'pnpm-lock.yaml', line: 4 } });
+});
+
+test('npm v3: importer ranges and installed packages with lines; v1 top-level dependencies', async () => {
+  const lock = pkg({
+    name: 'r',
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'r', workspaces: ['services/*'], dependencies: { express: '^4.21.0' } },
+      'node_modules/api': { resolved: 'services/api', link: true },
+      'node_modules/express': { version: '4.21.2' },
+      'services/api': { name: 'api', dependencies: { pino: '^9.0.0' } },
+      'services/api/node_modules/pino': { version: '9.6.0', dependencies: { 'x': '^1.0.0' } },
+    },
+  });
+  const c = await contentsOf({ 'package.json': pkg({ name: 'r', workspaces: ['services/*'] }), 'services/api/package.json': pkg({ name: 'api' }), 'package-lock.json': lock }, 'package-lock.json');
+  assert.equal(c!.version, '3');
+  assert.deepEqual(c!.importers.get('')!.dependencies.get('express'), { name: 'express', specifier: '^4.21.0', kind: 'dependencies', loc: { file: 'package-lock.json', line: 11 } });
+  assert.equal(c!.importers.get('services/api')!.dependencies.get('pino')?.specifier, '^9.0.0');
+  // A dependency map of an installed package is not an importer's.
+  assert.equal(c!.importers.has('services/api/node_modules/pino'), false);
+  assert.deepEqual(c!.nodes!.get('node_modules/api'), { link: true, loc: { file: 'package-lock.json', line: 14 } });
+  assert.equal(c!.nodes!.get('services/api/node_modules/pino')?.version, '9.6.0');
+
+  const v1 = pkg({ name: 'a', lockfileVersion: 1, dependencies: { express: { version: '4.17.1' } } });
+  const c1 = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'package-lock.json': v1 }, 'package-lock.json');
+  assert.equal(c1!.nodes!.get('node_modules/express')?.version, '4.17.1');
+  assert.equal(c1!.importers.size, 0);
+});
+
+test('yarn 1: every descriptor of an entry key, with the line of the key', async () => {
+  const lock = '# yarn lockfile v1\n\n\n"@babel/core@^7.0.0", "@babel/core@^7.12.3":\n  version "7.26.0"\n\nlodash@^4.17.21:\n  version "4.17.21"\n  dependencies:\n    x "^1"\n';
+  const c = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'yarn.lock': lock }, 'yarn.lock');
+  assert.equal(c!.version, '1');
+  assert.deepEqual(Object.fromEntries([...c!.descriptors!].map(([d, l]) => [d, l.line])), {
+    '@babel/core@^7.0.0': 4,
+    '@babel/core@^7.12.3': 4,
+    'lodash@^4.17.21': 7,
+  });
+});
+
+test('yarn 2+: descriptors and the dependencies of workspace entries', async () => {
+  const lock = '__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"api@workspace:services/api":\n  version: 0.0.0-use.local\n  dependencies:\n    express: "npm:^4.21.2"\n  languageName: unknown\n\n"express@npm:^4.21.2, express@npm:^4.21.0":\n  version: 4.21.2\n';
+  const c = await contentsOf({ 'package.json': pkg({ name: 'r', workspaces: ['services/*'] }), 'services/api/package.json': pkg({ name: 'api' }), 'yarn.lock': lock }, 'yarn.lock');
+  assert.equal(c!.version, '8');
+  assert.deepEqual([...c!.descriptors!.keys()].sort(), ['api@workspace:services/api', 'express@npm:^4.21.0', 'express@npm:^4.21.2']);
+  assert.equal(c!.descriptors!.get('express@npm:^4.21.0')?.line, 11);
+  const api = c!.importers.get('services/api')!;
+  assert.deepEqual(api.dependencies.get('express'), { name: 'express', specifier: 'npm:^4.21.2', loc: { file: 'yarn.lock', line: 8 } });
+});
+
+test('a lockfile over the 1 MiB read limit is read; a 5 MiB pnpm lockfile stays fast', async () => {
+  let importers = '';
+  for (let s = 0; s < 200; s++) {
+    importers += `  services/svc-${s}:\n    dependencies:\n`;
+    for (let d = 0; d < 25; d++) importers += `      dep-${d}:\n        specifier: ^${d}.0.0\n        version: ${d}.1.0\n`;
+    importers += '\n';
+  }
+  const parts = [`lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .: {}\n\n${importers}packages:\n\n`];
+  let size = parts[0].length;
+  for (let i = 0; size < 5 * 1024 * 1024; i++) {
+    const entry = `  pkg-${i}@1.${i}.0:\n    resolution: {integrity: sha512-${'x'.repeat(86)}==}\n    engines: {node: '>=14'}\n\n`;
+    parts.push(entry);
+    size += entry.length;
+  }
+  const t = tree({ 'package.json': pkg({ name: 'r' }), 'pnpm-workspace.yaml': 'packages:\n  - services/*\n', 'pnpm-lock.yaml': parts.join('') });
+  try {
+    const { model } = await discover(t.root);
+    const lockfile = model.projects[0].lockfiles[0];
+    const start = performance.now();
+    const c = lockfile.contents();
+    const ms = performance.now() - start;
+    assert.equal(c?.importers.size, 201);
+    assert.equal(c?.importers.get('services/svc-199')?.dependencies.size, 25);
+    assert.equal(lockfile.contents(), c, 'read once');
+    // Measured ~170 ms cold on the development machine; the bound only catches a full-file parse (~12 s).
+    assert.ok(ms < 2000, `5 MiB pnpm-lock.yaml read in ${ms.toFixed(0)} ms`);
+    assert.equal(model.files.problems.length, 0);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('rule: npm passes a changed range the locked version satisfies, and a dependency already installed transitively', async () => {
+  const lock = pkg({
+    name: 'a',
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'a', dependencies: { express: '^4.17.0' } },
+      'node_modules/express': { version: '4.21.2' },
+      'node_modules/debug': { version: '2.6.9' },
+    },
+  });
+  assert.deepEqual(await findings({ 'package.json': pkg({ name: 'a', dependencies: { express: '^4.21.0', debug: '^2.6.0' } }), 'package-lock.json': lock }), []);
+  assert.deepEqual(await findings({ 'package.json': pkg({ name: 'a', dependencies: { express: '^4.21.0', debug: '^4.0.0' } }), 'package-lock.json': lock }), ['package.json:5']);
+});
+
+test('rule: pnpm peers are judged only when the lockfile says autoInstallPeers; overridden names are not judged', async () => {
+  const lock = (settings: string) => `lockfileVersion: '9.0'\n\n${settings}importers:\n\n  .:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n`;
+  const manifest = pkg({ name: 'a', dependencies: { express: '^4.21.0' }, peerDependencies: { react: '^19.0.0' } });
+  assert.deepEqual(await findings({ 'package.json': manifest, 'pnpm-lock.yaml': lock('') }), []);
+  assert.deepEqual(await findings({ 'package.json': manifest, 'pnpm-lock.yaml': lock('settings:\n  autoInstallPeers: true\n\n') }), ['package.json:7']);
+  const overridden = pkg({ name: 'a', dependencies: { express: '^5.0.0' }, pnpm: { overrides: { express: '5.0.1' } } });
+  assert.deepEqual(await findings({ 'package.json': overridden, 'pnpm-lock.yaml': lock('') }), []);
+});
+
+test('rule: example projects and a workspace member with its own pnpm lockfile are not judged against the root lockfile', async () => {
+  const lock = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n";
+  assert.deepEqual(
+    await findings({
+      'package.json': pkg({ name: 'r' }),
+      'pnpm-workspace.yaml': 'packages:\n  - services/*\n',
+      'pnpm-lock.yaml': lock,
+      'services/api/package.json': pkg({ name: 'api', dependencies: { express: '^4.21.0' } }),
+      'services/api/pnpm-lock.yaml': "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n",
+      'examples/demo/package.json': pkg({ name: 'demo', dependencies: { express: '^5.0.0' } }),
+      'examples/demo/pnpm-lock.yaml': lock,
+    }),
+    [],
+  );
+});
