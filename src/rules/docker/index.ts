@@ -5,6 +5,7 @@ import devRuntimeInProduction from './dev-runtime-in-production.js';
 import dockerignore from './dockerignore.js';
 import healthcheck from './healthcheck.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
+import privilegedPortNonRoot from './privileged-port-non-root.js';
 import runsAsRoot from './runs-as-root.js';
 import runtimeAssetMissing from './runtime-asset-missing.js';
 import secretInBuild from './secret-in-build.js';
@@ -27,4 +28,5 @@ export const dockerRules: Rule[] = [
   secretInBuild,
   workspacePackageMissing,
   devRuntimeInProduction,
+  privilegedPortNonRoot,
 ];

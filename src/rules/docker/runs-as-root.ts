@@ -3,7 +3,7 @@ import { defineRule } from '../rule.js';
 import { productionDockerfiles } from './_build.js';
 
 /** Images whose default user is not root, so no USER line is needed. */
-const NON_ROOT_BASES = /(^|\/)(distroless\/.*:nonroot|.*-nonroot)$|^gcr\.io\/distroless\/.*:(nonroot|debug-nonroot)/;
+export const NON_ROOT_BASES = /(^|\/)(distroless\/.*:nonroot|.*-nonroot)$|^gcr\.io\/distroless\/.*:(nonroot|debug-nonroot)/;
 
 export default defineRule({
   id: 'docker/runs-as-root',
