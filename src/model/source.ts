@@ -56,6 +56,71 @@ export interface RouteFact {
    * liveness route, empty for a readiness route. Undefined when the handler is not inline.
    */
   answersOnly?: boolean;
+  /** The object it was registered on (`app`, `router`), for ordering it against middleware. */
+  on?: string;
+}
+
+/** A timeout written on an HTTP server: `server.keepAliveTimeout = 65000`, `fastify({ keepAliveTimeout })`. */
+export interface ServerTimeoutFact {
+  setting: 'keepAliveTimeout' | 'headersTimeout';
+  /** Milliseconds, as the code computes them (literal, or env variable with default). */
+  value: PortOrDuration;
+  /** How it was set, for messages: "assignment", "fastify option", "createServer option"… */
+  via: string;
+  loc: Loc;
+}
+
+/**
+ * A middleware that can answer a request before the routes registered after it: an HTTPS redirect,
+ * an authentication gate or a host allow-list. Registered in order (`app.use`), so its position
+ * against the health route decides what the load balancer's probe gets.
+ */
+export interface GateMiddlewareFact {
+  kind: 'https-redirect' | 'auth' | 'host-check';
+  /** The middleware as written (`enforce.HTTPS({ trustProtoHeader: true })`, `requireAuth`). */
+  text: string;
+  /** Why it counts ("express-sslify", "answers 401", "name of an imported middleware"). */
+  evidence: string;
+  /** The object it was registered on (`app`, `router`); undefined for a global registration (Nest `app.use` in main). */
+  on?: string;
+  /** Mount path (`app.use('/api', auth)`); undefined means every path. */
+  mountPaths?: string[];
+  /** Framework that registered it: express (ordered with the routes of the same object) or nest (global: before every controller). */
+  framework: 'express' | 'nest';
+  loc: Loc;
+}
+
+/** A use of the client's address or scheme that is wrong behind a proxy unless the app trusts it. */
+export interface ProxyDependentUse {
+  kind: 'req.ip' | 'req.protocol' | 'req.secure' | 'rate-limit' | 'secure-cookie';
+  text: string;
+  loc: Loc;
+}
+
+/** A socket.io server (`new Server(httpServer)`, `require('socket.io')(server)`, Nest `@WebSocketGateway`). */
+export interface RealtimeServerFact {
+  library: 'socket.io';
+  /** `transports: ['websocket']`: no long-polling handshake spread over several requests. */
+  websocketOnly: boolean;
+  /** `adapter:` option given to the server. */
+  adapterOption: boolean;
+  text: string;
+  loc: Loc;
+}
+
+/** A server-side session middleware and where it keeps sessions. */
+export interface SessionStoreFact {
+  /** express-session, @fastify/session, … */
+  library: string;
+  /** The `store:` option as written; undefined when absent (the library's in-process MemoryStore). */
+  store?: string;
+  /** Sessions live in the process: no store, `MemoryStore`, `memorystore`. */
+  inMemory: boolean;
+  /** `cookie.secure` is true (literally or in production); undefined when unknown or false. */
+  secureCookie?: Loc;
+  /** `proxy: true`: the library trusts X-Forwarded-Proto itself. */
+  trustsProxy: boolean;
+  loc: Loc;
 }
 
 export interface SignalHandlerFact {
@@ -165,6 +230,17 @@ export interface SourceFacts {
   clientUrls: ClientUrlFact[];
   /** What keeps a worker running: timers, schedulers, queue consumers (`setInterval`, `cron.schedule`, `consumer.run`…). */
   backgroundWork: Located<string>[];
+  /** keepAliveTimeout/headersTimeout written on the HTTP server. */
+  serverTimeouts: ServerTimeoutFact[];
+  /** HTTPS-redirect, auth and host-check middleware, in registration order. */
+  gateMiddleware: GateMiddlewareFact[];
+  /** `app.set('trust proxy', …)` / `app.enable('trust proxy')`: the value as written. */
+  trustProxy: Located<string>[];
+  proxyDependentUses: ProxyDependentUse[];
+  realtimeServers: RealtimeServerFact[];
+  /** `io.adapter(...)`, `app.useWebSocketAdapter(...)`: a shared adapter for socket.io. */
+  realtimeAdapters: Located<string>[];
+  sessionStores: SessionStoreFact[];
 }
 
 export interface Service extends SourceFacts {

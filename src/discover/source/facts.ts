@@ -49,7 +49,12 @@ export interface FileFacts extends SourceFacts {
 }
 
 export function emptyFacts(): FileFacts {
-  return { imports: [], env: [], servers: [], routes: [], signalHandlers: [], shutdownTimeouts: [], connections: [], closes: [], tls: [], cors: [], logFiles: [], clientUrls: [], backgroundWork: [] };
+  return { imports: [], env: [], servers: [], routes: [], signalHandlers: [], shutdownTimeouts: [], connections: [], closes: [], tls: [], cors: [], logFiles: [], clientUrls: [], backgroundWork: [], ...emptyFieldFacts() };
+}
+
+/** The HTTP-server field facts (timeouts, middleware order, proxy trust, shared state), empty. */
+export function emptyFieldFacts(): Pick<FileFacts, 'serverTimeouts' | 'gateMiddleware' | 'trustProxy' | 'proxyDependentUses' | 'realtimeServers' | 'realtimeAdapters' | 'sessionStores'> {
+  return { serverTimeouts: [], gateMiddleware: [], trustProxy: [], proxyDependentUses: [], realtimeServers: [], realtimeAdapters: [], sessionStores: [] };
 }
 
 /** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
@@ -167,6 +172,13 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     connections: facts.connections,
     cors: facts.cors,
     logFiles: facts.logFiles,
+    serverTimeouts: facts.serverTimeouts,
+    gateMiddleware: facts.gateMiddleware,
+    trustProxy: facts.trustProxy,
+    proxyDependentUses: facts.proxyDependentUses,
+    realtimeServers: facts.realtimeServers,
+    realtimeAdapters: facts.realtimeAdapters,
+    sessionStores: facts.sessionStores,
     callsOf: (fn: Node) => {
       const out: Located<string>[] = [];
       pendingCalls.push({ fn, out });
@@ -231,7 +243,9 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         if (node.id?.name) functions.set(node.id.name, node);
         break;
       case 'MemberExpression':
-        if (!browser && isProcessEnv(node.object)) envRead(node, anc);
+        if (browser) break;
+        if (isProcessEnv(node.object)) envRead(node, anc);
+        else for (const d of active) d.member?.(node, ctx);
         break;
       case 'ImportExpression': {
         const specifier = stringValue(node.source);
@@ -270,6 +284,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         if (ctx.imports('log4js') || ctx.imports('bunyan')) appenderObject(node, ctx);
         break;
       case 'AssignmentExpression':
+        if (!browser) for (const d of active) d.assign?.(node, ctx);
         if (!browser && memberPath(node.left)?.endsWith('env.NODE_TLS_REJECT_UNAUTHORIZED') && stringValue(node.right) === '0' && !inDevOnlyBranch(node, anc)) {
           facts.tls.push({ setting: 'NODE_TLS_REJECT_UNAUTHORIZED', text: text.slice(node.start, node.end), loc: loc(node) });
         }

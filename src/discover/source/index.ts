@@ -16,7 +16,7 @@ import {
   type EntryCandidate,
 } from './entries.js';
 import { analyseFile, type FileJob, type FileResult } from './analyse.js';
-import { emptyFacts, type CloseCall, type FileFacts } from './facts.js';
+import { emptyFacts, emptyFieldFacts, type CloseCall, type FileFacts } from './facts.js';
 import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES, WORKER_PACKAGES } from './frameworks/index.js';
 
 const BUILTINS = new Set(builtinModules);
@@ -413,6 +413,7 @@ function buildService(
     logFiles: [],
     clientUrls: [],
     backgroundWork: [],
+    ...emptyFieldFacts(),
   };
 
   // Breadth-first from the entries, so the chain kept for each module is a shortest one.
@@ -471,11 +472,18 @@ function buildService(
     service.cors.push(...f.cors);
     service.logFiles.push(...f.logFiles);
     service.backgroundWork.push(...f.backgroundWork);
+    service.serverTimeouts.push(...f.serverTimeouts.map((x) => ({ ...x, value: { ...x.value } })));
+    service.gateMiddleware.push(...f.gateMiddleware);
+    service.trustProxy.push(...f.trustProxy);
+    service.proxyDependentUses.push(...f.proxyDependentUses);
+    service.realtimeServers.push(...f.realtimeServers);
+    service.realtimeAdapters.push(...f.realtimeAdapters);
+    service.sessionStores.push(...f.sessionStores);
     closes.push(...f.closes);
   }
   // A port or deadline read from a variable takes the default the code gives that variable elsewhere
   // (`PORT: z.coerce.number().default(3000)` in the config schema, `listen(config.PORT)` in the server).
-  for (const value of [...service.servers.map((s) => s.port), ...service.shutdownTimeouts]) {
+  for (const value of [...service.servers.map((s) => s.port), ...service.shutdownTimeouts, ...service.serverTimeouts.map((t) => t.value)]) {
     if (!value || value.value !== undefined || !value.env) continue;
     const fallback = service.env.find((e) => e.name === value.env && e.defaultValue !== undefined && /^\d+(\.\d+)?$/.test(e.defaultValue));
     if (fallback) value.value = Number(fallback.defaultValue);

@@ -1,4 +1,5 @@
-import { calleePath, stringValue, type Node } from '../ast.js';
+import { calleePath, memberPath, stringValue, unwrap, type Node } from '../ast.js';
+import { gateMiddleware, proxyDependentMember, trustProxySetting } from './middleware.js';
 import { routeFromMethodCall, serverFromListen } from './shared.js';
 import type { Detector, WalkContext } from './types.js';
 
@@ -10,18 +11,28 @@ export const express: Detector = {
   name: 'express',
   packages: ['express'],
   entryConventions: ['src/server.ts', 'src/index.ts', 'src/main.ts', 'src/app.ts', 'server/index.ts', 'server.js', 'index.js', 'app.js', 'src/server.js', 'src/index.js'],
-  hints: /\.(get|post|put|delete|patch|all|route|listen|use)\s*\(/,
+  hints: /\.(get|post|put|delete|patch|all|route|listen|use)\s*\(|trust proxy|\b(req|request)\.(ip|ips|protocol|secure)\b/,
+  member(node: Node, ctx: WalkContext) {
+    proxyDependentMember(node, ctx);
+  },
   call(call: Node, ctx: WalkContext) {
     const route = routeFromMethodCall(call);
     if (route) {
-      ctx.routes.push({ ...route, framework: 'express', loc: ctx.loc(call) });
+      const on = memberPath(unwrap(call.callee).object);
+      ctx.routes.push({ ...route, framework: 'express', loc: ctx.loc(call), ...(on ? { on } : {}) });
       return;
     }
+    if (trustProxySetting(call, ctx)) return;
     const path = calleePath(call) ?? '';
+    // In a Nest entry the nest detector records `app.use` (global, before every controller).
+    if (path.endsWith('.use') && !/NestFactory/.test(ctx.text)) gateMiddleware(call, 'express', ctx);
     if (path.endsWith('.use') && call.arguments.length >= 2) {
       // `app.use('/health', healthRouter)`, `app.use('/healthz', healthcheck())`: a health router mounted at a path.
       const mount = stringValue(call.arguments[0]);
-      if (mount && HEALTH_MOUNT.test(mount)) ctx.routes.push({ method: 'USE', path: mount, framework: 'express', loc: ctx.loc(call) });
+      if (mount && HEALTH_MOUNT.test(mount)) {
+        const on = memberPath(unwrap(call.callee).object);
+        ctx.routes.push({ method: 'USE', path: mount, framework: 'express', loc: ctx.loc(call), ...(on ? { on } : {}) });
+      }
       return;
     }
     if (path.endsWith('.listen')) {

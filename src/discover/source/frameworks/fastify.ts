@@ -1,6 +1,6 @@
-import { calleePath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
+import { calleePath, memberPath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
 import { recordCorsOptions } from './cors.js';
-import { routeFromMethodCall, serverFromListen } from './shared.js';
+import { recordTimeoutOptions, routeFromMethodCall, serverFromListen } from './shared.js';
 import type { Detector, WalkContext } from './types.js';
 
 /** Fastify: shorthand routes, `fastify.route({ method, url })`, `fastify.listen({ port, host })`, `register(cors, opts)`. */
@@ -11,6 +11,13 @@ export const fastify: Detector = {
   hints: /fastify|\.(get|post|put|delete|patch|all|route|listen|register)\s*\(/i,
   call(call: Node, ctx: WalkContext) {
     const path = calleePath(call) ?? '';
+    // `fastify({ keepAliveTimeout: 65000 })`, `Fastify.fastify({...})`: Fastify's own default is 72 s.
+    const factory = unwrap(call.callee);
+    const factoryName = factory?.type === 'Identifier' ? factory.name : factory?.type === 'MemberExpression' ? memberPath(factory.object) : undefined;
+    if (factoryName && ctx.importedFrom(factoryName)?.module === 'fastify') {
+      recordTimeoutOptions(call.arguments[0], 'fastify option', ctx);
+      return;
+    }
     const route = routeFromMethodCall(call);
     if (route) {
       ctx.routes.push({ ...route, framework: 'fastify', loc: ctx.loc(call) });

@@ -1,5 +1,5 @@
 import { calleePath, memberPath, stringValue, unwrap, type Node } from '../ast.js';
-import { serverFromListen } from './shared.js';
+import { recordTimeoutAssignment, recordTimeoutOptions, serverFromListen } from './shared.js';
 import type { Detector, WalkContext } from './types.js';
 
 /** Names that hold the request path in hand-written routing (`req.url`, `url.pathname`, `ctx.path`). */
@@ -14,9 +14,14 @@ export const http: Detector = {
   name: 'http',
   packages: [],
   entryConventions: ['src/server.ts', 'src/index.ts', 'src/main.ts', 'server.js', 'index.js', 'src/server.js', 'src/index.js'],
-  hints: /createServer|\.listen\s*\(|\.(url|path|pathname|originalUrl)\b|case\s+['"`]\//,
+  hints: /createServer|\.listen\s*\(|\.(url|path|pathname|originalUrl)\b|case\s+['"`]\/|keepAliveTimeout|headersTimeout/,
+  assign(node: Node, ctx: WalkContext) {
+    recordTimeoutAssignment(node, ctx);
+  },
   call(call: Node, ctx: WalkContext) {
     const path = calleePath(call) ?? '';
+    // `http.createServer({ keepAliveTimeout: 65000 }, app)`
+    if (/(^|\.)createServer$/.test(path) && unwrap(call.arguments[0])?.type === 'ObjectExpression') recordTimeoutOptions(call.arguments[0], 'createServer option', ctx);
     if (path.endsWith('.listen') && /createServer|from ['"](node:)?https?['"]|require\(['"](node:)?https?['"]\)/.test(ctx.text)) {
       const server = serverFromListen(call, 'http', ctx);
       if (server && !ctx.servers.some((s) => s.loc.line === server.loc.line)) ctx.servers.push(server);

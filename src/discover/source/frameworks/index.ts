@@ -7,6 +7,7 @@ import { http } from './http.js';
 import { koa } from './koa.js';
 import { fsLogs, pino, winston } from './loggers.js';
 import { nest } from './nest.js';
+import { rateLimit, sessions, socketIo } from './state.js';
 import { gracefulShutdownLibraries } from './terminus.js';
 import type { Detector } from './types.js';
 
@@ -29,6 +30,9 @@ export const detectors: Detector[] = [
   winston,
   pino,
   fsLogs,
+  socketIo,
+  sessions,
+  rateLimit,
   ...connectionDetectors,
 ];
 

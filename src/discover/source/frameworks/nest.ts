@@ -1,6 +1,7 @@
 import { calleePath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
 import { recordCorsOptions } from './cors.js';
-import { serverFromListen } from './shared.js';
+import { recordTimeoutOptions, serverFromListen } from './shared.js';
+import { gateMiddleware, trustProxySetting } from './middleware.js';
 import type { Detector, WalkContext } from './types.js';
 
 const HTTP_DECORATORS: Record<string, string> = { Get: 'GET', Post: 'POST', Put: 'PUT', Delete: 'DELETE', Patch: 'PATCH', All: 'ALL', Head: 'HEAD', Options: 'OPTIONS' };
@@ -25,7 +26,12 @@ export const nest: Detector = {
   name: 'nest',
   packages: ['@nestjs/core'],
   entryConventions: ['src/main.ts', 'src/main.js', 'main.ts'],
-  hints: /@Controller|NestFactory|enableShutdownHooks|enableCors/,
+  hints: /@Controller|NestFactory|enableShutdownHooks|enableCors|FastifyAdapter|\.use\s*\(|useWebSocketAdapter|trust proxy/,
+  construct(node: Node, ctx: WalkContext) {
+    // `new FastifyAdapter({ keepAliveTimeout: 65000 })`
+    const callee = unwrap(node.callee);
+    if (callee?.type === 'Identifier' && ctx.importedFrom(callee.name)?.module === '@nestjs/platform-fastify') recordTimeoutOptions(node.arguments[0], 'FastifyAdapter option', ctx);
+  },
   klass(node: Node, ctx: WalkContext) {
     const controller = (node.decorators ?? []).map(decoratorCall).find((d: { name: string } | undefined) => d?.name === 'Controller');
     if (!controller) return;
@@ -48,6 +54,16 @@ export const nest: Detector = {
     if (path.endsWith('.enableShutdownHooks')) {
       // Nest installs SIGTERM/SIGINT listeners that run onModuleDestroy/beforeApplicationShutdown/onApplicationShutdown and close the HTTP server.
       ctx.signalHandlers.push({ signal: 'SIGTERM', loc: ctx.loc(call), calls: [{ value: 'app.close', loc: ctx.loc(call) }], via: 'enableShutdownHooks' });
+      return;
+    }
+    if (trustProxySetting(call, ctx)) return;
+    if (path.endsWith('.useWebSocketAdapter')) {
+      ctx.realtimeAdapters.push({ value: ctx.source(call), loc: ctx.loc(call) });
+      return;
+    }
+    if (path.endsWith('.use') && /NestFactory/.test(ctx.text)) {
+      // `app.use(...)` in main: Nest applies it to every controller route, whatever the order.
+      gateMiddleware(call, 'nest', ctx);
       return;
     }
     if (path.endsWith('.enableCors')) {

@@ -185,3 +185,27 @@ export function serverFromListen(
   const secondIsHost = second && unwrap(second).type !== 'ArrowFunctionExpression' && unwrap(second).type !== 'FunctionExpression';
   return { framework, loc, port: portOrDuration(first, ctx), ...(secondIsHost ? hostOf(second, ctx) : {}) };
 }
+
+/** Server timeouts a load balancer in front cares about. */
+const SERVER_TIMEOUTS = ['keepAliveTimeout', 'headersTimeout'] as const;
+
+/** `{ keepAliveTimeout: 65000, headersTimeout: 66000 }` given to a server factory (Fastify, createServer). */
+export function recordTimeoutOptions(options: Node | undefined, via: string, ctx: WalkContext): void {
+  const props = objectProperties(options);
+  for (const setting of SERVER_TIMEOUTS) {
+    const prop = props.get(setting);
+    if (!prop) continue;
+    ctx.serverTimeouts.push({ setting, value: portOrDuration(prop.shorthand ? prop.key : prop.value, ctx), via, loc: ctx.loc(prop) });
+  }
+}
+
+/** `server.keepAliveTimeout = 65000`, `app.server.headersTimeout = 66 * 1000` (any object: the property names only exist on Node servers). */
+export function recordTimeoutAssignment(assignment: Node, ctx: WalkContext): void {
+  if (assignment.operator !== '=') return;
+  const left = unwrap(assignment.left);
+  if (left?.type !== 'MemberExpression') return;
+  const setting = propertyName(left.property, left.computed);
+  if (setting !== 'keepAliveTimeout' && setting !== 'headersTimeout') return;
+  if (ctx.devOnly()) return;
+  ctx.serverTimeouts.push({ setting, value: portOrDuration(assignment.right, ctx), via: `${memberPath(left) ?? setting} =`, loc: ctx.loc(assignment) });
+}

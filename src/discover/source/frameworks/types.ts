@@ -1,4 +1,17 @@
-import type { ConnectionFact, CorsFact, LogFileFact, RouteFact, ServerFact, SignalHandlerFact } from '../../../model/source.js';
+import type { Located } from '../../../model/location.js';
+import type {
+  ConnectionFact,
+  CorsFact,
+  GateMiddlewareFact,
+  LogFileFact,
+  ProxyDependentUse,
+  RealtimeServerFact,
+  RouteFact,
+  ServerFact,
+  ServerTimeoutFact,
+  SessionStoreFact,
+  SignalHandlerFact,
+} from '../../../model/source.js';
 import type { Loc } from '../../../model/location.js';
 import type { Node } from '../ast.js';
 
@@ -26,6 +39,13 @@ export interface WalkContext {
   connections: ConnectionFact[];
   cors: CorsFact[];
   logFiles: LogFileFact[];
+  serverTimeouts: ServerTimeoutFact[];
+  gateMiddleware: GateMiddlewareFact[];
+  trustProxy: Located<string>[];
+  proxyDependentUses: ProxyDependentUse[];
+  realtimeServers: RealtimeServerFact[];
+  realtimeAdapters: Located<string>[];
+  sessionStores: SessionStoreFact[];
   /** Collects what a function (inline or named in this file) calls, following local functions. */
   callsOf(fn: Node): SignalHandlerFact['calls'];
 }
@@ -54,6 +74,10 @@ export interface Detector {
   construct?(node: Node, ctx: WalkContext): void;
   /** Each class declaration or expression of a walked file. */
   klass?(node: Node, ctx: WalkContext): void;
+  /** Each member expression (`req.ip`) of a walked file, except `process.env` reads. */
+  member?(node: Node, ctx: WalkContext): void;
+  /** Each assignment (`server.keepAliveTimeout = 65000`) of a walked file. */
+  assign?(node: Node, ctx: WalkContext): void;
   /** Each comparison (`===`, `==`) and `switch` case of a walked file. */
   compare?(left: Node, right: Node, at: Node, ctx: WalkContext): void;
 }

@@ -1,0 +1,85 @@
+import { defineRule } from '../rule.js';
+import type { ServerTimeoutFact, Service } from '../../model/source.js';
+import { loadBalancerInFront } from './_deployment.js';
+
+/** Node's http.Server keepAliveTimeout when nothing sets it (Express, Koa, Nest on Express, plain http). */
+const NODE_KEEP_ALIVE_MS = 5_000;
+/** Fastify sets its server's keepAliveTimeout to 72 s unless told otherwise. */
+const FASTIFY_KEEP_ALIVE_MS = 72_000;
+
+/** The service's HTTP server is Fastify (directly, or under Nest's FastifyAdapter). */
+function onFastify(service: Service): boolean {
+  return service.servers.some((s) => s.framework === 'fastify') || service.externalImports.some((i) => i.packageName === '@nestjs/platform-fastify');
+}
+
+const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)} s`;
+
+function written(t: ServerTimeoutFact): string {
+  return t.value.env ? `${t.value.text} (${t.value.env}, default ${t.value.value} ms)` : `${t.value.text}`;
+}
+
+export default defineRule({
+  id: 'src/keepalive-below-lb-idle',
+  severity: 'high',
+  title: 'HTTP keep-alive not longer than the load balancer idle timeout',
+  messages: {
+    defaultKeepAlive: {
+      message:
+        'the {{framework}} server started here keeps idle connections for {{keepAlive}} ({{origin}}), not longer than the load balancer in front of it: {{lb}}. The ALB reuses idle connections to the task, sends a request into one Node has just closed and answers 502',
+      fix: 'set server.keepAliveTimeout above the idle timeout and headersTimeout above that, e.g. `const server = app.listen(port); server.keepAliveTimeout = {{suggested}}; server.headersTimeout = {{suggestedHeaders}};`',
+    },
+    keepAliveTooLow: {
+      message: 'keepAliveTimeout is {{written}} = {{keepAlive}}, not longer than the load balancer in front of the server: {{lb}}. The ALB sends requests into connections Node is closing: random 502s',
+      fix: 'raise it above the idle timeout: {{suggested}} ms (idle + 5 s), and headersTimeout to {{suggestedHeaders}} ms',
+    },
+    headersTooLow: {
+      message: 'headersTimeout is {{written}} = {{headers}}, not longer than keepAliveTimeout ({{keepAlive}}, {{keepAliveFrom}}): Node can drop a reused connection on its headers timer before the keep-alive ends, and the load balancer answers 502',
+      fix: 'set headersTimeout one second above keepAliveTimeout: {{suggestedHeaders}} ms',
+    },
+  },
+  check(model, report) {
+    const seen = new Set<string>();
+    const once = (file: string, line: number) => {
+      const key = `${file}:${line}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    };
+    for (const service of model.services) {
+      if (service.kind !== 'http' || service.servers.length === 0) continue;
+      const lb = loadBalancerInFront(model, service);
+      if (!lb) continue;
+      const idleMs = lb.idleSeconds * 1000;
+      const suggested = idleMs + 5000;
+      const related = [{ file: lb.loc.file, line: lb.loc.line, message: `load balancer ${lb.description}` }];
+      const keepAlives = service.serverTimeouts.filter((t) => t.setting === 'keepAliveTimeout');
+      const fastify = onFastify(service);
+      let keepAliveMs: number | undefined;
+      let keepAliveFrom = '';
+      if (keepAlives.length === 0) {
+        keepAliveMs = fastify ? FASTIFY_KEEP_ALIVE_MS : NODE_KEEP_ALIVE_MS;
+        keepAliveFrom = fastify ? "Fastify's default" : "Node's default";
+        const server = service.servers[0];
+        if (keepAliveMs <= idleMs && once(server.loc.file, server.loc.line)) {
+          report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
+        }
+      } else {
+        for (const t of keepAlives) {
+          const ms = t.value.value;
+          if (ms === undefined || ms === 0) continue; // 0 turns the timeout off; undefined: computed from something the code does not fix: unknown
+          if (keepAliveMs === undefined || ms > keepAliveMs) {
+            keepAliveMs = ms;
+            keepAliveFrom = `${t.loc.file}:${t.loc.line}`;
+          }
+          if (ms <= idleMs && once(t.loc.file, t.loc.line)) {
+            report('keepAliveTooLow', t.loc, { written: written(t), keepAlive: seconds(ms), lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
+          }
+        }
+      }
+      if (keepAliveMs === undefined) continue;
+      for (const t of service.serverTimeouts.filter((x) => x.setting === 'headersTimeout')) {
+        const ms = t.value.value;
+        if (ms === undefined || ms === 0 || ms > keepAliveMs || !once(t.loc.file, t.loc.line)) continue;
+        report('headersTooLow', t.loc, { written: written(t), headers: seconds(ms), keepAlive: seconds(keepAliveMs), keepAliveFrom, suggestedHeaders: keepAliveMs + 1000 });
+      }
+    }
+  },
+});
