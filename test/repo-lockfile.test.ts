@@ -35,7 +35,7 @@ async function contentsOf(files: Record<string, string>, lockPath: string): Prom
 async function findings(files: Record<string, string>): Promise<string[]> {
   const t = tree(files);
   try {
-    const result = await audit(t.root, { today: new Date('2026-11-23T00:00:00Z') });
+    const result = await audit(t.root, { now: new Date('2026-11-23T00:00:00Z') });
     return result.findings.filter((f) => f.ruleId === 'repo/lockfile-out-of-sync').map((f) => `${f.file}:${f.line}`).sort();
   } finally {
     t.cleanup();
@@ -120,6 +120,8 @@ test('npm v3: importer ranges and installed packages with lines; v1 top-level de
       'node_modules/express': { version: '4.21.2' },
       'services/api': { name: 'api', dependencies: { pino: '^9.0.0' } },
       'services/api/node_modules/pino': { version: '9.6.0', dependencies: { 'x': '^1.0.0' } },
+      'node_modules/@img/sharp-linux-x64': { version: '0.33.5', cpu: ['x64'], os: ['linux'], libc: ['glibc'], optional: true },
+      'node_modules/bcrypt': { version: '5.1.1', hasInstallScript: true },
     },
   });
   const c = await contentsOf({ 'package.json': pkg({ name: 'r', workspaces: ['services/*'] }), 'services/api/package.json': pkg({ name: 'api' }), 'package-lock.json': lock }, 'package-lock.json');
@@ -130,6 +132,9 @@ test('npm v3: importer ranges and installed packages with lines; v1 top-level de
   assert.equal(c!.importers.has('services/api/node_modules/pino'), false);
   assert.deepEqual(c!.nodes!.get('node_modules/api'), { link: true, loc: { file: 'package-lock.json', line: 14 } });
   assert.equal(c!.nodes!.get('services/api/node_modules/pino')?.version, '9.6.0');
+  const sharp = c!.nodes!.get('node_modules/@img/sharp-linux-x64')!;
+  assert.deepEqual([sharp.os, sharp.cpu, sharp.libc, sharp.optional], [['linux'], ['x64'], ['glibc'], true]);
+  assert.equal(c!.nodes!.get('node_modules/bcrypt')?.hasInstallScript, true);
 
   const v1 = pkg({ name: 'a', lockfileVersion: 1, dependencies: { express: { version: '4.17.1' } } });
   const c1 = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'package-lock.json': v1 }, 'package-lock.json');

@@ -398,13 +398,20 @@ function readNpmLockfile(text: string, path: string, dir: string): LockfileConte
     onLiteralValue(value) {
       const k = key;
       key = undefined;
-      if (k === undefined) return;
       const depth = stack.length;
+      // "os": ["linux"], "cpu": ["x64"], "libc": ["glibc"] of an installed package.
+      if (k === undefined && depth === 4 && stack[1] === 'packages' && typeof value === 'string') {
+        const platform = stack[3];
+        const node = nodes.get(stack[2]);
+        if (node && (platform === 'os' || platform === 'cpu' || platform === 'libc')) (node[platform] ??= []).push(value);
+      }
+      if (k === undefined) return;
       if (depth === 1 && k === 'lockfileVersion') version = String(value);
       if (depth === 3 && (stack[1] === 'packages' || stack[1] === 'dependencies')) {
         const node = nodes.get(stack[1] === 'packages' ? stack[2] : `node_modules/${stack[2]}`);
         if (node && k === 'version' && typeof value === 'string') node.version = value;
         if (node && k === 'link' && value === true) node.link = true;
+        if (node && value === true && (k === 'hasInstallScript' || k === 'optional' || k === 'dev')) node[k] = true;
       }
       if (depth === 4 && stack[1] === 'packages' && typeof value === 'string' && (DEPENDENCY_KINDS as string[]).includes(stack[3])) {
         const importer = importers.get(importerDir(dir, stack[2]));

@@ -86,6 +86,15 @@ export interface LockedNode {
   /** A link to a workspace folder (`"link": true`), not a registry package. */
   link: boolean;
   loc: Loc;
+  /** Platforms the package is for (`os`, `cpu`, `libc`), as npm records them for prebuilt-binary packages. */
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+  /** The package runs an install script (native build, binary download). */
+  hasInstallScript?: boolean;
+  /** Installed only as an optional dependency; only as a dev dependency. */
+  optional?: boolean;
+  dev?: boolean;
 }
 
 export interface LockfileContents {
