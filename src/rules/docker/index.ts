@@ -4,6 +4,7 @@ import copySourceMissing from './copy-source-missing.js';
 import devRuntimeInProduction from './dev-runtime-in-production.js';
 import dockerignore from './dockerignore.js';
 import healthcheck from './healthcheck.js';
+import nodeEnvBeforeBuildInstall from './node-env-before-build-install.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
 import privilegedPortNonRoot from './privileged-port-non-root.js';
 import runsAsRoot from './runs-as-root.js';
@@ -29,4 +30,5 @@ export const dockerRules: Rule[] = [
   workspacePackageMissing,
   devRuntimeInProduction,
   privilegedPortNonRoot,
+  nodeEnvBeforeBuildInstall,
 ];
