@@ -233,3 +233,10 @@ test('rule: example projects and a workspace member with its own pnpm lockfile a
     [],
   );
 });
+
+test('rule: a Yarn 1 lockfile under a Yarn 2+ packageManager is left to repo/lockfile-mismatch', async () => {
+  const lock = '# yarn lockfile v1\n\n\nexpress@^4.21.0:\n  version "4.21.2"\n';
+  const manifest = (packageManager?: string) => pkg({ name: 'a', ...(packageManager ? { packageManager } : {}), dependencies: { express: '^5.0.0' } });
+  assert.deepEqual(await findings({ 'package.json': manifest(), 'yarn.lock': lock }), ['package.json:4']);
+  assert.deepEqual(await findings({ 'package.json': manifest('yarn@4.6.0'), 'yarn.lock': lock }), []);
+});

@@ -147,6 +147,9 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
   const descriptors = contents.descriptors;
   if (!descriptors || descriptors.size === 0) return;
   const berry = contents.version !== '1';
+  // A Yarn 1 lockfile under Yarn 2+ is rewritten whole on install: repo/lockfile-mismatch reports that.
+  const declaredMajor = /^yarn@v?(\d+)/.exec(project.rootPackage.packageManager?.value ?? '')?.[1];
+  if (!berry && declaredMajor !== undefined && Number(declaredMajor) >= 2) return;
   const frozen = berry ? 'yarn install --immutable' : FROZEN.yarn;
   const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
   const byName = new Map<string, string[]>();
