@@ -8,6 +8,7 @@ import logging from './logging.js';
 import mutableImage from './mutable-image.js';
 import portMismatch from './port-mismatch.js';
 import noCircuitBreaker from './no-circuit-breaker.js';
+import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -19,4 +20,5 @@ export const ecsRules: Rule[] = [
   mutableImage,
   portMismatch,
   noCircuitBreaker,
+  containerMemoryExceedsTask,
 ];
