@@ -8,7 +8,9 @@ import logging from './logging.js';
 import mutableImage from './mutable-image.js';
 import portMismatch from './port-mismatch.js';
 import noCircuitBreaker from './no-circuit-breaker.js';
+import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
+import deploymentConfig from './deployment-config.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -20,5 +22,7 @@ export const ecsRules: Rule[] = [
   mutableImage,
   portMismatch,
   noCircuitBreaker,
+  cpuArchitectureMismatch,
   containerMemoryExceedsTask,
+  deploymentConfig,
 ];
