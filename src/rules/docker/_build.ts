@@ -245,3 +245,29 @@ export function productionDockerfiles(model: DeploymentModel): Dockerfile[] {
   }
   return list;
 }
+
+const runtimePackagesCache = new WeakMap<Dockerfile, PackageJson[]>();
+
+/**
+ * The packages whose production dependencies the image runs: the built package(s) and the workspace
+ * packages they depend on (`@acme/db` holding the Prisma schema), transitively.
+ */
+export function runtimePackages(model: DeploymentModel, dockerfile: Dockerfile): PackageJson[] {
+  let list = runtimePackagesCache.get(dockerfile);
+  if (list) return list;
+  list = [];
+  const byName = new Map(model.packages.filter((p) => p.name).map((p) => [p.name!.value, p]));
+  const queue = [...buildFacts(model, dockerfile).packages];
+  while (queue.length > 0 && list.length < 200) {
+    const pkg = queue.shift()!;
+    if (list.includes(pkg)) continue;
+    list.push(pkg);
+    for (const dependency of pkg.dependencies.values()) {
+      if (dependency.kind !== 'dependencies') continue;
+      const member = byName.get(dependency.name);
+      if (member && !list.includes(member)) queue.push(member);
+    }
+  }
+  runtimePackagesCache.set(dockerfile, list);
+  return list;
+}

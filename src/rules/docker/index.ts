@@ -6,6 +6,7 @@ import dockerignore from './dockerignore.js';
 import healthcheck from './healthcheck.js';
 import nodeEnvBeforeBuildInstall from './node-env-before-build-install.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
+import prismaClientNotGenerated from './prisma-client-not-generated.js';
 import privilegedPortNonRoot from './privileged-port-non-root.js';
 import runsAsRoot from './runs-as-root.js';
 import runtimeAssetMissing from './runtime-asset-missing.js';
@@ -31,4 +32,5 @@ export const dockerRules: Rule[] = [
   devRuntimeInProduction,
   privilegedPortNonRoot,
   nodeEnvBeforeBuildInstall,
+  prismaClientNotGenerated,
 ];
