@@ -43,7 +43,27 @@ export function toServiceJson(service: Service): object {
     dockerfiles: service.dockerfiles.map((d) => d.path),
     // The task definition containers linked to this service (ecs/aws area), or "unknown".
     deployment: deploymentFacts(service),
+    // What the code sets for running behind a load balancer (src/* field rules).
+    behindLoadBalancer: behindLoadBalancerJson(service),
     files: service.files.length,
+  };
+}
+
+/** keep-alive and header timeouts as written (or the framework default), trust proxy, and per-process state. */
+function behindLoadBalancerJson(service: Service): object | null {
+  if (service.kind !== 'http') return null;
+  const timeout = (setting: 'keepAliveTimeout' | 'headersTimeout') => {
+    const t = service.serverTimeouts.find((x) => x.setting === setting);
+    if (!t) return 'default';
+    return { value: t.value.value ?? 'unknown', env: t.value.env ?? null, file: t.loc.file, line: t.loc.line };
+  };
+  return {
+    keepAliveTimeoutMs: timeout('keepAliveTimeout'),
+    headersTimeoutMs: timeout('headersTimeout'),
+    trustProxy: service.trustProxy.map((t) => ({ value: t.value, file: t.loc.file, line: t.loc.line })),
+    gateMiddleware: service.gateMiddleware.map((g) => ({ kind: g.kind, text: g.text, file: g.loc.file, line: g.loc.line })),
+    socketIo: service.realtimeServers.map((r) => ({ adapter: r.adapterOption || service.realtimeAdapters.length > 0, websocketOnly: r.websocketOnly, file: r.loc.file, line: r.loc.line })),
+    sessionStores: service.sessionStores.map((s) => ({ library: s.library, inMemory: s.inMemory, file: s.loc.file, line: s.loc.line })),
   };
 }
 

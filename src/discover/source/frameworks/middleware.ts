@@ -20,6 +20,10 @@ const HOST_CHECK_PACKAGES = new Set(['host-validation', 'express-host-validation
 const AUTH_NAME = /auth|jwt|(verify|check|validate|require|ensure)\w*(token|login|session|user|key)|logged_?in|protect|guard/i;
 /** A router or a route module mounted without a path passes requests it has no route for. */
 const ROUTER_NAME = /(router|routes|controller|controllers|api)$/i;
+/** Middleware that only reads credentials when present, or sets things up, and lets everything through. */
+const PASS_THROUGH_NAME = /optional|attach|load|parse|populate|initiali[sz]e|context|setup|config|current/i;
+/** Modules that hold routes, not middleware (`./routes/auth`, `../controllers/login`). */
+const ROUTE_MODULE = /(^|\/)(routes?|routers?|controllers?|api|handlers?|pages)(\/|$)/i;
 
 /** Text in a middleware that lets health probes through (`if (req.path === '/health') return next()`). */
 const HEALTH_EXEMPTION = /health|healthz|readiness|liveness|\/ready\b|\/live\b|\/ping\b|ELB-HealthChecker/i;
@@ -98,7 +102,8 @@ function classify(handler: Node, ctx: WalkContext): { kind: GateMiddlewareFact['
     const from = h.type === 'Identifier' ? ctx.importedFrom(h.name)?.module : undefined;
     if (from && !from.startsWith('.') && !from.startsWith('@/') && !from.startsWith('~')) return undefined; // a package's export: only the known ones above
     const last = name.split('.').pop() ?? '';
-    if (ROUTER_NAME.test(last) || !AUTH_NAME.test(last)) return undefined;
+    if (ROUTER_NAME.test(last) || PASS_THROUGH_NAME.test(last) || !AUTH_NAME.test(last)) return undefined;
+    if (from && ROUTE_MODULE.test(from)) return undefined;
     return { kind: 'auth', evidence: `named like an authentication middleware${from ? ` (imported from ${from})` : ''}` };
   }
   return undefined;
@@ -106,6 +111,7 @@ function classify(handler: Node, ctx: WalkContext): { kind: GateMiddlewareFact['
 
 /** A middleware function written in the code: what it answers when it does not call next(). */
 function byBody(fn: Node, ctx: WalkContext): { kind: GateMiddlewareFact['kind']; evidence: string } | undefined {
+  if ((unwrap(fn).params?.length ?? 0) >= 4) return undefined; // `(err, req, res, next)`: an error handler runs only after an error
   const body = ctx.source(fn);
   if (HEALTH_EXEMPTION.test(body)) return undefined;
   const redirects = /\.redirect\s*\(|\b30[1278]\b/.test(body);
