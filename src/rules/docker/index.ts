@@ -7,6 +7,7 @@ import healthcheck from './healthcheck.js';
 import nodeEnvBeforeBuildInstall from './node-env-before-build-install.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
 import prismaClientNotGenerated from './prisma-client-not-generated.js';
+import prismaEngineMismatch from './prisma-engine-mismatch.js';
 import privilegedPortNonRoot from './privileged-port-non-root.js';
 import runsAsRoot from './runs-as-root.js';
 import runtimeAssetMissing from './runtime-asset-missing.js';
@@ -33,4 +34,5 @@ export const dockerRules: Rule[] = [
   privilegedPortNonRoot,
   nodeEnvBeforeBuildInstall,
   prismaClientNotGenerated,
+  prismaEngineMismatch,
 ];

@@ -1,0 +1,82 @@
+import { finalStage, prismaEngineFor, type Dockerfile, type Stage } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
+import { known } from '../../model/infra.js';
+import { defineRule, type RelatedLocation } from '../rule.js';
+import { productionDockerfiles } from './_build.js';
+import { PrismaGeneration, prismaUses } from './_prisma.js';
+
+type Arch = 'x64' | 'arm64';
+
+/**
+ * The CPU the final image runs on: FROM --platform, else the runtimePlatform of the task definitions
+ * that run this service. Both when nothing in the repository says (ECS defaults to X86_64, but the
+ * task may be defined elsewhere).
+ */
+function runtimeArchs(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): Arch[] {
+  const platform = stage.from.platform?.value ?? stage.rootImage.platform?.value;
+  if (platform && !platform.includes('$')) return [/arm64|aarch64/.test(platform) ? 'arm64' : 'x64'];
+  const services = model.services.filter((s) => s.dockerfiles.includes(dockerfile));
+  const archs = new Set<Arch>();
+  for (const task of model.infra.taskDefinitions) {
+    if (!task.containers.some((c) => c.link && services.includes(c.link.service))) continue;
+    const cpu = task.runtimePlatform ? known(task.runtimePlatform.cpuArchitecture) : 'X86_64';
+    if (cpu === undefined) return ['x64', 'arm64'];
+    archs.add(cpu.toUpperCase() === 'ARM64' ? 'arm64' : 'x64');
+  }
+  return archs.size > 0 ? [...archs] : ['x64', 'arm64'];
+}
+
+export default defineRule({
+  id: 'docker/prisma-engine-mismatch',
+  severity: 'critical',
+  title: 'Prisma query engine does not match the runtime image',
+  messages: {
+    missingEngine: {
+      message: 'the final stage FROM {{image}} at {{fromLoc}} is {{os}} and needs the Prisma engine {{engineText}}; {{schema}}:{{line}} generates {{targets}}{{native}}, so the first query fails with "Prisma Client could not locate the Query Engine for runtime {{engine}}"',
+      fix: 'add "{{engine}}" to binaryTargets in the generator block of {{schema}} (keep "native" for local development), or run prisma generate in a stage built from the same base image as the final stage',
+    },
+  },
+  check(model, report) {
+    for (const dockerfile of productionDockerfiles(model)) {
+      const stage = finalStage(dockerfile);
+      if (!stage || stage.from.unresolved || !stage.os) continue;
+      const uses = prismaUses(model, dockerfile);
+      if (uses.length === 0) continue;
+      const archs = runtimeArchs(model, dockerfile, stage);
+      const required = archs.map((a) => prismaEngineFor(stage.os!, a));
+      if (required.some((e) => e === undefined)) continue;
+      let generation: PrismaGeneration | undefined;
+      for (const use of uses) {
+        const { generator } = use;
+        if (generator.binaryTargetsUnknown) continue;
+        const targets = generator.binaryTargets?.map((t) => t.value) ?? ['native'];
+        if (required.some((e) => targets.includes(e!))) continue;
+        generation ??= new PrismaGeneration(model, dockerfile, uses);
+        // "native" (and, to be safe, any generate run) yields the engine of the image prisma generate runs in.
+        const nativeEngines = generation.sites.map((site) => (site.stage.os ? archs.map((a) => prismaEngineFor(site.stage.os!, a)) : [undefined]));
+        if (nativeEngines.some((engines) => engines.some((e) => e === undefined || required.includes(e)))) continue;
+        const listsNative = targets.includes('native');
+        // With "native" only, the engine is the generating machine's: judged only when generate runs in the image.
+        if (listsNative && generation.sites.length === 0) continue;
+        const site = generation.sites[0];
+        // Unknown CPU: name the X86_64 engine (the ECS default) and the ARM64 one beside it.
+        const engine = required[0]!;
+        const engineText = required.length > 1 ? `${required[0]} (X86_64, the ECS default; ${required[1]} on ARM64)` : engine;
+        const at = generator.binaryTargetsLoc ?? generator.loc;
+        const related: RelatedLocation[] = [{ ...stage.from.loc, message: `runtime image ${stage.from.raw}: ${stage.os.description}` }];
+        if (site) related.push({ ...site.command.loc, message: `prisma generate runs here (${site.how}) in ${site.stage.rootImage.raw}${site.stage.os ? `: ${site.stage.os.description}` : ''}` });
+        report('missingEngine', at, {
+          image: stage.from.raw === stage.rootImage.raw ? stage.from.raw : `${stage.from.raw} (${stage.rootImage.raw})`,
+          fromLoc: `${stage.from.loc.file}:${stage.from.loc.line}`,
+          os: stage.os.description,
+          engine,
+          engineText,
+          schema: use.schema.path,
+          line: at.line,
+          targets: generator.binaryTargets ? `binaryTargets ${JSON.stringify(targets).replace(/","/g, '", "')}` : 'only the "native" engine (no binaryTargets)',
+          native: listsNative && site?.stage.os ? `, and "native" is ${prismaEngineFor(site.stage.os, archs[0])} because prisma generate runs in ${site.stage.rootImage.raw} at ${site.command.loc.file}:${site.command.loc.line}` : '',
+        }, { related, key: `${dockerfile.path} ${use.schema.path} ${generator.name}` });
+      }
+    }
+  },
+});
