@@ -240,3 +240,26 @@ test('rule: a Yarn 1 lockfile under a Yarn 2+ packageManager is left to repo/loc
   assert.deepEqual(await findings({ 'package.json': manifest(), 'yarn.lock': lock }), ['package.json:4']);
   assert.deepEqual(await findings({ 'package.json': manifest('yarn@4.6.0'), 'yarn.lock': lock }), []);
 });
+
+test('pnpm: shapes the fast reader does not take (flow maps with content, sequences) are read by the full YAML parser alike', async () => {
+  const body = (meta: string) => `lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    # a comment
+    dependencies:
+      express:
+        specifier: "^4.21.0"
+        version: 4.21.2
+${meta}
+packages: {}
+`;
+  const block = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'pnpm-lock.yaml': body('    dependenciesMeta:\n      express:\n        injected: true\n') }, 'pnpm-lock.yaml');
+  const flow = await contentsOf({ 'package.json': pkg({ name: 'a' }), 'pnpm-lock.yaml': body('    dependenciesMeta: {express: {injected: true}}\n    extra:\n      - one\n') }, 'pnpm-lock.yaml');
+  const expected = { name: 'express', specifier: '^4.21.0', kind: 'dependencies', loc: { file: 'pnpm-lock.yaml', line: 9 } };
+  assert.deepEqual(block!.importers.get('')!.dependencies.get('express'), expected);
+  assert.deepEqual(flow!.importers.get('')!.dependencies.get('express'), expected);
+  assert.equal(block!.importers.get('')!.loc.line, 5);
+  assert.equal(flow!.importers.get('')!.loc.line, 5);
+});
