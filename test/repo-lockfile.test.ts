@@ -123,6 +123,8 @@ test('npm v3: importer ranges and installed packages with lines; v1 top-level de
       'node_modules/@img/sharp-linux-x64': { version: '0.33.5', cpu: ['x64'], os: ['linux'], libc: ['glibc'], optional: true },
       'node_modules/bcrypt': { version: '5.1.1', hasInstallScript: true },
     },
+    // Lockfile v2 keeps npm 6's section too; workspace links appear there as "file:" versions.
+    dependencies: { api: { version: 'file:services/api' }, express: { version: '4.21.2' } },
   });
   const c = await contentsOf({ 'package.json': pkg({ name: 'r', workspaces: ['services/*'] }), 'services/api/package.json': pkg({ name: 'api' }), 'package-lock.json': lock }, 'package-lock.json');
   assert.equal(c!.version, '3');

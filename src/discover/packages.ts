@@ -356,6 +356,7 @@ function importerDir(lockDir: string, key: string): string {
 function readNpmLockfile(text: string, path: string, dir: string): LockfileContents {
   const importers = new Map<string, LockfileImporter>();
   const nodes = new Map<string, LockedNode>();
+  const legacyNodes = new Map<string, LockedNode>();
   let version: string | undefined;
   let error: LockfileContents['error'];
   // Keys of the containers around the current value ('$' for the document, '#' for array elements).
@@ -375,8 +376,9 @@ function readNpmLockfile(text: string, path: string, dir: string): LockfileConte
           importers.set(importerDir(dir, entry), { dir: importerDir(dir, entry), key: entry, loc: loc(keyLine), dependencies: new Map() });
         }
       } else if (stack.length === 3 && stack[1] === 'dependencies') {
-        // Lockfile v1 (npm 6): top-level "dependencies" are the packages in node_modules.
-        nodes.set(`node_modules/${stack[2]}`, { link: false, loc: loc(keyLine) });
+        // Lockfile v1 (npm 6): top-level "dependencies" are the packages in node_modules. Lockfile v2
+        // repeats them there for npm 6 (workspace links as "file:" versions): "packages" wins.
+        legacyNodes.set(`node_modules/${stack[2]}`, { link: false, loc: loc(keyLine) });
       }
     },
     onObjectEnd() {
@@ -408,7 +410,7 @@ function readNpmLockfile(text: string, path: string, dir: string): LockfileConte
       if (k === undefined) return;
       if (depth === 1 && k === 'lockfileVersion') version = String(value);
       if (depth === 3 && (stack[1] === 'packages' || stack[1] === 'dependencies')) {
-        const node = nodes.get(stack[1] === 'packages' ? stack[2] : `node_modules/${stack[2]}`);
+        const node = stack[1] === 'packages' ? nodes.get(stack[2]) : legacyNodes.get(`node_modules/${stack[2]}`);
         if (node && k === 'version' && typeof value === 'string') node.version = value;
         if (node && k === 'link' && value === true) node.link = true;
         if (node && value === true && (k === 'hasInstallScript' || k === 'optional' || k === 'dev')) node[k] = true;
@@ -427,7 +429,7 @@ function readNpmLockfile(text: string, path: string, dir: string): LockfileConte
       };
     },
   });
-  return { version, importers, nodes, overriddenNames: new Set(), ...(error ? { error } : {}) };
+  return { version, importers, nodes: nodes.size > 0 ? nodes : legacyNodes, overriddenNames: new Set(), ...(error ? { error } : {}) };
 }
 
 /** Top-level sections of a YAML document written in block style: key → [start, end) offsets and first line. */
