@@ -140,6 +140,10 @@ export interface ContainerDefinition {
   user?: InfraValue<string>;
   dependsOn: { containerName: string; condition?: string; loc: Loc }[];
   mountPoints: { containerPath?: InfraValue<string>; sourceVolume?: InfraValue<string>; readOnly?: InfraValue<boolean>; loc: Loc }[];
+  /** False when `mountPoints` (or `linuxParameters.tmpfs`) is (partly) an expression, or CDK adds mount points in a way not read: the writable paths are unknown. Undefined = complete. */
+  mountPointsComplete?: boolean;
+  /** `linuxParameters.tmpfs` mounts: writable in-memory paths (Fargate platform 1.4+ accepts them). */
+  tmpfs?: { containerPath?: InfraValue<string>; loc: Loc }[];
   /** Line of the container's definition (its object, or the CDK `addContainer` call). */
   loc: Loc;
   /** The service of the repository this container runs, when a link was found. */

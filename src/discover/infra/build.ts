@@ -185,6 +185,11 @@ export function buildContainer(written: InfraNode): ContainerDefinition {
       readOnly: bool(m, 'readOnly'),
       loc: m.loc,
     })),
+    mountPointsComplete:
+      items(get(node, 'mountPoints')).complete &&
+      items(get(node, 'linuxParameters', 'tmpfs')).complete &&
+      (get(node, 'linuxParameters') === undefined || get(node, 'linuxParameters')!.kind === 'object'),
+    tmpfs: items(get(node, 'linuxParameters', 'tmpfs')).list.map((m) => ({ containerPath: str(m, 'containerPath'), loc: m.loc })),
     // The `name` line: where a reader recognises the container.
     loc: entry(node, 'name')?.keyLoc ?? node.loc,
     unknownKeys: unknownKeys.map((e) => ({ value: e.key, loc: e.keyLoc })),

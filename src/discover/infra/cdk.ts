@@ -14,7 +14,8 @@ import type {
   TaskDefinition,
 } from '../../model/infra.js';
 import { buildContainer, buildPolicyStatements, parseImage } from './build.js';
-import { asString, bool, get, num, str, type InfraNode, type ObjectNode } from './tree.js';
+import { asString, bool, get, literal, num, str, type InfraNode, type ObjectNode } from './tree.js';
+import { known } from '../../model/infra.js';
 
 /**
  * CDK TypeScript source read statically (no synth): the common ECS/ELBv2/ECR/IAM constructs and the
@@ -633,6 +634,8 @@ class CdkReader {
     if (container.image && assetDir !== undefined) container.imageRef = { text: isUnresolvedText(container.image.value), tagUnresolved: false, assetDir, ...(assetPlatform ? { assetPlatform } : {}) };
     if (container.imageRef && ecrRef) container.imageRef.ecrRepositoryRef = ecrRef;
     if (container.image && !container.imageRef) container.imageRef = parseImage(container.image);
+    // LinuxParameters is a construct (tmpfs added by method calls): the writable paths are not read.
+    if (get(props, 'linuxParameters') || props.partial) container.mountPointsComplete = false;
     return container;
   }
 
@@ -664,6 +667,24 @@ class CdkReader {
           }
           const v = this.value(a);
           c.portMappings.push({ containerPort: num(v, 'containerPort'), hostPort: num(v, 'hostPort'), protocol: str(v, 'protocol'), loc });
+        }
+      } else if (method === 'addMountPoints') {
+        for (const a of args) {
+          const v = a.type === 'SpreadElement' ? undefined : this.value(a);
+          if (v?.kind !== 'object') {
+            c.mountPointsComplete = false;
+            continue;
+          }
+          c.mountPoints.push({ containerPath: str(v, 'containerPath'), sourceVolume: str(v, 'sourceVolume'), readOnly: bool(v, 'readOnly'), loc });
+        }
+      } else if (method === 'addContainerDependencies') {
+        for (const a of args) {
+          const v = a.type === 'SpreadElement' ? undefined : this.value(a);
+          const dep = v?.kind === 'object' ? get(v, 'container') : undefined;
+          const target = dep?.kind === 'unresolved' ? this.constructs.get(dep.text) : undefined;
+          const depName = target?.kind === 'container' ? known(target.container?.name) : undefined;
+          const condition = v?.kind === 'object' ? get(v, 'condition') : undefined;
+          if (depName) c.dependsOn.push({ containerName: depName, condition: condition?.kind === 'unresolved' ? condition.text.split('.').pop() : literal(condition), loc });
         }
       } else if (method === 'addEnvironment' && args.length >= 2) {
         const key = this.value(args[0]);

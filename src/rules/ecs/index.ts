@@ -11,6 +11,7 @@ import noCircuitBreaker from './no-circuit-breaker.js';
 import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
+import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -25,4 +26,5 @@ export const ecsRules: Rule[] = [
   cpuArchitectureMismatch,
   containerMemoryExceedsTask,
   deploymentConfig,
+  readonlyRootfsNoWritableTmp,
 ];
