@@ -265,3 +265,14 @@ packages: {}
   assert.equal(block!.importers.get('')!.loc.line, 5);
   assert.equal(flow!.importers.get('')!.loc.line, 5);
 });
+
+test('rule: workspace members the package manager does not read (pnpm without pnpm-workspace.yaml) are not judged', async () => {
+  const lock = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n";
+  const files = {
+    'package.json': pkg({ name: 'r', packageManager: 'pnpm@9.15.0', workspaces: ['services/*'] }),
+    'pnpm-lock.yaml': lock,
+    'services/api/package.json': pkg({ name: 'api', dependencies: { express: '^4.21.0' } }),
+  };
+  assert.deepEqual(await findings(files), []);
+  assert.deepEqual(await findings({ ...files, 'pnpm-workspace.yaml': 'packages:\n  - services/*\n' }), ['services/api/package.json:4']);
+});

@@ -34,10 +34,15 @@ function isPlainRange(range: string): boolean {
   return range.trim() !== '' && !hasProtocol(range) && semver.validRange(range, { loose: true }) !== null;
 }
 
-/** The package.json files a lockfile at the project root installs, without test data and sample packages. */
+/**
+ * The package.json files a lockfile at the project root installs, without test data and sample
+ * packages. Workspace members count only where the manager reads their declaration: pnpm reads
+ * pnpm-workspace.yaml, npm and Yarn the "workspaces" field (repo/lockfile-mismatch reports the others).
+ */
 function packagesOf(project: Project, lockfile: Lockfile, files: FileIndex): PackageJson[] {
   const own = posix.basename(lockfile.path);
-  return [project.rootPackage, ...project.members].filter(
+  const membersInstalled = lockfile.manager === 'pnpm' ? project.pnpmWorkspace !== undefined : project.rootPackage.workspaces.length > 0;
+  return [project.rootPackage, ...(membersInstalled ? project.members : [])].filter(
     (pkg) =>
       !isSampleOrTestDataPath(pkg.path) &&
       // pnpm with shared-workspace-lockfile=false: a member with its own lockfile is not in the root one.
