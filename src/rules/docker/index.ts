@@ -4,6 +4,7 @@ import copySourceMissing from './copy-source-missing.js';
 import devRuntimeInProduction from './dev-runtime-in-production.js';
 import dockerignore from './dockerignore.js';
 import healthcheck from './healthcheck.js';
+import nativeModulePlatform from './native-module-platform.js';
 import nodeEnvBeforeBuildInstall from './node-env-before-build-install.js';
 import packageManagerMismatch from './package-manager-mismatch.js';
 import prismaClientNotGenerated from './prisma-client-not-generated.js';
@@ -35,4 +36,5 @@ export const dockerRules: Rule[] = [
   nodeEnvBeforeBuildInstall,
   prismaClientNotGenerated,
   prismaEngineMismatch,
+  nativeModulePlatform,
 ];
