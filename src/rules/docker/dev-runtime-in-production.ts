@@ -20,7 +20,8 @@ const DEV_PROGRAMS: Record<string, string> = {
 function devServer(program: string, args: string[]): string | undefined {
   const sub = args.find((a) => !a.startsWith('-'));
   if (program === 'next' && sub === 'dev') return 'next dev is the development server (no build, on-demand compilation)';
-  if (program === 'vite' && (sub === undefined || sub === 'dev' || sub === 'serve' || /\.(html|[cm]?[jt]s)$/.test(sub) || sub === '.')) return 'vite without build is the development server';
+  // vite [root] [--host …]: anything but build/preview/optimize starts the dev server.
+  if (program === 'vite' && !['build', 'preview', 'optimize'].includes(sub ?? '')) return 'vite without build is the development server';
   if ((program === 'nuxt' || program === 'nuxi') && sub === 'dev') return 'nuxt dev is the development server';
   if (program === 'nest' && sub === 'start' && args.some((a) => a === '--watch' || a === '-w')) return 'nest start --watch recompiles and restarts on file changes';
   if (program === 'react-scripts' && sub === 'start') return 'react-scripts start is the development server';
