@@ -290,3 +290,46 @@ app.listen(3000);
   );
   assert.deepEqual(fieldFindings(result), []);
 });
+
+test('trust proxy: a Nest app on Express reads req.ip in a controller; app.set on the Nest app turns the finding off', async () => {
+  const controller = `import { Controller, Get, Req } from '@nestjs/common';
+import type { Request } from 'express';
+
+@Controller()
+export class AppController {
+  @Get('healthz')
+  health() {
+    return { ok: true };
+  }
+
+  @Get('whoami')
+  whoami(@Req() req: Request) {
+    return { ip: req.ip };
+  }
+}
+`;
+  const main = (extra: string) => `import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+
+async function bootstrap() {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule);
+${extra}  const server = await app.listen(3000);
+  server.keepAliveTimeout = 65000;
+  server.headersTimeout = 66000;
+}
+void bootstrap();
+`;
+  const files = (extra: string) => ({
+    'package.json': packageJson({ '@nestjs/core': '10.4.8', '@nestjs/common': '10.4.8', '@nestjs/platform-express': '10.4.8' }),
+    'infra/main.tf': terraform(),
+    'src/main.ts': main(extra),
+    'src/app.module.ts': `import { Module } from '@nestjs/common';\nimport { AppController } from './app.controller';\n@Module({ controllers: [AppController] })\nexport class AppModule {}\n`,
+    'src/app.controller.ts': controller,
+  });
+  const fires = await auditRepo(files(''));
+  assert.deepEqual(fieldFindings(fires), ['src/app.controller.ts:13 src/trust-proxy-missing']);
+  const silent = await auditRepo(files("  app.set('trust proxy', 1);\n"));
+  assert.deepEqual(silent.model.services[0].trustProxy.map((t) => t.value), ['1']);
+  assert.deepEqual(fieldFindings(silent), []);
+});

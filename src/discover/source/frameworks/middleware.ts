@@ -139,5 +139,7 @@ export function proxyDependentMember(node: Node, ctx: WalkContext): void {
   const match = path ? /^(req|request)\.(ip|ips|protocol|secure)$/.exec(path) : null;
   if (!match) return;
   const kind = match[2] === 'ips' ? 'req.ip' : (`req.${match[2]}` as 'req.ip' | 'req.protocol' | 'req.secure');
+  const loc = ctx.loc(node);
+  if (ctx.proxyDependentUses.some((u) => u.loc.line === loc.line && u.loc.column === loc.column)) return; // Nest on Express: both detectors see it
   ctx.proxyDependentUses.push({ kind, text: path!, loc: ctx.loc(node) });
 }

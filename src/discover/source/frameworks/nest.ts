@@ -1,7 +1,7 @@
 import { calleePath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
 import { recordCorsOptions } from './cors.js';
 import { recordTimeoutOptions, serverFromListen } from './shared.js';
-import { gateMiddleware, trustProxySetting } from './middleware.js';
+import { gateMiddleware, proxyDependentMember, trustProxySetting } from './middleware.js';
 import type { Detector, WalkContext } from './types.js';
 
 const HTTP_DECORATORS: Record<string, string> = { Get: 'GET', Post: 'POST', Put: 'PUT', Delete: 'DELETE', Patch: 'PATCH', All: 'ALL', Head: 'HEAD', Options: 'OPTIONS' };
@@ -26,7 +26,10 @@ export const nest: Detector = {
   name: 'nest',
   packages: ['@nestjs/core'],
   entryConventions: ['src/main.ts', 'src/main.js', 'main.ts'],
-  hints: /@Controller|NestFactory|enableShutdownHooks|enableCors|FastifyAdapter|\.use\s*\(|useWebSocketAdapter|trust proxy/,
+  hints: /@Controller|NestFactory|enableShutdownHooks|enableCors|FastifyAdapter|\.use\s*\(|useWebSocketAdapter|trust proxy|\b(req|request)\.(ip|ips|protocol|secure)\b/,
+  member(node: Node, ctx: WalkContext) {
+    proxyDependentMember(node, ctx);
+  },
   construct(node: Node, ctx: WalkContext) {
     // `new FastifyAdapter({ keepAliveTimeout: 65000 })`
     const callee = unwrap(node.callee);
