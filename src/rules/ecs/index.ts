@@ -12,6 +12,8 @@ import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
+import healthCheckGracePeriod from './health-check-grace-period.js';
+import migrationsOnBoot from './migrations-on-boot.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -27,4 +29,6 @@ export const ecsRules: Rule[] = [
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
+  healthCheckGracePeriod,
+  migrationsOnBoot,
 ];
