@@ -276,3 +276,20 @@ test('rule: workspace members the package manager does not read (pnpm without pn
   assert.deepEqual(await findings(files), []);
   assert.deepEqual(await findings({ ...files, 'pnpm-workspace.yaml': 'packages:\n  - services/*\n' }), ['services/api/package.json:4']);
 });
+
+test('rule: the install that fails is named; when every install found rewrites the lockfile, the finding is high', async () => {
+  const lock = pkg({ name: 'a', lockfileVersion: 3, packages: { '': { name: 'a', dependencies: { express: '^4.21.0' } }, 'node_modules/express': { version: '4.21.2' } } });
+  const files = { 'package.json': pkg({ name: 'a', dependencies: { express: '^5.0.0' } }), 'package-lock.json': lock };
+  const run = async (dockerfile: string) => {
+    const t = tree({ ...files, Dockerfile: dockerfile });
+    try {
+      const result = await audit(t.root, { now: new Date('2026-11-23T00:00:00Z') });
+      return result.findings.filter((f) => f.ruleId === 'repo/lockfile-out-of-sync').map((f) => ({ severity: f.severity, related: f.related?.map((r) => `${r.file}:${r.line}`) }));
+    } finally {
+      t.cleanup();
+    }
+  };
+  const image = (install: string) => `FROM node:20-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN ${install}\nCOPY . .\nCMD ["node", "server.js"]\n`;
+  assert.deepEqual(await run(image('npm ci --omit=dev')), [{ severity: 'critical', related: ['package-lock.json:11', 'Dockerfile:4'] }]);
+  assert.deepEqual(await run(image('npm install --omit=dev')), [{ severity: 'high', related: ['package-lock.json:11', 'Dockerfile:4'] }]);
+});

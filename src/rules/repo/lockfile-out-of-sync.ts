@@ -1,6 +1,9 @@
 import { posix } from 'node:path';
 import semver from 'semver';
 import type { FileIndex } from '../../discover/files.js';
+import { projectFor } from '../../discover/packages.js';
+import type { DeploymentModel } from '../../model/index.js';
+import { classifyInstall, type InstallCommand } from '../../model/shell.js';
 import type { Loc } from '../../model/location.js';
 import type { Dependency, Lockfile, LockfileContents, PackageJson, Project } from '../../model/packages.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
@@ -57,7 +60,7 @@ function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileConte
     const importer = contents.importers.get(pkg.dir);
     const overridden = (name: string) =>
       contents.overriddenNames.has(name) || pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.pnpm, dir: project.dir || 'the repository root', manager: 'pnpm' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, dir: project.dir || 'the repository root', manager: 'pnpm' };
     if (!importer) {
       // pnpm itself skips packages under test folders when it looks for workspace packages.
       if (/(^|\/)(tests?)(\/|$)/.test(pkg.dir)) continue;
@@ -111,7 +114,7 @@ function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileConten
   const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
   for (const pkg of packagesOf(project, lockfile, files)) {
     const importer = contents.importers.get(pkg.dir);
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen: FROZEN.npm, dir: project.dir || 'the repository root', manager: 'npm' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, dir: project.dir || 'the repository root', manager: 'npm' };
     for (const dep of pkg.dependencies.values()) {
       if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || !isPlainRange(dep.range)) continue;
       if (pkg.overriddenNames.has(dep.name) || project.rootPackage.overriddenNames.has(dep.name)) continue;
@@ -155,7 +158,6 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
   // A Yarn 1 lockfile under Yarn 2+ is rewritten whole on install: repo/lockfile-mismatch reports that.
   const declaredMajor = /^yarn@v?(\d+)/.exec(project.rootPackage.packageManager?.value ?? '')?.[1];
   if (!berry && declaredMajor !== undefined && Number(declaredMajor) >= 2) return;
-  const frozen = berry ? 'yarn install --immutable' : FROZEN.yarn;
   const workspaceNames = new Set([project.rootPackage, ...project.members].map((p) => p.name?.value).filter(Boolean));
   const byName = new Map<string, string[]>();
   for (const descriptor of descriptors.keys()) {
@@ -164,7 +166,7 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
     byName.set(name, [...(byName.get(name) ?? []), descriptor]);
   }
   for (const pkg of packagesOf(project, lockfile, files)) {
-    const base = { packageJson: pkg.path, lockfile: lockfile.path, frozen, dir: project.dir || 'the repository root', manager: 'yarn' };
+    const base = { packageJson: pkg.path, lockfile: lockfile.path, dir: project.dir || 'the repository root', manager: 'yarn' };
     const overridden = (name: string) => pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
     for (const dep of pkg.dependencies.values()) {
       if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || overridden(dep.name)) continue;
@@ -192,53 +194,124 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
   }
 }
 
+/** An install of the project's dependencies found in a Dockerfile or a workflow. */
+interface InstallSite {
+  text: string;
+  loc: Loc;
+  /** Fails on an out-of-date lockfile instead of rewriting it. */
+  frozen: boolean;
+  /** Frozen only because CI sets CI=true (pnpm, Yarn 2+). */
+  frozenInCi?: boolean;
+}
+
+/**
+ * Where the repository installs this project's dependencies with its package manager: RUN lines of
+ * Dockerfiles built from the project's folders, and workflow steps that run in it. pnpm and Yarn 2+
+ * install frozen by themselves in CI (GitHub Actions sets CI=true), not in a Docker build.
+ */
+function installSites(model: DeploymentModel, project: Project, berry: boolean): InstallSite[] {
+  const sites: InstallSite[] = [];
+  const ours = (install: InstallCommand | undefined): install is InstallCommand =>
+    !!install && !install.global && !install.addsPackages && install.manager === project.manager;
+  for (const dockerfile of model.dockerfiles) {
+    const dirs = [dockerfile.dir, ...dockerfile.contexts.map((c) => c.dir)];
+    if (!dirs.some((dir) => projectFor(model.projects, dir) === project)) continue;
+    for (const stage of dockerfile.stages) {
+      for (const run of stage.runs) {
+        for (const command of run.commands) {
+          const install = classifyInstall(command.argv);
+          if (ours(install)) sites.push({ text: install.text, loc: command.loc, frozen: install.frozen });
+        }
+      }
+    }
+  }
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      for (const step of job.steps) {
+        if (step.cwd === undefined || projectFor(model.projects, step.cwd) !== project) continue;
+        for (const { command, loc } of step.installs) {
+          if (!ours(command)) continue;
+          const unfrozen = /--no-frozen-lockfile|--frozen-lockfile=false|--no-immutable/.test(command.text);
+          const frozenInCi = !command.frozen && !unfrozen && (command.manager === 'pnpm' || (command.manager === 'yarn' && berry));
+          sites.push({ text: command.text, loc, frozen: command.frozen || frozenInCi, ...(frozenInCi ? { frozenInCi } : {}) });
+        }
+      }
+    }
+  }
+  return sites;
+}
+
 export default defineRule({
   id: 'repo/lockfile-out-of-sync',
   severity: 'critical',
   title: 'Lockfile does not match package.json',
   messages: {
     differs: {
-      message: '{{evidence}}: `{{frozen}}` refuses a lockfile out of sync with package.json, so the image build and CI fail at install',
+      message: '{{evidence}}: {{consequence}}',
       fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}} together with {{packageJson}}',
     },
     missing: {
-      message: '{{evidence}}: `{{frozen}}` cannot install a dependency the lockfile lacks, so the image build and CI fail at install',
+      message: '{{evidence}}: {{consequence}}',
       fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}} together with {{packageJson}}',
     },
     stale: {
-      message: '{{evidence}}: `{{frozen}}` refuses a lockfile that would change, so the image build and CI fail at install',
+      message: '{{evidence}}: {{consequence}}',
       fix: 'run `{{manager}} install` in {{dir}} so the lockfile drops it, and commit {{lockfile}}',
     },
     noImporter: {
-      message: '{{evidence}}: `{{frozen}}` fails for a workspace package the lockfile does not cover, in the image build and in CI',
+      message: '{{evidence}}: {{consequence}}',
       fix: 'run `{{manager}} install` in {{dir}} and commit {{lockfile}}',
     },
     unreadable: {
-      message: '{{lockfile}} cannot be read: {{evidence}}; `{{frozen}}` fails on it in the image build and in CI',
+      message: '{{lockfile}} cannot be read: {{evidence}}; {{consequence}}',
       fix: 'restore a valid {{lockfile}} (one side of the conflict, or its last good version from git), run `{{manager}} install` in {{dir}} to bring it up to date, and commit the result',
     },
   },
-  check({ projects, files }, report) {
-    for (const project of projects) {
+  check(model, report) {
+    for (const project of model.projects) {
       if (isSampleOrTestDataPath(project.rootPackage.path)) continue;
       const manager = project.manager;
       if (manager !== 'npm' && manager !== 'pnpm' && manager !== 'yarn') continue;
       for (const lockfile of project.lockfiles.filter((l) => l.manager === manager)) {
         const contents = lockfile.contents();
         if (!contents) continue;
+        const berry = manager === 'yarn' && contents.version !== '1';
+        const frozen = berry ? 'yarn install --immutable' : FROZEN[manager];
+        let sites: InstallSite[] | undefined;
+        // What the mismatch does depends on how the repository installs: the first frozen install
+        // fails; if every install found rewrites the lockfile instead, the image silently drifts.
+        const withConsequence: Report = (id, loc, data, options) => {
+          sites ??= installSites(model, project, berry);
+          const failing = sites.find((s) => s.frozen);
+          const rewriting = sites.find((s) => !s.frozen);
+          const refuses = id === 'unreadable' ? `\`${frozen}\` fails on it` : `\`${frozen}\` refuses a lockfile out of sync with package.json`;
+          let consequence: string;
+          let severity: 'critical' | 'high' = 'critical';
+          const related = [...options.related];
+          if (failing) {
+            consequence = `${refuses}, so \`${failing.text}\` (${where(failing.loc)}${failing.frozenInCi ? ', frozen by default in CI' : ''}) fails`;
+            related.push({ ...failing.loc, message: `\`${failing.text}\` installs from ${lockfile.path}` });
+          } else if (rewriting && id !== 'unreadable') {
+            consequence = `\`${rewriting.text}\` (${where(rewriting.loc)}) rewrites the lockfile instead of failing, so the image gets dependency versions nobody locked or tested, and \`${frozen}\` fails`;
+            severity = 'high';
+            related.push({ ...rewriting.loc, message: `\`${rewriting.text}\` ignores the out-of-date ${lockfile.path}` });
+          } else {
+            consequence = `${refuses}, so a frozen install in the image build or CI fails`;
+          }
+          report(id, loc, { ...data, consequence }, { ...options, related, severity });
+        };
         if (contents.error) {
-          report('unreadable', contents.error.loc, {
+          withConsequence('unreadable', contents.error.loc, {
             lockfile: lockfile.path,
             evidence: contents.error.message,
-            frozen: FROZEN[manager],
             manager,
             dir: project.dir || 'the repository root',
           }, { related: [], key: `unreadable:${lockfile.path}` });
           continue;
         }
-        if (manager === 'pnpm') checkPnpm(project, lockfile, contents, files, report);
-        else if (manager === 'npm') checkNpm(project, lockfile, contents, files, report);
-        else checkYarn(project, lockfile, contents, files, report);
+        if (manager === 'pnpm') checkPnpm(project, lockfile, contents, model.files, withConsequence);
+        else if (manager === 'npm') checkNpm(project, lockfile, contents, model.files, withConsequence);
+        else checkYarn(project, lockfile, contents, model.files, withConsequence);
       }
     }
   },
