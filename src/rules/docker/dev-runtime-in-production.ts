@@ -3,7 +3,7 @@ import { finalStage } from '../../model/docker.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
 import { productionDockerfiles } from './_build.js';
-import { startSteps } from './_process.js';
+import { runnerTarget, startSteps } from './_process.js';
 
 /** Programs that compile TypeScript in memory or restart on file changes: development tools. */
 const DEV_PROGRAMS: Record<string, string> = {
@@ -34,15 +34,9 @@ function devServer(program: string, args: string[]): string | undefined {
 
 /** Why a command is a development runtime; undefined when it is not one. */
 export function devRuntimeOf(rawArgv: string[]): string | undefined {
-  let argv = effectiveArgv(rawArgv);
-  let program = posix.basename(argv[0] ?? '');
   // npx ts-node, pnpm exec tsx, yarn exec nodemon, bunx tsx, npm exec -- ts-node
-  if (program === 'npx' || program === 'bunx' || ((program === 'pnpm' || program === 'yarn' || program === 'npm') && (argv[1] === 'exec' || argv[1] === 'dlx'))) {
-    const rest = argv.slice(program === 'npx' || program === 'bunx' ? 1 : 2).filter((w) => w !== '--');
-    const first = rest.findIndex((w) => !w.startsWith('-'));
-    argv = first >= 0 ? rest.slice(first) : [];
-    program = posix.basename(argv[0] ?? '').replace(/@[^/]*$/, '');
-  }
+  const argv = runnerTarget(rawArgv);
+  const program = posix.basename(argv[0] ?? '');
   if (DEV_PROGRAMS[program]) return DEV_PROGRAMS[program];
   const server = devServer(program, argv.slice(1));
   if (server) return server;

@@ -7,6 +7,7 @@ import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, type Install
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, productionDockerfiles, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
+import { runnerTarget } from './_process.js';
 
 /** Executables whose package has another name. Others are looked up under their own name. */
 const BIN_PACKAGES: Record<string, string> = {
@@ -84,14 +85,8 @@ export default defineRule({
       /** The devDependency binaries a command runs, following package scripts a few levels deep. */
       const devTools = (argv: string[], manifest: PackageJson | undefined, command: DockerCommand, via: RelatedLocation[], depth: number): DevToolUse[] => {
         if (!manifest || depth > 4) return [];
-        let words = effectiveArgv(argv);
-        let program = posix.basename(words[0] ?? '');
-        if (program === 'npx' || program === 'bunx' || ((program === 'pnpm' || program === 'yarn' || program === 'npm') && words[1] === 'exec')) {
-          words = words.slice(program === 'npx' || program === 'bunx' ? 1 : 2).filter((w) => w !== '--');
-          const first = words.findIndex((w) => !w.startsWith('-'));
-          words = first >= 0 ? words.slice(first) : [];
-          program = posix.basename(words[0] ?? '');
-        }
+        const words = runnerTarget(argv);
+        const program = posix.basename(words[0] ?? '');
         if (!program) return [];
         const script = scriptInvoked(words);
         if (script) {
