@@ -333,3 +333,37 @@ void bootstrap();
   assert.deepEqual(silent.model.services[0].trustProxy.map((t) => t.value), ['1']);
   assert.deepEqual(fieldFindings(silent), []);
 });
+
+test('in-memory state: a Nest @WebSocketGateway with 2 tasks fires; a Redis IoAdapter installed with useWebSocketAdapter is silent', async () => {
+  const files = (main: string) => ({
+    'package.json': packageJson({ '@nestjs/core': '10.4.8', '@nestjs/common': '10.4.8', '@nestjs/websockets': '10.4.8', '@nestjs/platform-socket.io': '10.4.8' }),
+    'infra/main.tf': terraform({ desiredCount: 2 }),
+    'src/main.ts': main,
+    'src/app.module.ts': `import { Module } from '@nestjs/common';\nimport { EventsGateway } from './events.gateway';\n@Module({ providers: [EventsGateway] })\nexport class AppModule {}\n`,
+    'src/events.gateway.ts': `import { WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { Server } from 'socket.io';
+
+@WebSocketGateway({ cors: { origin: 'https://app.example.com' } })
+export class EventsGateway {
+  @WebSocketServer() server!: Server;
+}
+`,
+  });
+  const main = (extra: string) => `import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+${extra ? "import { RedisIoAdapter } from './redis-io.adapter';\n" : ''}
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+${extra}  await app.listen(3000);
+}
+void bootstrap();
+`;
+  const fires = await auditRepo(files(main('')));
+  assert.deepEqual(fieldFindings(fires).filter((l) => l.includes('in-memory')), ['src/events.gateway.ts:4 src/in-memory-state-multi-task']);
+  const silent = await auditRepo({
+    ...files(main('  app.useWebSocketAdapter(new RedisIoAdapter(app));\n')),
+    'src/redis-io.adapter.ts': `import { IoAdapter } from '@nestjs/platform-socket.io';\nexport class RedisIoAdapter extends IoAdapter {}\n`,
+  });
+  assert.equal(silent.model.services[0].realtimeAdapters.length, 1);
+  assert.deepEqual(fieldFindings(silent).filter((l) => l.includes('in-memory')), []);
+});

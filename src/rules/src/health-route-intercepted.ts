@@ -40,15 +40,15 @@ export default defineRule({
       if (service.kind !== 'http' || service.gateMiddleware.length === 0) continue;
       for (const route of healthRoutes(service)) {
         for (const gate of service.gateMiddleware.filter((g) => covers(g, route) && before(g, route))) {
-        const key = `${gate.loc.file}:${gate.loc.line}:${route.path}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        report(
-          'intercepted',
-          gate.loc,
-          { text: gate.text, evidence: gate.evidence, method: route.method, path: route.path, routeAt: `${route.loc.file}:${route.loc.line}`, what: WHAT[gate.kind] },
-          { key: `${gate.text}:${route.path}`, related: [{ file: route.loc.file, line: route.loc.line, message: `health route ${route.method} ${route.path}` }] },
-        );
+          const key = `${gate.loc.file}:${gate.loc.line}:${route.path}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          report(
+            'intercepted',
+            gate.loc,
+            { text: gate.text, evidence: gate.evidence, method: route.method, path: route.path, routeAt: `${route.loc.file}:${route.loc.line}`, what: WHAT[gate.kind] },
+            { key: `${gate.text}:${route.path}`, related: [{ file: route.loc.file, line: route.loc.line, message: `health route ${route.method} ${route.path}` }] },
+          );
         }
       }
     }

@@ -28,6 +28,11 @@ export default defineRule({
         'the {{framework}} server started here keeps idle connections for {{keepAlive}} ({{origin}}), not longer than the load balancer in front of it: {{lb}}. The ALB reuses idle connections to the task, sends a request into one Node has just closed and answers 502',
       fix: 'set server.keepAliveTimeout above the idle timeout and headersTimeout above that, e.g. `const server = app.listen(port); server.keepAliveTimeout = {{suggested}}; server.headersTimeout = {{suggestedHeaders}};`',
     },
+    fastifyDefault: {
+      message:
+        "the fastify server started here keeps idle connections for 72 s (Fastify's default, nothing sets keepAliveTimeout), not longer than the load balancer in front of it: {{lb}}. The ALB reuses idle connections to the task, sends a request into one the server has just closed and answers 502",
+      fix: 'pass the timeout to the factory: `fastify({ keepAliveTimeout: {{suggested}} })` (and set `server.headersTimeout` above it on `app.server`)',
+    },
     keepAliveTooLow: {
       message: 'keepAliveTimeout is {{written}} = {{keepAlive}}, not longer than the load balancer in front of the server: {{lb}}. The ALB sends requests into connections Node is closing: random 502s',
       fix: 'raise it above the idle timeout: {{suggested}} ms (idle + 5 s), and headersTimeout to {{suggestedHeaders}} ms',
@@ -59,7 +64,8 @@ export default defineRule({
         keepAliveFrom = fastify ? "Fastify's default" : "Node's default";
         const server = service.servers[0];
         if (keepAliveMs <= idleMs && once(server.loc.file, server.loc.line)) {
-          report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
+          if (fastify) report('fastifyDefault', server.loc, { lb: lb.description, suggested }, { related });
+          else report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
         }
       } else {
         for (const t of keepAlives) {
