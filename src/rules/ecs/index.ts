@@ -9,11 +9,13 @@ import mutableImage from './mutable-image.js';
 import portMismatch from './port-mismatch.js';
 import noCircuitBreaker from './no-circuit-breaker.js';
 import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
+import executionRolePermissions from './execution-role-permissions.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
 import healthCheckGracePeriod from './health-check-grace-period.js';
 import migrationsOnBoot from './migrations-on-boot.js';
+import nodeHeapBudget from './node-heap-budget.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -26,9 +28,11 @@ export const ecsRules: Rule[] = [
   portMismatch,
   noCircuitBreaker,
   cpuArchitectureMismatch,
+  executionRolePermissions,
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
   healthCheckGracePeriod,
   migrationsOnBoot,
+  nodeHeapBudget,
 ];
