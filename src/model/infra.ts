@@ -332,6 +332,11 @@ export interface IamRole {
   resourceName: string;
   name?: InfraValue<string>;
   managedPolicyArns: InfraValue<string>[];
+  /**
+   * A policy is attached to the role in a way the audit cannot read (a policy from a variable, a
+   * `!Ref`'d managed policy, `managed_policy_arns` as an expression): what the role may do is unknown.
+   */
+  policiesUnresolved?: boolean;
   loc: Loc;
 }
 

@@ -69,6 +69,9 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
           loc: keyLoc,
           name: undefined,
           managedPolicyArns: items(get(props, 'ManagedPolicyArns')).list.flatMap((m) => (m.kind === 'scalar' ? [{ value: String(m.value), loc: m.loc }] : [])),
+          // A `!Ref`'d managed policy, a `!Sub` ARN or a list from a parameter: what the role may do is unknown.
+          policiesUnresolved:
+            !items(get(props, 'ManagedPolicyArns')).complete || items(get(props, 'ManagedPolicyArns')).list.some((m) => m.kind !== 'scalar') || items(get(props, 'Policies')).list.some((p) => get(p, 'PolicyDocument')?.kind !== 'object'),
         });
         for (const policy of items(get(props, 'Policies')).list) {
           const doc = get(policy, 'PolicyDocument');

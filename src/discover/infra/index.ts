@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
-import type { InfraModel, InfraValue } from '../../model/infra.js';
+import { isUnresolved, type InfraModel, type InfraValue } from '../../model/infra.js';
 import {
   buildEcrRepository,
   buildEcsService,
@@ -15,7 +15,7 @@ import {
 import { isCloudFormation, readCloudFormation } from './cloudformation.js';
 import { parseJsonTree } from './json-tree.js';
 import { linkInfra } from './link.js';
-import { get, getAll, literal, num, refOf, str, type InfraNode } from './tree.js';
+import { get, getAll, items, literal, num, refOf, str, strList, type InfraNode } from './tree.js';
 
 /**
  * Task definitions, ECS services, load balancers, ECR repositories and IAM from task-definition
@@ -164,6 +164,12 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
   // Managed policies attached to roles of this module, joined once every role is read.
   const attachments: { role: string; arn: InfraValue<string> }[] = [];
   const roles = new Map<string, InfraModel['iamRoles'][number]>();
+  // Policies written elsewhere and attached to a role (a policy document data source, an
+  // aws_iam_policy), joined to the role's statements once every block is read; roles with a
+  // policy the audit cannot read are marked unresolved.
+  const rolePolicySources: { role: string; source: string }[] = [];
+  const policyDocuments = new Map<string, string>();
+  const unreadableRoles = new Set<string>();
   for (const block of blocks) {
     const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
     const body = block.body;
@@ -210,6 +216,10 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         const policy = get(body, 'policy');
         const role = refOf(get(body, 'role'));
         if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, role ? [role] : []));
+        else if (policy?.kind === 'unresolved' && policy.ref?.startsWith('data.aws_iam_policy_document.')) {
+          if (role) rolePolicySources.push({ role, source: policy.ref });
+          else policyDocuments.set(block.address, policy.ref);
+        } else if (role) unreadableRoles.add(role);
         break;
       }
       case 'module:ecs-service':
@@ -221,7 +231,12 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
       case 'aws_iam_role_policy_attachment': {
         const role = refOf(get(body, 'role'));
         const arn = str(body, 'policy_arn');
-        if (role && arn) attachments.push({ role, arn });
+        if (role && arn) {
+          const ref = isUnresolved(arn.value) ? arn.value.ref : undefined;
+          if (ref?.startsWith('aws_iam_policy.')) rolePolicySources.push({ role, source: ref });
+          else if (isUnresolved(arn.value)) unreadableRoles.add(role);
+          else attachments.push({ role, arn });
+        }
         break;
       }
       case 'aws_iam_role': {
@@ -231,6 +246,21 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         for (const inline of getAll(body, 'inline_policy')) {
           const policy = get(inline, 'policy');
           if (policy && policy.kind !== 'unresolved') infra.iamStatements.push(...buildPolicyStatements(jsonInString(policy), ctx, [block.address]));
+          else if (policy?.kind === 'unresolved' && policy.ref?.startsWith('data.aws_iam_policy_document.')) rolePolicySources.push({ role: block.address, source: policy.ref });
+          else unreadableRoles.add(block.address);
+        }
+        const managed = get(body, 'managed_policy_arns');
+        if (managed) {
+          const list = strList(body, 'managed_policy_arns');
+          if (list?.complete && list.items.every((i) => !isUnresolved(i.value))) role.managedPolicyArns.push(...list.items);
+          else unreadableRoles.add(block.address);
+        }
+        break;
+      }
+      case 'aws_iam_policy_attachment': {
+        for (const r of items(get(body, 'roles')).list) {
+          const ref = refOf(r);
+          if (ref) unreadableRoles.add(ref);
         }
         break;
       }
@@ -239,6 +269,18 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
     }
   }
   for (const { role, arn } of attachments) roles.get(role)?.managedPolicyArns.push(arn);
+  for (const { role, source } of rolePolicySources) {
+    const document = policyDocuments.get(source) ?? source;
+    // Addresses are unique within one module folder.
+    const moduleDir = blocks.length > 0 ? posix.dirname(blocks[0].file) : '';
+    const statements = infra.iamStatements.filter((st) => st.format === 'terraform' && posix.dirname(st.file) === moduleDir && (st.resourceName === document || st.resourceName === source));
+    if (statements.length === 0) unreadableRoles.add(role);
+    for (const st of statements) if (!st.roleRefs.includes(role)) st.roleRefs.push(role);
+  }
+  for (const role of unreadableRoles) {
+    const r = roles.get(role);
+    if (r) r.policiesUnresolved = true;
+  }
 }
 
 /**

@@ -1,0 +1,197 @@
+import { posix } from 'node:path';
+import { isUnresolved, known, type IamPolicyStatement, type IamRole, type InfraModel, type InfraValue, type TaskDefinition } from '../../model/infra.js';
+import type { Loc } from '../../model/location.js';
+import { defineRule } from '../rule.js';
+import { containerName, infraOf, related } from './_common.js';
+
+/**
+ * AWS managed policies whose actions are known, with the actions they allow (on every resource).
+ * Any other managed policy makes the role's permissions unknown.
+ */
+const MANAGED_POLICY_ACTIONS: Record<string, string[]> = {
+  AmazonECSTaskExecutionRolePolicy: ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+  AmazonEC2ContainerRegistryReadOnly: ['ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:GetRepositoryPolicy', 'ecr:DescribeRepositories', 'ecr:ListImages', 'ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:GetLifecyclePolicy', 'ecr:GetLifecyclePolicyPreview', 'ecr:ListTagsForResource', 'ecr:DescribeImageScanFindings'],
+  CloudWatchLogsFullAccess: ['logs:*'],
+  SecretsManagerReadWrite: ['secretsmanager:*'],
+  AmazonSSMReadOnlyAccess: ['ssm:Describe*', 'ssm:Get*', 'ssm:List*'],
+  AdministratorAccess: ['*'],
+};
+
+/** An action or resource pattern with IAM wildcards (`*`, `?`), matched case-insensitively for actions. */
+function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', ignoreCase ? 'i' : '');
+  return re.test(value);
+}
+
+interface Permissions {
+  /** Does the role allow the action on a resource? `resource` undefined: on any resource at all. */
+  allows(action: string, resource?: string): boolean;
+}
+
+/**
+ * What a role may do, when the repository holds every policy of it: its managed policies are known
+ * AWS ones and every statement attached to it is literal. Undefined otherwise.
+ */
+function permissionsOf(role: IamRole, statements: IamPolicyStatement[]): Permissions | undefined {
+  if (role.policiesUnresolved) return undefined;
+  const managedActions: string[] = [];
+  for (const arn of role.managedPolicyArns) {
+    const v = known(arn);
+    const name = v?.match(/^arn:aws[\w-]*:iam::aws:policy\/(?:service-role\/)?([\w+=,.@-]+)$/)?.[1];
+    if (!name || !MANAGED_POLICY_ACTIONS[name]) return undefined;
+    managedActions.push(...MANAGED_POLICY_ACTIONS[name]);
+  }
+  // `complete` is false for a resource list written as an expression too; such a resource counts as
+  // matching (below). A statement whose actions are not literal makes the role unknown.
+  if (statements.some((s) => (!s.complete && s.actions.length === 0 && s.notActions.length === 0) || (s.effect && isUnresolved(s.effect.value)) || s.actions.some((a) => isUnresolved(a.value)) || s.notActions.some((a) => isUnresolved(a.value)))) return undefined;
+  const allows = statements.filter((s) => (known(s.effect) ?? 'Allow') === 'Allow');
+  return {
+    allows(action, resource) {
+      if (managedActions.some((a) => globMatch(a, action, true))) return true;
+      return allows.some((s) => {
+        const actionOk = s.notActions.length > 0 ? !s.notActions.some((a) => globMatch(known(a)!, action, true)) : s.actions.some((a) => globMatch(known(a)!, action, true));
+        if (!actionOk) return false;
+        if (resource === undefined || s.resources.length === 0) return true;
+        // A resource written as an expression may be the one needed: count it as allowed.
+        return s.resources.some((r) => {
+          const pattern = known(r);
+          if (pattern === undefined) return true;
+          // Secrets Manager ARNs end in a random 6-character suffix the task definition may leave out.
+          return globMatch(pattern, resource, false) || globMatch(pattern.replace(/-[A-Za-z0-9]{6}$/, ''), resource, false) || globMatch(pattern, `${resource}-AbCdEf`, false);
+        });
+      });
+    },
+  };
+}
+
+/** The role a task's executionRoleArn refers to, when it is defined in the same Terraform module or template. */
+function executionRole(infra: InfraModel, task: TaskDefinition): IamRole | undefined {
+  const v = task.executionRoleArn?.value;
+  if (!v || !isUnresolved(v) || !v.ref) return undefined;
+  const ref = v.ref;
+  const sameScope = (file: string): boolean => (task.format === 'terraform' ? posix.dirname(file) === posix.dirname(task.file) : file === task.file);
+  return infra.iamRoles.find((r) => r.format === task.format && r.resourceName === ref && sameScope(r.file));
+}
+
+/** `secretsmanager` or `ssm`, and the ARN to check when it is literal. */
+function secretSource(valueFrom: InfraValue<string>): { service: 'secretsmanager' | 'ssm'; arn?: string } | undefined {
+  if (isUnresolved(valueFrom.value)) {
+    const text = `${valueFrom.value.ref ?? ''} ${valueFrom.value.unresolved}`;
+    if (/secretsmanager|aws_secretsmanager_secret|:secret:/i.test(text)) return { service: 'secretsmanager' };
+    if (/aws_ssm_parameter|:parameter\/|arn:aws:ssm/i.test(text)) return { service: 'ssm' };
+    return undefined;
+  }
+  const v = valueFrom.value;
+  const sm = /^(arn:aws[\w-]*:secretsmanager:[^:]+:[^:]+:secret:[^:]+)/.exec(v);
+  if (sm) return { service: 'secretsmanager', arn: sm[1] };
+  if (/^arn:aws[\w-]*:ssm:/.test(v)) return { service: 'ssm', arn: v };
+  // A bare name is a Parameter Store parameter of the task's region and account.
+  if (!v.startsWith('arn:')) return { service: 'ssm' };
+  return undefined;
+}
+
+const SECRET_ACTION = { secretsmanager: 'secretsmanager:GetSecretValue', ssm: 'ssm:GetParameters' } as const;
+
+export default defineRule({
+  id: 'ecs/execution-role-permissions',
+  severity: 'critical',
+  title: 'Task execution role cannot fetch the secrets, image or logs the task needs',
+  messages: {
+    noRole: {
+      message: 'task definition \'{{task}}\' has no executionRoleArn but {{needs}}: ECS fetches these with the task execution role, so the task cannot start (ResourceInitializationError)',
+      fix: 'add an execution role (trusted by ecs-tasks.amazonaws.com) with the AmazonECSTaskExecutionRolePolicy managed policy, plus {{extra}}, and set executionRoleArn to it',
+    },
+    secrets: {
+      message: 'container \'{{container}}\' injects secret {{name}} from {{source}}, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{action}}{{onResource}}, and the repository holds all its policies: the task stops with "ResourceInitializationError: unable to pull secrets ... AccessDeniedException" before the app runs',
+      fix: 'give the execution role (not the task role) {{action}} on {{resourceHint}}; for a secret encrypted with a customer-managed KMS key, also kms:Decrypt on that key',
+    },
+    ecr: {
+      message: 'container \'{{container}}\' pulls {{image}} from private ECR, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task stops with CannotPullContainerError / ResourceInitializationError',
+      fix: 'attach the AWS managed policy arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to the execution role, or allow ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ecr:BatchGetImage',
+    },
+    logs: {
+      message: 'container \'{{container}}\' logs with awslogs, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task fails to initialise its logging driver and never starts',
+      fix: 'attach AmazonECSTaskExecutionRolePolicy to the execution role, or allow logs:CreateLogStream and logs:PutLogEvents on the log group',
+    },
+  },
+  check(model, report) {
+    const infra = infraOf(model);
+    for (const task of infra.taskDefinitions) {
+      // CDK creates the execution role itself and grants it what the containers use.
+      if (task.format === 'cdk') continue;
+      const taskName = known(task.family) ?? task.resourceName;
+      if (!task.executionRoleArn) {
+        if (task.containersUnresolved) continue;
+        const needs: string[] = [];
+        const extra: string[] = [];
+        let loc: Loc | undefined;
+        for (const c of task.containers) {
+          if (c.secrets.length > 0) {
+            needs.push(`container '${containerName(c)}' injects secrets (${c.secrets.map((s) => s.name).join(', ')})`);
+            extra.push('secretsmanager:GetSecretValue / ssm:GetParameters on the secrets');
+            loc ??= c.secretsLoc ?? c.secrets[0].loc;
+          }
+          // On EC2 the container instance's role pulls images and writes logs; on Fargate only the execution role can.
+          if (task.fargate && c.logConfiguration && known(c.logConfiguration.logDriver) === 'awslogs') {
+            needs.push(`container '${containerName(c)}' logs with awslogs`);
+            loc ??= c.logConfiguration.loc;
+          }
+          if (task.fargate && c.imageRef?.registry?.includes('.dkr.ecr.')) {
+            needs.push(`container '${containerName(c)}' pulls its image from private ECR`);
+            loc ??= c.image?.loc;
+          }
+        }
+        if (needs.length > 0) report('noRole', loc ?? task.loc, { task: taskName, needs: needs.join('; '), extra: [...new Set(extra)].join(', ') || 'nothing else' }, { key: `${task.file}:${task.resourceName}:noRole` });
+        continue;
+      }
+      const role = executionRole(infra, task);
+      if (!role) continue;
+      const statements = infra.iamStatements.filter((s) => s.format === role.format && s.roleRefs.includes(role.resourceName) && (role.format === 'terraform' ? posix.dirname(s.file) === posix.dirname(role.file) : s.file === role.file));
+      const perms = permissionsOf(role, statements);
+      if (!perms) continue;
+      const roleName = known(role.name) ?? role.resourceName;
+      const roleLoc = `${role.loc.file}:${role.loc.line}`;
+      const roleRelated = related(role.loc, `execution role '${roleName}': all its policies are in the repository`);
+      for (const c of task.containers) {
+        const name = containerName(c);
+        // One finding per service the container's secrets need, at the first secret that lacks it.
+        const reported = new Set<string>();
+        for (const secret of c.secrets) {
+          const source = secretSource(secret.valueFrom);
+          if (!source || reported.has(source.service)) continue;
+          const action = SECRET_ACTION[source.service];
+          // An ARN can be checked against the policy's resources; an expression only against the action.
+          if (perms.allows(action, source.arn)) continue;
+          reported.add(source.service);
+          report(
+            'secrets',
+            secret.valueFrom.loc,
+            {
+              container: name,
+              name: secret.name,
+              source: source.service === 'secretsmanager' ? 'Secrets Manager' : 'SSM Parameter Store',
+              role: roleName,
+              roleLoc,
+              action,
+              onResource: source.arn ? ` on ${source.arn}` : ' on any resource',
+              resourceHint: source.arn ?? 'the secret',
+            },
+            { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:${source.service}` },
+          );
+        }
+        if (c.imageRef?.registry?.includes('.dkr.ecr.') || (c.imageRef && !c.imageRef.repository && /repository_url|RepositoryUri/.test(c.imageRef.text))) {
+          const missing = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].filter((a) => !perms.allows(a));
+          if (missing.length > 0) {
+            report('ecr', c.image?.loc ?? c.loc, { container: name, image: c.imageRef.text, role: roleName, roleLoc, missing: missing.join(', ') }, { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:ecr` });
+          }
+        }
+        if (c.logConfiguration && known(c.logConfiguration.logDriver) === 'awslogs') {
+          const missing = ['logs:CreateLogStream', 'logs:PutLogEvents'].filter((a) => !perms.allows(a));
+          if (missing.length > 0) {
+            report('logs', c.logConfiguration.loc, { container: name, role: roleName, roleLoc, missing: missing.join(', ') }, { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:logs` });
+          }
+        }
+      }
+    }
+  },
+});
