@@ -134,7 +134,10 @@ export function trustProxySetting(call: Node, ctx: WalkContext): boolean {
 }
 
 /** `req.ip`, `req.ips`, `req.protocol`, `req.secure`: values Express computes from the socket unless it trusts the proxy. */
+const PROXY_DEPENDENT = new Set(['ip', 'ips', 'protocol', 'secure']);
+
 export function proxyDependentMember(node: Node, ctx: WalkContext): void {
+  if (node.computed || !PROXY_DEPENDENT.has(node.property?.name)) return; // cheap test first: every member of a walked subtree comes here
   const path = memberPath(node);
   const match = path ? /^(req|request)\.(ip|ips|protocol|secure)$/.exec(path) : null;
   if (!match) return;
