@@ -190,3 +190,16 @@ test('dev-runtime-in-production: an entrypoint script that execs ts-node', () =>
   };
   assert.deepEqual(check(devRuntimeInProduction, files), [{ id: 'devRuntime', file: 'Dockerfile', line: 6 }]);
 });
+
+test('prisma-client-not-generated: a build it cannot follow (turbo, a shell script) may generate, so it stays silent', async () => {
+  const { default: prismaClientNotGenerated } = await import('../src/rules/docker/prisma-client-not-generated.js');
+  const files = (build: string) => ({
+    'package.json': JSON.stringify({ name: 'api', scripts: { build: 'tsc' }, dependencies: { '@prisma/client': '5.22.0' }, devDependencies: { prisma: '5.22.0', turbo: '2.3.0' } }),
+    'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n',
+    Dockerfile: `FROM node:20-slim AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN ${build}\n\nFROM node:20-slim\nWORKDIR /app\nCOPY --from=build /app/node_modules ./node_modules\nCOPY --from=build /app/dist ./dist\nCMD ["node", "dist/main.js"]\n`,
+  });
+  assert.deepEqual(check(prismaClientNotGenerated, files('npx turbo run build')), []);
+  assert.deepEqual(check(prismaClientNotGenerated, files('pnpm turbo run build')), []);
+  assert.deepEqual(check(prismaClientNotGenerated, files('./scripts/build.sh')), []);
+  assert.deepEqual(check(prismaClientNotGenerated, files('npm run build')), [{ id: 'neverGenerated', file: 'Dockerfile', line: 4 }]);
+});

@@ -9,6 +9,7 @@ import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../..
 import type { RelatedLocation } from '../rule.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, runtimePackages, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
+import { runnerTarget } from './_process.js';
 
 /** A Prisma Client the image runs: the generator, its schema, and the `@prisma/client` dependency. */
 export interface PrismaUse {
@@ -98,7 +99,7 @@ export class PrismaGeneration {
   /** Does a command (in a RUN or a script) run prisma generate? */
   private command(argv: string[], pkg: PackageJson | undefined, depth: number): Verdict {
     if (isPrismaGenerate(argv)) return { generates: 'yes', via: [] };
-    const words = effectiveArgv(argv);
+    const words = runnerTarget(argv);
     const program = posix.basename(words[0] ?? '');
     if (UNKNOWN_RUNNERS.has(program) || program.endsWith('.sh') || words[0]?.startsWith('./')) return { generates: 'unknown', via: [] };
     const script = scriptInvoked(words);
@@ -113,7 +114,10 @@ export class PrismaGeneration {
     let result: Verdict = { generates: 'no', via: [] };
     for (const target of targets) {
       if (!target) return { generates: 'unknown', via: [] };
-      const v = this.script(target, script.script, depth);
+      // pnpm turbo run build / yarn nx build: no such script, so the package manager runs the binary.
+      const v = !target.scripts.has(script.script) && script.manager !== 'npm' && selectors.length === 0 && !recursive
+        ? this.command(words.slice(1), target, depth + 1)
+        : this.script(target, script.script, depth);
       if (v.generates === 'yes') return v;
       if (v.generates === 'unknown') result = v;
     }
