@@ -29,6 +29,10 @@ export default defineRule({
   severity: 'high',
   title: 'Health route behind a redirect, auth or host-check middleware',
   messages: {
+    global: {
+      message: '{{text}} ({{evidence}}) is applied by the Nest app to every route, the health route {{method}} {{path}} ({{routeAt}}) included, and {{what}}: the target group marks every task unhealthy',
+      fix: "mount it on the paths it protects (a Nest middleware consumer with `.exclude('{{path}}')`, or `app.use('/api', …)`), or let the health path through it",
+    },
     intercepted: {
       message: '{{text}} ({{evidence}}) is registered before the health route {{method}} {{path}} ({{routeAt}}) and {{what}}: the target group marks every task unhealthy',
       fix: 'register the health route before this middleware, or let the health path through it (`if (req.path === \'{{path}}\') return next()`)',
@@ -44,7 +48,7 @@ export default defineRule({
           if (seen.has(key)) continue;
           seen.add(key);
           report(
-            'intercepted',
+            gate.framework === 'nest' ? 'global' : 'intercepted',
             gate.loc,
             { text: gate.text, evidence: gate.evidence, method: route.method, path: route.path, routeAt: `${route.loc.file}:${route.loc.line}`, what: WHAT[gate.kind] },
             { key: `${gate.text}:${route.path}`, related: [{ file: route.loc.file, line: route.loc.line, message: `health route ${route.method} ${route.path}` }] },
