@@ -294,3 +294,22 @@ test('rule: the install that fails is named; when every install found rewrites t
   assert.deepEqual(await run(image('npm ci --omit=dev')), [{ severity: 'critical', related: ['package-lock.json:11', 'Dockerfile:4'] }]);
   assert.deepEqual(await run(image('npm install --omit=dev')), [{ severity: 'high', related: ['package-lock.json:11', 'Dockerfile:4'] }]);
 });
+
+test('broken lockfiles give no facts and no crash', async () => {
+  const manifest = pkg({ name: 'a', dependencies: { express: '^4.21.0' } });
+  for (const [name, text] of [
+    ['pnpm-lock.yaml', "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: [\n<<<<<<< HEAD\n"],
+    ['pnpm-lock.yaml', '\u0000\u0001binary'],
+    ['yarn.lock', '# yarn lockfile v1\n\n"unterminated@^1:\n  version "1"\n'],
+    ['yarn.lock', '__metadata:\n  version: 8\n\n"a@npm:1": [unclosed\n'],
+    ['package-lock.json', '{"lockfileVersion": 3, "packages": {"": {"dependencies": {"express": 42}}}, "packages": []}'],
+  ]) {
+    const t = tree({ 'package.json': manifest, [name]: text });
+    try {
+      const result = await audit(t.root, { now: new Date('2026-11-23T00:00:00Z') });
+      assert.ok(Array.isArray(result.findings), name);
+    } finally {
+      t.cleanup();
+    }
+  }
+});

@@ -137,7 +137,9 @@ function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileConten
         }, { related: importer ? [{ ...importer.loc, message: `packages["${importer.key}"]` }] : [], key: `missing:${pkg.dir}:${dep.name}` });
         continue;
       }
-      if (node.link || !node.version || semver.satisfies(node.version, dep.range, { loose: true, includePrerelease: true })) continue;
+      // A link, or a version that is not semver (a git or file source in a v1 lockfile): no judgement.
+      if (node.link || !node.version || !semver.valid(node.version, { loose: true })) continue;
+      if (semver.satisfies(node.version, dep.range, { loose: true, includePrerelease: true })) continue;
       report('differs', dep.loc, {
         ...base,
         evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} locks ${dep.name} ${node.version} ("${nodeKey}", ${where(node.loc)}), outside that range${lockRange}`,
