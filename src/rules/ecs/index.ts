@@ -15,6 +15,7 @@ import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
 import healthCheckGracePeriod from './health-check-grace-period.js';
 import migrationsOnBoot from './migrations-on-boot.js';
 import nodeHeapBudget from './node-heap-budget.js';
+import sidecarEssential from './sidecar-essential.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -33,4 +34,5 @@ export const ecsRules: Rule[] = [
   healthCheckGracePeriod,
   migrationsOnBoot,
   nodeHeapBudget,
+  sidecarEssential,
 ];
