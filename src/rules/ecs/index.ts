@@ -9,6 +9,8 @@ import mutableImage from './mutable-image.js';
 import portMismatch from './port-mismatch.js';
 import noCircuitBreaker from './no-circuit-breaker.js';
 import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
+import executionRolePermissions from './execution-role-permissions.js';
+import taskRoleMissing from './task-role-missing.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
@@ -28,6 +30,8 @@ export const ecsRules: Rule[] = [
   portMismatch,
   noCircuitBreaker,
   cpuArchitectureMismatch,
+  executionRolePermissions,
+  taskRoleMissing,
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
