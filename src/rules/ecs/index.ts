@@ -18,6 +18,7 @@ import healthCheckGracePeriod from './health-check-grace-period.js';
 import migrationsOnBoot from './migrations-on-boot.js';
 import nodeHeapBudget from './node-heap-budget.js';
 import sidecarEssential from './sidecar-essential.js';
+import nodeEnvNotProduction from './node-env-not-production.js';
 
 export const ecsRules: Rule[] = [
   envMissing,
@@ -39,4 +40,5 @@ export const ecsRules: Rule[] = [
   migrationsOnBoot,
   nodeHeapBudget,
   sidecarEssential,
+  nodeEnvNotProduction,
 ];
