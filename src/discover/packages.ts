@@ -523,7 +523,14 @@ function parseSection(text: string, section: Section): YamlNode | undefined {
  * a big monorepo. Any other shape (sequences, anchors, tags, block or multi-line scalars, non-empty
  * flow collections, uneven indentation) gives null, and the caller uses the full parser instead.
  */
-function readBlockMappings(source: string, firstLine: number): YamlNode | undefined | null {
+function readBlockMappings(source: string, firstLine: number): YamlNode | null {
+  const map = readBlockMappingDocument(source, firstLine);
+  const section = map?.size === 1 ? [...map.values()][0] : undefined;
+  return section ? { value: section.value, line: firstLine } : null;
+}
+
+/** The top-level mapping of a YAML text of the shape `readBlockMappings` takes; null for any other shape. */
+function readBlockMappingDocument(source: string, firstLine: number): Map<string, YamlNode> | null {
   interface Frame {
     /** Indentation of the key that owns this node (-1 for the virtual root). */
     indent: number;
@@ -594,9 +601,7 @@ function readBlockMappings(source: string, firstLine: number): YamlNode | undefi
     else return null;
   }
   if (!endLine()) return null;
-  const map = top.value as Map<string, YamlNode>;
-  const section = map.size === 1 ? [...map.values()][0] : undefined;
-  return section ? { value: section.value, line: firstLine } : null;
+  return top.value as Map<string, YamlNode>;
 }
 
 function mapOf(node: YamlNode | undefined): Map<string, YamlNode> | undefined {
@@ -722,13 +727,17 @@ function readYarnBerryLockfile(text: string, path: string, dir: string): Lockfil
   const keys = yarnKeyLines(text);
   if (keys.some((k) => /^(<{7}|={7}|>{7})/.test(k.key))) return undefined;
   // Each key line becomes `key: <line>`, a YAML mapping from the entry key to where it is written.
-  const keyDoc = parseYaml(keys.map((k) => `${k.key} ${k.line}`).join('\n')) as Record<string, unknown> | null;
+  const keyText = keys.map((k) => `${k.key} ${k.line}`).join('\n');
+  const fast = readBlockMappingDocument(keyText, 1);
+  const keyDoc: Record<string, unknown> | null = fast
+    ? Object.fromEntries([...fast].map(([key, node]) => [key, Number(node.value)]))
+    : (parseYaml(keyText) as Record<string, unknown> | null);
   if (!keyDoc || typeof keyDoc !== 'object') return undefined;
   const descriptors = new Map<string, Loc>();
   const importers = new Map<string, LockfileImporter>();
   const starts = new Map(keys.map((k) => [k.line, k]));
   for (const [entryKey, line] of Object.entries(keyDoc)) {
-    if (entryKey === '__metadata' || typeof line !== 'number') continue;
+    if (entryKey === '__metadata' || typeof line !== 'number' || !Number.isInteger(line)) continue;
     for (const descriptor of entryKey.split(',').map((d) => d.trim())) {
       descriptors.set(descriptor, { file: path, line });
       const workspace = /^(@?[^@]+)@workspace:(.+)$/.exec(descriptor);
