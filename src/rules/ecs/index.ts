@@ -11,6 +11,7 @@ import noCircuitBreaker from './no-circuit-breaker.js';
 import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
 import executionRolePermissions from './execution-role-permissions.js';
 import taskRoleMissing from './task-role-missing.js';
+import taskdefReadonlyFields from './taskdef-readonly-fields.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
@@ -33,6 +34,7 @@ export const ecsRules: Rule[] = [
   cpuArchitectureMismatch,
   executionRolePermissions,
   taskRoleMissing,
+  taskdefReadonlyFields,
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
