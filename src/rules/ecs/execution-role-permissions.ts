@@ -23,7 +23,7 @@ function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean
   return re.test(value);
 }
 
-interface Permissions {
+export interface Permissions {
   /** Does the role allow the action on a resource? `resource` undefined: on any resource at all. */
   allows(action: string, resource?: string): boolean;
 }
@@ -32,7 +32,7 @@ interface Permissions {
  * What a role may do, when the repository holds every policy of it: its managed policies are known
  * AWS ones and every statement attached to it is literal. Undefined otherwise.
  */
-function permissionsOf(role: IamRole, statements: IamPolicyStatement[]): Permissions | undefined {
+export function permissionsOf(role: IamRole, statements: IamPolicyStatement[]): Permissions | undefined {
   if (role.policiesUnresolved) return undefined;
   const managedActions: string[] = [];
   for (const arn of role.managedPolicyArns) {
@@ -65,7 +65,7 @@ function permissionsOf(role: IamRole, statements: IamPolicyStatement[]): Permiss
 }
 
 /** The role a task's executionRoleArn refers to, when it is defined in the same Terraform module or template. */
-function executionRole(infra: InfraModel, task: TaskDefinition): IamRole | undefined {
+export function executionRole(infra: InfraModel, task: TaskDefinition): IamRole | undefined {
   const v = task.executionRoleArn?.value;
   if (!v || !isUnresolved(v) || !v.ref) return undefined;
   const ref = v.ref;

@@ -12,6 +12,7 @@ import cpuArchitectureMismatch from './cpu-architecture-mismatch.js';
 import executionRolePermissions from './execution-role-permissions.js';
 import taskRoleMissing from './task-role-missing.js';
 import taskdefReadonlyFields from './taskdef-readonly-fields.js';
+import logGroupMissing from './log-group-missing.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
@@ -35,6 +36,7 @@ export const ecsRules: Rule[] = [
   executionRolePermissions,
   taskRoleMissing,
   taskdefReadonlyFields,
+  logGroupMissing,
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
