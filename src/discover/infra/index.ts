@@ -305,6 +305,8 @@ function readEcsServiceModule(block: TerraformBlockOf, infra: InfraModel): void 
       if (!entries.some((e) => e.key === 'logConfiguration') && !(logging?.node.kind === 'scalar' && logging.node.value === false)) {
         entries.push({ key: 'logConfiguration', keyLoc, node: { kind: 'object', loc: keyLoc, entries: [{ key: 'logDriver', keyLoc, node: { kind: 'scalar', value: 'awslogs', loc: keyLoc } }] } });
       }
+      // The container-definition submodule defaults readonly_root_filesystem to true.
+      if (!entries.some((e) => e.key === 'readonlyRootFilesystem')) entries.push({ key: 'readonlyRootFilesystem', keyLoc, node: { kind: 'scalar', value: true, loc: keyLoc } });
       containers.push({ kind: 'object', loc: keyLoc, entries, partial: node.partial });
     }
     containersNode = { kind: 'array', loc: definitions.loc, items: containers, partial: definitions.partial };
@@ -335,6 +337,9 @@ function readEcsServiceModule(block: TerraformBlockOf, infra: InfraModel): void 
   // Without deployment_circuit_breaker the module's default applies, and it differs across versions.
   if (!get(body, 'deployment_circuit_breaker')) service.circuitBreakerUnresolved = true;
   if (!service.launchType) service.launchType = { value: 'FARGATE', loc: block.loc };
+  // The module's own defaults (variables.tf): desired_count 1, deployment_minimum_healthy_percent 66.
+  if (!get(body, 'desired_count')) service.desiredCount = { value: 1, loc: block.loc };
+  if (!get(body, 'deployment_minimum_healthy_percent')) service.minimumHealthyPercent = { value: 66, loc: block.loc };
   infra.ecsServices.push(service);
 }
 

@@ -62,22 +62,24 @@ export default defineRule({
   title: 'Read-only root filesystem while the app writes to /tmp',
   messages: {
     library: {
-      message: "{{label}} sets readonlyRootFilesystem true and mounts nothing writable at {{path}}, but the service loads '{{pkg}}' ({{chain}}), which {{what}}: the write fails with EROFS (read-only file system) at run time",
+      message: "{{label}} has readonlyRootFilesystem true ({{roWhere}}) and mounts nothing writable at {{path}}, but the service loads '{{pkg}}' ({{chain}}), which {{what}}: the write fails with EROFS (read-only file system) at run time",
       fix: 'add a task volume and mount it writable at {{path}} (mountPoints: { sourceVolume: "tmp", containerPath: "{{path}}" }, with a matching `volume` in the task definition; on Fargate the bind mount is owned by root, so create the folder with the right owner and declare VOLUME {{path}} in the image when the container runs as a non-root user), or keep the root filesystem writable',
     },
     logFile: {
-      message: "{{label}} sets readonlyRootFilesystem true, but the code writes a log file ({{library}} to '{{target}}') under {{path}}, where nothing writable is mounted: the logger fails with EROFS (read-only file system)",
+      message: "{{label}} has readonlyRootFilesystem true ({{roWhere}}), but the code writes a log file ({{library}} to '{{target}}') under {{path}}, where nothing writable is mounted: the logger fails with EROFS (read-only file system)",
       fix: 'log to stdout/stderr (the awslogs or FireLens driver ships it), or mount a writable volume at {{dir}}',
     },
   },
   check(model, report) {
-    for (const { container, service, label } of linkedContainers(model)) {
+    for (const { task, container, service, label } of linkedContainers(model)) {
       const ro = container.readonlyRootFilesystem;
       if (known(ro) !== true) continue;
       // TMPDIR moved elsewhere: os.tmpdir() no longer means /tmp and the audit does not follow it.
       const tmpdirSet = container.environment.some((e) => e.name === 'TMPDIR') || imageEnv(service).has('TMPDIR');
       if (!container.environmentComplete && !imageEnv(service).has('TMPDIR')) continue;
       const workdir = workdirOf(service) ?? '/';
+      // terraform-aws-modules/ecs: the container-definition submodule turns it on unless told otherwise.
+      const roWhere = task.resourceName.startsWith('module.') && ro!.loc.line === container.loc.line ? `not set, and the terraform-aws-modules/ecs container definition defaults readonly_root_filesystem to true, ${ro!.loc.file}:${ro!.loc.line}` : `${ro!.loc.file}:${ro!.loc.line}`;
       const reported = new Set<string>();
       for (const imp of service.externalImports) {
         const writer = WRITERS[imp.packageName];
@@ -91,6 +93,7 @@ export default defineRule({
         const chainRelated: RelatedLocation[] = step ? [{ file: step.file, line: step.line, message: `imports '${step.specifier}'` }] : [];
         report('library', ro!.loc, {
           label,
+          roWhere,
           path,
           pkg: imp.packageName,
           chain: step ? `imported in ${step.file}:${step.line}` : 'in its production imports',
@@ -101,7 +104,7 @@ export default defineRule({
         if (!log.target || /[`$]/.test(log.target)) continue;
         const path = posix.normalize(posix.isAbsolute(log.target) ? log.target : posix.join(workdir, log.target));
         if (writableAt(container, path) !== false) continue;
-        report('logFile', ro!.loc, { label, library: log.library, target: log.target, path: posix.dirname(path), dir: posix.dirname(path) }, {
+        report('logFile', ro!.loc, { label, roWhere, library: log.library, target: log.target, path: posix.dirname(path), dir: posix.dirname(path) }, {
           related: [related(log.loc, `${log.library} writes to '${log.target}'`)],
           key: `${containerName(container)}:log:${log.target}`,
         });
