@@ -12,18 +12,24 @@ type Arch = 'x64' | 'arm64';
  * that run this service. Both when nothing in the repository says (ECS defaults to X86_64, but the
  * task may be defined elsewhere).
  */
-function runtimeArchs(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): Arch[] {
+function runtimeArchs(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): { archs: Arch[]; evidence: string } {
   const platform = stage.from.platform?.value ?? stage.rootImage.platform?.value;
-  if (platform && !platform.includes('$')) return [/arm64|aarch64/.test(platform) ? 'arm64' : 'x64'];
+  if (platform && !platform.includes('$')) {
+    return { archs: [/arm64|aarch64/.test(platform) ? 'arm64' : 'x64'], evidence: ` on ${platform} (FROM --platform at ${stage.from.loc.file}:${stage.from.loc.line})` };
+  }
   const services = model.services.filter((s) => s.dockerfiles.includes(dockerfile));
   const archs = new Set<Arch>();
+  const places: string[] = [];
   for (const task of model.infra.taskDefinitions) {
     if (!task.containers.some((c) => c.link && services.includes(c.link.service))) continue;
     const cpu = task.runtimePlatform ? known(task.runtimePlatform.cpuArchitecture) : 'X86_64';
-    if (cpu === undefined) return ['x64', 'arm64'];
+    if (cpu === undefined) return { archs: ['x64', 'arm64'], evidence: '' };
     archs.add(cpu.toUpperCase() === 'ARM64' ? 'arm64' : 'x64');
+    const loc = task.runtimePlatform?.loc ?? task.loc;
+    places.push(`${cpu.toUpperCase()}${task.runtimePlatform ? '' : ' by default'} in ${loc.file}:${loc.line}`);
   }
-  return archs.size > 0 ? [...archs] : ['x64', 'arm64'];
+  if (archs.size === 0) return { archs: ['x64', 'arm64'], evidence: '' };
+  return { archs: [...archs], evidence: ` on ${places.join(', ')}` };
 }
 
 export default defineRule({
@@ -32,7 +38,7 @@ export default defineRule({
   title: 'Prisma query engine does not match the runtime image',
   messages: {
     missingEngine: {
-      message: 'the final stage FROM {{image}} at {{fromLoc}} is {{os}} and needs the Prisma engine {{engineText}}; {{schema}}:{{line}} generates {{targets}}{{native}}, so the first query fails with "Prisma Client could not locate the Query Engine for runtime {{engine}}"',
+      message: 'the final stage FROM {{image}} at {{fromLoc}} is {{os}}{{arch}} and needs the Prisma engine {{engineText}}; {{schema}}:{{line}} generates {{targets}}{{native}}, so the first query fails with "Prisma Client could not locate the Query Engine for runtime {{engine}}"',
       fix: 'add "{{engine}}" to binaryTargets in the generator block of {{schema}} (keep "native" for local development), or run prisma generate in a stage built from the same base image as the final stage',
     },
   },
@@ -42,7 +48,7 @@ export default defineRule({
       if (!stage || stage.from.unresolved || !stage.os) continue;
       const uses = prismaUses(model, dockerfile);
       if (uses.length === 0) continue;
-      const archs = runtimeArchs(model, dockerfile, stage);
+      const { archs, evidence } = runtimeArchs(model, dockerfile, stage);
       const required = archs.map((a) => prismaEngineFor(stage.os!, a));
       if (required.some((e) => e === undefined)) continue;
       let generation: PrismaGeneration | undefined;
@@ -69,6 +75,7 @@ export default defineRule({
           image: stage.from.raw === stage.rootImage.raw ? stage.from.raw : `${stage.from.raw} (${stage.rootImage.raw})`,
           fromLoc: `${stage.from.loc.file}:${stage.from.loc.line}`,
           os: stage.os.description,
+          arch: evidence,
           engine,
           engineText,
           schema: use.schema.path,
