@@ -13,6 +13,7 @@ import executionRolePermissions from './execution-role-permissions.js';
 import taskRoleMissing from './task-role-missing.js';
 import taskdefReadonlyFields from './taskdef-readonly-fields.js';
 import logGroupMissing from './log-group-missing.js';
+import healthcheckCommand from './healthcheck-command.js';
 import containerMemoryExceedsTask from './container-memory-exceeds-task.js';
 import deploymentConfig from './deployment-config.js';
 import readonlyRootfsNoWritableTmp from './readonly-rootfs-no-writable-tmp.js';
@@ -37,6 +38,7 @@ export const ecsRules: Rule[] = [
   taskRoleMissing,
   taskdefReadonlyFields,
   logGroupMissing,
+  healthcheckCommand,
   containerMemoryExceedsTask,
   deploymentConfig,
   readonlyRootfsNoWritableTmp,
