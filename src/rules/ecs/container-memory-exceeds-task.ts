@@ -17,8 +17,16 @@ function taskSide(task: TaskDefinition, resource: Resource): { amount: number; w
   const amount = known(v);
   if (amount === undefined || !v) return undefined;
   // The CDK discoverer fills in FargateTaskDefinition's defaults (256 CPU units, 512 MiB) at the construct.
-  const isCdkDefault = task.format === 'cdk' && v.loc.line === task.loc.line && v.loc.file === task.loc.file;
-  return { amount, where: `${v.loc.file}:${v.loc.line}${isCdkDefault ? ` (the CDK default for ${resource === 'memory' ? 'memoryLimitMiB' : 'cpu'}, none is given)` : ''}`, loc: v.loc };
+  // The terraform-aws-modules/ecs service module's defaults (1024 CPU units, 2048 MiB) likewise, at the module block.
+  const isDefault = v.loc.line === task.loc.line && v.loc.file === task.loc.file;
+  const defaultNote = !isDefault
+    ? ''
+    : task.format === 'cdk'
+      ? ` (the CDK default for ${resource === 'memory' ? 'memoryLimitMiB' : 'cpu'}, none is given)`
+      : task.resourceName.startsWith('module.')
+        ? ` (the terraform-aws-modules/ecs default for ${resource}, none is given)`
+        : '';
+  return { amount, where: `${v.loc.file}:${v.loc.line}${defaultNote}`, loc: v.loc };
 }
 
 /** What a container reserves of the task; undefined when a value is an expression. */

@@ -7,8 +7,11 @@ import { infraOf, related } from './_common.js';
 const DEFAULT_MINIMUM_HEALTHY_PERCENT = 100;
 const DEFAULT_MAXIMUM_PERCENT = 200;
 
-function where(v: InfraValue<number> | undefined, field: string, dflt: number): string {
-  return v ? `${field} ${known(v)} (${v.loc.file}:${v.loc.line})` : `${field} ${dflt} (the ECS default, not set)`;
+function where(v: InfraValue<number> | undefined, field: string, dflt: number, service: EcsService): string {
+  if (!v) return `${field} ${dflt} (the ECS default, not set)`;
+  // The terraform-aws-modules/ecs service module's own defaults are placed at the module block.
+  const moduleDefault = service.resourceName.startsWith('module.') && v.loc.line === service.loc.line && v.loc.file === service.loc.file;
+  return `${field} ${known(v)} (${moduleDefault ? 'the terraform-aws-modules/ecs default, not set, ' : ''}${v.loc.file}:${v.loc.line})`;
 }
 
 export default defineRule({
@@ -55,8 +58,8 @@ export default defineRule({
         report('blocked', loc, {
           name,
           desired: desiredText,
-          min: where(minWritten, 'minimum healthy percent', DEFAULT_MINIMUM_HEALTHY_PERCENT),
-          max: where(maxWritten, 'maximum percent', DEFAULT_MAXIMUM_PERCENT),
+          min: where(minWritten, 'minimum healthy percent', DEFAULT_MINIMUM_HEALTHY_PERCENT, service),
+          max: where(maxWritten, 'maximum percent', DEFAULT_MAXIMUM_PERCENT, service),
           keep: desired === undefined ? 'every' : Math.ceil((d * min) / 100),
           ceiling: desired === undefined ? 'as many as are running' : Math.floor((d * max) / 100),
         }, {
@@ -70,7 +73,7 @@ export default defineRule({
       if (min === 0 && minWritten && hasLoadBalancer(service)) {
         report('allStopped', minWritten.loc, {
           name,
-          min: where(minWritten, 'minimum healthy percent', DEFAULT_MINIMUM_HEALTHY_PERCENT),
+          min: where(minWritten, 'minimum healthy percent', DEFAULT_MINIMUM_HEALTHY_PERCENT, service),
           desired: desired === undefined ? 'tasks' : `${desired} task${desired === 1 ? '' : 's'}`,
         }, { related: [...rel(service.desiredCount, `desired count ${desired}`), ...service.loadBalancers.slice(0, 1).map((lb) => related(lb.loc, 'the service is registered with a load balancer here'))], key: `${service.resourceName}:min0` });
       }
