@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { contextCopies, contextPath, stageCommands, type BuildContextRef, type Dockerfile, type EntrypointScript, type Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { PackageJson, Project } from '../../model/packages.js';
+import { known } from '../../model/infra.js';
 import { effectiveArgv, workspaceSelectors } from '../../model/shell.js';
 import { projectFor } from '../../discover/packages.js';
 
@@ -270,4 +271,31 @@ export function runtimePackages(model: DeploymentModel, dockerfile: Dockerfile):
   }
   runtimePackagesCache.set(dockerfile, list);
   return list;
+}
+
+export type Arch = 'x64' | 'arm64';
+
+/**
+ * The CPU the final image runs on: FROM --platform, else the runtimePlatform of the task definitions
+ * that run this service. Both when nothing in the repository says (ECS defaults to X86_64, but the
+ * task may be defined elsewhere).
+ */
+export function runtimeArchs(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): { archs: Arch[]; evidence: string } {
+  const platform = stage.from.platform?.value ?? stage.rootImage.platform?.value;
+  if (platform && !platform.includes('$')) {
+    return { archs: [/arm64|aarch64/.test(platform) ? 'arm64' : 'x64'], evidence: ` on ${platform} (FROM --platform at ${stage.from.loc.file}:${stage.from.loc.line})` };
+  }
+  const services = model.services.filter((s) => s.dockerfiles.includes(dockerfile));
+  const archs = new Set<Arch>();
+  const places: string[] = [];
+  for (const task of model.infra.taskDefinitions) {
+    if (!task.containers.some((c) => c.link && services.includes(c.link.service))) continue;
+    const cpu = task.runtimePlatform ? known(task.runtimePlatform.cpuArchitecture) : 'X86_64';
+    if (cpu === undefined) return { archs: ['x64', 'arm64'], evidence: '' };
+    archs.add(cpu.toUpperCase() === 'ARM64' ? 'arm64' : 'x64');
+    const loc = task.runtimePlatform?.loc ?? task.loc;
+    places.push(`${cpu.toUpperCase()}${task.runtimePlatform ? '' : ' by default'} in ${loc.file}:${loc.line}`);
+  }
+  if (archs.size === 0) return { archs: ['x64', 'arm64'], evidence: '' };
+  return { archs: [...archs], evidence: ` on ${places.join(', ')}` };
 }

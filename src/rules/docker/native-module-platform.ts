@@ -6,7 +6,7 @@ import type { Loc } from '../../model/location.js';
 import type { Dependency } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, productionDockerfiles, runtimePackages, stageChain } from './_build.js';
+import { buildFacts, productionDockerfiles, runtimeArchs, runtimePackages, stageChain, type Arch } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /**
@@ -95,6 +95,10 @@ export default defineRule({
       message: '{{copy}} brings node_modules installed in {{originImage}} ({{originOs}}) into the final stage FROM {{finalImage}} ({{finalOs}}); {{modules}} ship a binary for the libc they were installed on, so the service crashes at start loading them (e.g. "Could not load the sharp module using the linuxmusl-x64 runtime", "Error relocating … symbol not found")',
       fix: 'install the production dependencies in a stage with the same base image as the final stage (e.g. FROM {{finalImage}} AS deps; RUN npm ci --omit=dev), or use the same libc for both stages',
     },
+    archMismatch: {
+      message: '{{copy}} brings node_modules installed for {{platform}} (FROM --platform at {{installLoc}}) into an image that runs on {{runtime}}; {{modules}} ship binaries for one CPU, so the service crashes at start with "exec format error" or "Could not load the … module"',
+      fix: 'drop the fixed --platform from the install stage (or use the same platform as the task), so that dependencies are installed for the CPU the task runs on',
+    },
     hostNodeModules: {
       message: '{{copy}} copies the build context over {{dest}} after "{{install}}" (line {{installLine}}) and {{ignore}}, so a node_modules from the machine running docker build replaces the one installed in the image; {{modules}} then load binaries built for that machine (macOS, Windows, or a Linux with another libc or CPU) and the service crashes with "invalid ELF header" or "Could not load the … module"',
       fix: 'add node_modules (and **/node_modules in a monorepo) to {{dockerignore}}, or copy only what the build needs (COPY src ./src) after the install',
@@ -132,6 +136,24 @@ export default defineRule({
           finalOs: final.os.description,
           modules: list(libcNatives),
         }, { related: [{ ...origin.stage.from.loc, message: `installed on ${origin.stage.os.description}` }, { ...final.from.loc, message: `runs on ${final.os.description}` }, ...moduleRelated(libcNatives)] });
+      }
+
+      // A fixed FROM --platform on the install stage for another CPU than the one the task runs.
+      const archOrigin = nodeModulesOrigin(dockerfile, final);
+      const installPlatform = archOrigin?.via ? archOrigin.stage.from.platform ?? archOrigin.stage.rootImage.platform : undefined;
+      if (archOrigin?.via && installPlatform && !installPlatform.value.includes('$')) {
+        const installArch: Arch = /arm64|aarch64/.test(installPlatform.value) ? 'arm64' : 'x64';
+        const runtime = runtimeArchs(model, dockerfile, final);
+        if (runtime.evidence && runtime.archs.length === 1 && runtime.archs[0] !== installArch) {
+          const copy = archOrigin.via;
+          report('archMismatch', copy.loc, {
+            copy: `COPY --from=${copy.from?.value} ${copy.sources.map((s) => s.value).join(' ')} at ${copy.loc.file}:${copy.loc.line}`,
+            platform: installPlatform.value,
+            installLoc: `${installPlatform.loc.file}:${installPlatform.loc.line}`,
+            runtime: runtime.evidence.replace(/^ on /, ''),
+            modules: list(natives),
+          }, { related: [{ ...installPlatform.loc, message: `installed for ${installPlatform.value}` }, ...moduleRelated(natives)], key: `arch ${copy.loc.line}` });
+        }
       }
 
       // Host node_modules copied over the installed one.
