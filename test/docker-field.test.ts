@@ -203,3 +203,17 @@ test('prisma-client-not-generated: a build it cannot follow (turbo, a shell scri
   assert.deepEqual(check(prismaClientNotGenerated, files('./scripts/build.sh')), []);
   assert.deepEqual(check(prismaClientNotGenerated, files('npm run build')), [{ id: 'neverGenerated', file: 'Dockerfile', line: 4 }]);
 });
+
+test('Prisma rules: prisma generate at container start (a start script) generates on the runtime image', async () => {
+  const { default: prismaClientNotGenerated } = await import('../src/rules/docker/prisma-client-not-generated.js');
+  const files = {
+    'package.json': JSON.stringify({ name: 'api', scripts: { 'db:deploy': 'prisma migrate deploy && prisma generate', start: 'node dist/main.js' }, dependencies: { '@prisma/client': '5.22.0', prisma: '5.22.0' } }),
+    'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n',
+    '.dockerignore': 'node_modules\n',
+    Dockerfile: 'FROM node:20-bookworm AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npx prisma generate && npm run build\n\nFROM node:20-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY prisma ./prisma\nCOPY --from=build /app/dist ./dist\nCMD ["sh", "-c", "npm run db:deploy && npm start"]\n',
+  };
+  assert.deepEqual(check(prismaClientNotGenerated, files), []);
+  assert.deepEqual(check(prismaEngineMismatch, files), []);
+  const withoutStartGenerate = { ...files, Dockerfile: files.Dockerfile.replace('npm run db:deploy && npm start', 'npm start') };
+  assert.deepEqual(check(prismaClientNotGenerated, withoutStartGenerate), [{ id: 'notCopied', file: 'Dockerfile', line: 11 }]);
+});

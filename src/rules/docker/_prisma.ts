@@ -9,7 +9,7 @@ import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../..
 import type { RelatedLocation } from '../rule.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, runtimePackages, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
-import { runnerTarget } from './_process.js';
+import { packageAtWorkdir, runnerTarget, startSteps } from './_process.js';
 
 /** A Prisma Client the image runs: the generator, its schema, and the `@prisma/client` dependency. */
 export interface PrismaUse {
@@ -120,6 +120,18 @@ export class PrismaGeneration {
         : this.script(target, script.script, depth);
       if (v.generates === 'yes') return v;
       if (v.generates === 'unknown') result = v;
+    }
+    return result;
+  }
+
+  /** Does the container run prisma generate when it starts (CMD, entrypoint script, npm start)? 'unknown' for scripts it cannot follow. */
+  atStart(stage: Stage): 'yes' | 'no' | 'unknown' {
+    const pkg = packageAtWorkdir(this.model, this.dockerfile, stage);
+    let result: 'yes' | 'no' | 'unknown' = 'no';
+    for (const step of startSteps(this.model, this.dockerfile, stage)) {
+      const v = this.command(step.argv, pkg, 0).generates;
+      if (v === 'yes') return 'yes';
+      if (v === 'unknown') result = 'unknown';
     }
     return result;
   }

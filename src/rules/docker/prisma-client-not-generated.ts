@@ -25,6 +25,8 @@ export default defineRule({
       const uses = prismaUses(model, dockerfile);
       if (uses.length === 0) continue;
       const generation = new PrismaGeneration(model, dockerfile, uses);
+      // Generated when the container starts (CMD "npx prisma generate && node …"): the client exists at run time.
+      if (generation.atStart(stage) !== 'no') continue;
       const use = uses[0];
       const related: RelatedLocation[] = [
         { ...use.generator.loc, message: `generator ${use.generator.name} (${use.generator.provider?.value ?? 'provider unknown'})` },

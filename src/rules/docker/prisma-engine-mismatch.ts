@@ -29,6 +29,8 @@ export default defineRule({
         const targets = generator.binaryTargets?.map((t) => t.value) ?? ['native'];
         if (required.some((e) => targets.includes(e!))) continue;
         generation ??= new PrismaGeneration(model, dockerfile, uses);
+        // prisma generate at container start runs on the runtime image itself: native is its engine.
+        if (generation.atStart(stage) !== 'no') continue;
         // "native" (and, to be safe, any generate run) yields the engine of the image prisma generate runs in.
         const nativeEngines = generation.sites.map((site) => (site.stage.os ? archs.map((a) => prismaEngineFor(site.stage.os!, a)) : [undefined]));
         if (nativeEngines.some((engines) => engines.some((e) => e === undefined || required.includes(e)))) continue;
