@@ -121,6 +121,23 @@ function pushedBuilds(model: DeploymentModel, container: ContainerDefinition): P
   return out;
 }
 
+/** Runners of the workflow jobs that run `cdk deploy` (which builds the image assets on the runner). */
+function cdkDeployRunners(model: DeploymentModel): { runsOn?: WorkflowJob['runsOn']; loc: Loc }[] {
+  const out: { runsOn?: WorkflowJob['runsOn']; loc: Loc }[] = [];
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      for (const step of job.steps) {
+        const deploy = (step.commands ?? []).find((c) => {
+          const i = c.argv.findIndex((w) => w === 'cdk' || w.endsWith('/cdk') || w === 'aws-cdk');
+          return i >= 0 && c.argv.slice(i + 1).includes('deploy');
+        });
+        if (deploy) out.push({ runsOn: job.runsOn, loc: deploy.loc });
+      }
+    }
+  }
+  return out;
+}
+
 function dockerfilesOf(model: DeploymentModel, paths: string[]): Dockerfile[] {
   return model.dockerfiles.filter((d) => paths.includes(d.path));
 }
@@ -173,6 +190,28 @@ export default defineRule({
           const pinned = dockerfilesOf(model, [`${image.assetDir ? image.assetDir + '/' : ''}Dockerfile`]).map(finalStagePlatform).find(Boolean);
           if (pinned) {
             if (pinned.arch !== want.arch) report('dockerfilePlatform', pinned.loc, { container: name, dockerfile: pinned.loc.file, platform: pinned.text, task: want.text }, { related: [taskRelated], key });
+            continue;
+          }
+          // `cdk deploy` in a workflow builds the asset on that runner: its CPU is the image's.
+          const deploys = cdkDeployRunners(model);
+          const runnerArchs = deploys.map((d) => (d.runsOn ? archOfRunner(d.runsOn.value) : undefined));
+          if (deploys.length > 0 && runnerArchs.every((a) => a !== undefined)) {
+            const wrong = deploys.find((_d, i) => runnerArchs[i] !== want.arch);
+            if (!wrong) continue;
+            const runnerArch = archOfRunner(wrong.runsOn!.value)!;
+            report(
+              'runner',
+              wrong.runsOn!.loc,
+              {
+                container: name,
+                runnerArch: runnerArch === 'ARM64' ? 'arm64' : 'x86_64',
+                runsOn: wrong.runsOn!.value,
+                via: `cdk deploy at ${wrong.loc.file}:${wrong.loc.line} builds the CDK image asset of ${loc.file}:${loc.line}, which sets no platform`,
+                task: want.text,
+                fix: `pin the asset: ContainerImage.fromAsset(dir, { platform: Platform.${wantPlatform} }), or run cdk deploy on a ${want.arch === 'ARM64' ? 'arm64' : 'x86_64'} runner`,
+              },
+              { related: [taskRelated, related(loc, 'the image asset, built by cdk deploy')], key },
+            );
             continue;
           }
           report('cdkAssetUnpinned', loc, { container: name, task: want.text, wantPlatform }, { related: [taskRelated], severity: 'high', key });

@@ -121,7 +121,8 @@ export default defineRule({
       if (task.format === 'cdk') continue;
       const taskName = known(task.family) ?? task.resourceName;
       if (!task.executionRoleArn) {
-        if (task.containersUnresolved) continue;
+        // terraform-aws-modules/ecs creates the execution role itself unless told not to.
+        if (task.containersUnresolved || task.resourceName.startsWith('module.')) continue;
         const needs: string[] = [];
         const extra: string[] = [];
         let loc: Loc | undefined;

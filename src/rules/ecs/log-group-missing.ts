@@ -29,6 +29,8 @@ export default defineRule({
     for (const task of infra.taskDefinitions) {
       // Task-definition JSON registers against infrastructure kept elsewhere; CDK creates the group itself.
       if (task.format !== 'terraform' && task.format !== 'cloudformation') continue;
+      // terraform-aws-modules/ecs creates the container's log group by default.
+      if (task.resourceName.startsWith('module.')) continue;
       if (!stackInRepo(infra, task)) continue;
       for (const c of task.containers) {
         const log = c.logConfiguration;
