@@ -217,3 +217,13 @@ test('Prisma rules: prisma generate at container start (a start script) generate
   const withoutStartGenerate = { ...files, Dockerfile: files.Dockerfile.replace('npm run db:deploy && npm start', 'npm start') };
   assert.deepEqual(check(prismaClientNotGenerated, withoutStartGenerate), [{ id: 'notCopied', file: 'Dockerfile', line: 11 }]);
 });
+
+test('node-env-before-build-install: a globally installed CLI does not need devDependencies', () => {
+  const files = {
+    'package.json': JSON.stringify({ name: 'api', scripts: { build: 'nest build' }, dependencies: { '@nestjs/core': '10.4.7' }, devDependencies: { '@nestjs/cli': '10.4.7' } }),
+    'package-lock.json': '{"lockfileVersion":3}',
+    Dockerfile: 'FROM node:20-alpine AS build\nENV NODE_ENV=production\nWORKDIR /app\nRUN npm install -g @nestjs/cli@10.4.7\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n\nFROM node:20-alpine\nCOPY --from=build /app/dist /app/dist\nCMD ["node", "/app/dist/main.js"]\n',
+  };
+  assert.deepEqual(check(nodeEnvBeforeBuildInstall, files), []);
+  assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace('RUN npm install -g @nestjs/cli@10.4.7\n', '') }), [{ id: 'devDependenciesSkipped', file: 'Dockerfile', line: 2 }]);
+});

@@ -144,7 +144,8 @@ export default defineRule({
               }
               const again = classifyInstall(step.command.argv);
               if (again && !again.global && !productionNodeEnv(again, step.command, step.run.environment) && !again.production) break;
-              use = devTools(step.command.argv, manifestAt(step.stage, cwd), step.command, [], 0)[0];
+              // A tool installed globally in the image (npm i -g @nestjs/cli) is found without devDependencies.
+              use = devTools(step.command.argv, manifestAt(step.stage, cwd), step.command, [], 0).find((u) => !globalPackages(dockerfile, step.stage).has(u.packageName));
               if (use) break;
             }
             if (!use) return;
@@ -176,3 +177,17 @@ export default defineRule({
     }
   },
 });
+
+/** Packages installed globally in a stage or the stages it is built FROM (`npm i -g typescript`, `yarn global add @nestjs/cli`). */
+function globalPackages(dockerfile: Dockerfile, stage: Stage): Set<string> {
+  const names = new Set<string>();
+  for (const s of stageChain(dockerfile, stage)) {
+    for (const command of s.runs.flatMap((r) => r.commands)) {
+      const install = classifyInstall(command.argv);
+      if (!install?.global) continue;
+      const words = effectiveArgv(command.argv).slice(1).filter((w) => !w.startsWith('-'));
+      for (const word of words.slice(words[0] === 'global' ? 2 : 1)) names.add(word.replace(/(.)@[^/]*$/, '$1'));
+    }
+  }
+  return names;
+}
