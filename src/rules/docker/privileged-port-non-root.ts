@@ -100,8 +100,17 @@ function listenPort(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage
     return value !== undefined ? { port: value, loc: envPort.loc, text: `ENV PORT=${value}` } : undefined;
   }
   const exposed = stage.expose.map((e) => ({ port: numeric(e.value.replace(/\/(tcp|udp)$/i, '')), loc: e.loc, raw: e.value }));
-  if (exposed.length === 0 || exposed.some((e) => e.port === undefined || e.port >= FIRST_UNPRIVILEGED_PORT)) return undefined;
-  return { port: exposed[0].port!, loc: exposed[0].loc, text: `EXPOSE ${exposed[0].raw}` };
+  if (exposed.length > 0) {
+    if (exposed.some((e) => e.port === undefined || e.port >= FIRST_UNPRIVILEGED_PORT)) return undefined;
+    return { port: exposed[0].port!, loc: exposed[0].loc, text: `EXPOSE ${exposed[0].raw}` };
+  }
+  // Nothing in the image or the source: the containerPort the task definition sends traffic to.
+  const mapped = model.infra.taskDefinitions
+    .flatMap((t) => t.containers)
+    .filter((c) => c.link && services.includes(c.link.service))
+    .flatMap((c) => c.portMappings.map((p) => ({ port: known(p.containerPort), loc: p.containerPort?.loc ?? p.loc })));
+  if (mapped.length === 0 || mapped.some((m) => m.port === undefined || m.port >= FIRST_UNPRIVILEGED_PORT)) return undefined;
+  return { port: mapped[0].port!, loc: mapped[0].loc, text: `containerPort ${mapped[0].port} in the task definition, where the load balancer sends traffic` };
 }
 
 export default defineRule({
