@@ -101,6 +101,15 @@ test('execution-role-permissions: a secret on an ARN outside the granted prefix 
   assert.deepEqual(only(expression, 'ecs/execution-role-permissions'), []);
 });
 
+test('execution-role-permissions: environment files in S3 need s3:GetObject on the execution role', async () => {
+  const result = await run('ecs/execution-role-permissions/silent-terraform', (root) =>
+    patch(root, 'infra/terraform/ecs.tf', '      stopTimeout = 45\n', '      stopTimeout = 45\n      environmentFiles = [{ value = "arn:aws:s3:::shop-config/prod.env", type = "s3" }]\n'),
+  );
+  const findings = only(result, 'ecs/execution-role-permissions');
+  assert.equal(findings.length, 1);
+  assert.match(findings[0].message, /environment file arn:aws:s3:::shop-config\/prod\.env/);
+});
+
 test('task-role-missing names the SDK import; a task role from a variable counts as set', async () => {
   const [f] = only(await run('ecs/task-role-missing/fires-terraform'), 'ecs/task-role-missing');
   assert.match(f.message, /@aws-sdk\/client-s3, imported at server\/src\/storage\.ts:1/);

@@ -361,6 +361,11 @@ export interface InfraModel {
   iamStatements: IamPolicyStatement[];
   iamRoles: IamRole[];
   logGroups: LogGroup[];
+  /**
+   * Terraform role policies and attachments whose role is not a role resource of the same module (a
+   * variable, a module output, a role name): they may belong to any role, so no role's permissions are known.
+   */
+  unattributedRolePolicies?: Loc[];
 }
 
 export function emptyInfraModel(): InfraModel {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
 import { isUnresolved, type InfraModel, type InfraValue } from '../../model/infra.js';
+import type { Loc } from '../../model/location.js';
 import {
   buildEcrRepository,
   buildEcsService,
@@ -170,6 +171,7 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
   const rolePolicySources: { role: string; source: string }[] = [];
   const policyDocuments = new Map<string, string>();
   const unreadableRoles = new Set<string>();
+  const policyOwners: { role?: string; loc: Loc }[] = [];
   for (const block of blocks) {
     const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
     const body = block.body;
@@ -220,6 +222,7 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
           if (role) rolePolicySources.push({ role, source: policy.ref });
           else policyDocuments.set(block.address, policy.ref);
         } else if (role) unreadableRoles.add(role);
+        if (block.type === 'aws_iam_role_policy') policyOwners.push({ role, loc: block.loc });
         break;
       }
       case 'module:ecs-service':
@@ -231,6 +234,7 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
       case 'aws_iam_role_policy_attachment': {
         const role = refOf(get(body, 'role'));
         const arn = str(body, 'policy_arn');
+        policyOwners.push({ role, loc: block.loc });
         if (role && arn) {
           const ref = isUnresolved(arn.value) ? arn.value.ref : undefined;
           if (ref?.startsWith('aws_iam_policy.')) rolePolicySources.push({ role, source: ref });
@@ -276,6 +280,11 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
     const statements = infra.iamStatements.filter((st) => st.format === 'terraform' && posix.dirname(st.file) === moduleDir && (st.resourceName === document || st.resourceName === source));
     if (statements.length === 0) unreadableRoles.add(role);
     for (const st of statements) if (!st.roleRefs.includes(role)) st.roleRefs.push(role);
+  }
+  for (const owner of policyOwners) {
+    // A role resource of this module names exactly one role; anything else (a variable, a module output, a name) may be any role.
+    if (owner.role?.startsWith('aws_iam_role.')) continue;
+    (infra.unattributedRolePolicies ??= []).push(owner.loc);
   }
   for (const role of unreadableRoles) {
     const r = roles.get(role);

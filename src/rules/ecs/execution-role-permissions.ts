@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isUnresolved, known, type IamPolicyStatement, type IamRole, type InfraModel, type InfraValue, type TaskDefinition } from '../../model/infra.js';
+import { describeValue, isUnresolved, known, type IamPolicyStatement, type IamRole, type InfraModel, type InfraValue, type TaskDefinition } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule } from '../rule.js';
 import { containerName, infraOf, related } from './_common.js';
@@ -109,6 +109,10 @@ export default defineRule({
       message: 'container \'{{container}}\' pulls {{image}} from private ECR, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task stops with CannotPullContainerError / ResourceInitializationError',
       fix: 'attach the AWS managed policy arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to the execution role, or allow ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ecr:BatchGetImage',
     },
+    envFiles: {
+      message: 'container \'{{container}}\' loads environment file {{file}} from S3, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow s3:GetObject on it, and the repository holds all its policies: the task stops with ResourceInitializationError before the app runs',
+      fix: 'allow s3:GetObject on the object (and s3:GetBucketLocation on the bucket) in the execution role',
+    },
     logs: {
       message: 'container \'{{container}}\' logs with awslogs, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task fails to initialise its logging driver and never starts',
       fix: 'attach AmazonECSTaskExecutionRolePolicy to the execution role, or allow logs:CreateLogStream and logs:PutLogEvents on the log group',
@@ -146,7 +150,8 @@ export default defineRule({
         continue;
       }
       const role = executionRole(infra, task);
-      if (!role) continue;
+      // A Terraform policy attached to a role given by variable or module output may be this role's.
+      if (!role || (role.format === 'terraform' && (infra.unattributedRolePolicies?.length ?? 0) > 0)) continue;
       const statements = infra.iamStatements.filter((s) => s.format === role.format && s.roleRefs.includes(role.resourceName) && (role.format === 'terraform' ? posix.dirname(s.file) === posix.dirname(role.file) : s.file === role.file));
       const perms = permissionsOf(role, statements);
       if (!perms) continue;
@@ -179,6 +184,11 @@ export default defineRule({
             },
             { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:${source.service}` },
           );
+        }
+        // environmentFiles are S3 objects the agent downloads with the execution role.
+        const envFile = c.environmentFiles.find((f) => !perms.allows('s3:GetObject', known(f)?.replace(/^arn:aws[\w-]*:s3:::/, 'arn:aws:s3:::')));
+        if (envFile) {
+          report('envFiles', envFile.loc, { container: name, file: describeValue(envFile), role: roleName, roleLoc }, { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:envfiles` });
         }
         if (c.imageRef?.registry?.includes('.dkr.ecr.') || (c.imageRef && !c.imageRef.repository && /repository_url|RepositoryUri/.test(c.imageRef.text))) {
           const missing = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'].filter((a) => !perms.allows(a));
