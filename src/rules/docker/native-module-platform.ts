@@ -182,7 +182,12 @@ export default defineRule({
           ignore: ignore ? `${ignore.path} does not exclude ${found.nodeModules}` : `there is no .dockerignore for the context "${context.dir || '.'}"`,
           modules: list(natives),
           dockerignore: ignore?.path ?? (context.dir ? `${context.dir}/.dockerignore` : '.dockerignore'),
-        }, { related: [{ ...found.installLoc, message: `${found.install} installs node_modules for Linux here` }, ...moduleRelated(natives)], key: `host ${found.copy.loc.line}` });
+        }, {
+          related: [{ ...found.installLoc, message: `${found.install} installs node_modules for Linux here` }, ...moduleRelated(natives)],
+          // Built only by workflows: a fresh CI checkout has no node_modules unless a step installs first.
+          severity: facts.contexts.every((c) => c.ref.via === 'workflow') ? 'high' : undefined,
+          key: `host ${found.copy.loc.line}`,
+        });
         break;
       }
     }
