@@ -3,6 +3,7 @@ import type { Dockerfile, Stage } from '../../model/docker.js';
 import { isUnresolved, known, type ContainerDefinition, type TaskDefinition } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import type { DockerBuildStep, Workflow, WorkflowJob } from '../../model/workflow.js';
+import { splitShell } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
 import { containerName, infraOf, related } from './_common.js';
 
@@ -138,6 +139,31 @@ function cdkDeployRunners(model: DeploymentModel): { runsOn?: WorkflowJob['runsO
   return out;
 }
 
+/** package.json scripts that build the image of this repository name with docker and push it. */
+function scriptBuilds(model: DeploymentModel, repo: string | undefined): { name: string; loc: Loc; platform?: string }[] {
+  const out: { name: string; loc: Loc; platform?: string }[] = [];
+  if (!repo) return out;
+  for (const pkg of model.packages) {
+    const scripts = [...pkg.scripts.entries()];
+    // The push may be in the same script or in another script of the package (`docker:push`).
+    const pushes = scripts.some(([, text]) => splitShell(text.value).some((c) => c.argv[0] === 'docker' && (c.argv[1] === 'push' || c.argv.includes('--push'))));
+    if (!pushes) continue;
+    for (const [name, text] of scripts) {
+      for (const c of splitShell(text.value)) {
+        const a = c.argv;
+        const build = a[0] === 'docker' && (a[1] === 'build' || (a[1] === 'buildx' && a[2] === 'build'));
+        if (!build) continue;
+        const tags = a.flatMap((w, i) => (w === '-t' || w === '--tag' ? [a[i + 1] ?? ''] : w.startsWith('--tag=') ? [w.slice(6)] : []));
+        if (!tags.some((t) => repoName(t) === repo)) continue;
+        const flag = a.findIndex((w) => w === '--platform' || w.startsWith('--platform='));
+        const platform = flag < 0 ? undefined : a[flag].includes('=') ? a[flag].slice(a[flag].indexOf('=') + 1) : a[flag + 1];
+        out.push({ name, loc: text.loc, platform });
+      }
+    }
+  }
+  return out;
+}
+
 function dockerfilesOf(model: DeploymentModel, paths: string[]): Dockerfile[] {
   return model.dockerfiles.filter((d) => paths.includes(d.path));
 }
@@ -158,6 +184,14 @@ export default defineRule({
     dockerfilePlatform: {
       message: 'container \'{{container}}\': the final stage of {{dockerfile}} is pinned to FROM --platform={{platform}}, but {{task}}: the container stops at start with "exec format error"',
       fix: 'remove --platform from the final FROM (use --platform=$BUILDPLATFORM only in build stages), or make the task\'s runtimePlatform.cpuArchitecture match',
+    },
+    scriptPlatform: {
+      message: 'container \'{{container}}\': package script \'{{script}}\' builds and pushes the image with --platform {{platform}}, but {{task}}: the container stops at start with "exec format error"',
+      fix: 'build with --platform {{wantDocker}}, or change the task\'s runtimePlatform.cpuArchitecture',
+    },
+    scriptUnpinned: {
+      message: 'container \'{{container}}\': package script \'{{script}}\' builds and pushes the image with no --platform, so the image gets the CPU of whatever machine runs the script (arm64 on Apple Silicon), while {{task}}: pushed from the wrong machine, the container stops at start with "exec format error"',
+      fix: 'add --platform {{wantDocker}} to the docker build in the script (or build in CI on a runner of the task\'s CPU)',
     },
     cdkAssetPlatform: {
       message: 'container \'{{container}}\': the CDK image asset is built with platform {{platform}}, but {{task}}: the container stops at start with "exec format error"',
@@ -217,7 +251,21 @@ export default defineRule({
           report('cdkAssetUnpinned', loc, { container: name, task: want.text, wantPlatform }, { related: [taskRelated], severity: 'high', key });
           continue;
         }
-        for (const { build, job, via } of pushedBuilds(model, container)) {
+        const builds = pushedBuilds(model, container);
+        // A final stage pinned with FROM --platform decides the CPU whatever machine builds it.
+        const servicePinned = (container.link?.service.dockerfiles ?? []).map(finalStagePlatform).find(Boolean);
+        if (builds.length === 0 && !servicePinned) {
+          // No workflow pushes this image: a package script that builds and pushes it is how it ships.
+          for (const script of scriptBuilds(model, containerRepo(model, container))) {
+            if (script.platform !== undefined) {
+              const archs = archsOfPlatforms(script.platform);
+              if (archs && !archs.has(want.arch)) report('scriptPlatform', script.loc, { container: name, script: script.name, platform: script.platform, task: want.text, wantDocker }, { related: [taskRelated], key: `${key}:${script.loc.file}:${script.name}` });
+              continue;
+            }
+            report('scriptUnpinned', script.loc, { container: name, script: script.name, task: want.text, wantDocker }, { related: [taskRelated], severity: 'high', key: `${key}:${script.loc.file}:${script.name}` });
+          }
+        }
+        for (const { build, job, via } of builds) {
           const fix = `build for the task's CPU (platforms: ${wantDocker}, or --platform ${wantDocker}), or set the task's runtimePlatform.cpuArchitecture to the CPU the image is built for`;
           const buildKey = `${key}:${build.loc.file}:${build.loc.line}`;
           if (build.platforms) {
