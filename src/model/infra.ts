@@ -207,6 +207,8 @@ export interface EcsService {
   minimumHealthyPercent?: InfraValue<number>;
   maximumPercent?: InfraValue<number>;
   healthCheckGracePeriodSeconds?: InfraValue<number>;
+  /** Largest task count Application Auto Scaling may set (`aws_appautoscaling_target.max_capacity`, CDK `autoScaleTaskCount({ maxCapacity })`). */
+  autoscalingMaxCapacity?: InfraValue<number>;
   loadBalancers: ServiceLoadBalancer[];
   /** False when `load_balancer` is dynamic or an expression. */
   loadBalancersComplete: boolean;
@@ -340,6 +342,16 @@ export interface IamRole {
   loc: Loc;
 }
 
+export interface SecretsManagerSecret {
+  format: InfraFormat;
+  file: string;
+  resourceName: string;
+  name?: InfraValue<string>;
+  /** `kms_key_id` / `KmsKeyId`; unset means the AWS managed key aws/secretsmanager. */
+  kmsKeyId?: InfraValue<string>;
+  loc: Loc;
+}
+
 /** A CloudWatch log group the IaC creates (`aws_cloudwatch_log_group`, `AWS::Logs::LogGroup`, CDK `logs.LogGroup`). */
 export interface LogGroup {
   format: InfraFormat;
@@ -366,6 +378,8 @@ export interface InfraModel {
    * variable, a module output, a role name): they may belong to any role, so no role's permissions are known.
    */
   unattributedRolePolicies?: Loc[];
+  /** Secrets Manager secrets the IaC creates, with the KMS key that encrypts them (the ECS agent needs kms:Decrypt on a customer-managed key). */
+  secrets?: SecretsManagerSecret[];
 }
 
 export function emptyInfraModel(): InfraModel {

@@ -756,6 +756,10 @@ class CdkReader {
           target.service.targetGroups.push(tg.tg);
           target.service.loadBalancers.push({ loc, targetGroupRef: tg.tg.resourceName });
         }
+      } else if (method === 'autoScaleTaskCount') {
+        // service.autoScaleTaskCount({ maxCapacity }): maxCapacity is required by the CDK.
+        const props = args[0] ? this.value(args[0]) : undefined;
+        target.service.autoscalingMaxCapacity = num(props, 'maxCapacity') ?? { value: { unresolved: 'autoScaleTaskCount props' }, loc };
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { InfraModel } from '../../model/infra.js';
+import type { InfraModel, InfraValue } from '../../model/infra.js';
 import {
   buildEcrRepository,
   buildEcsService,
@@ -10,7 +10,7 @@ import {
   buildTaskDefinition,
   type ResourceContext,
 } from './build.js';
-import { get, items, literal, refOf, str, type InfraNode } from './tree.js';
+import { get, items, literal, num, refOf, str, type InfraNode } from './tree.js';
 
 /** True when a parsed document is a CloudFormation/SAM template (or CDK synth output). */
 export function isCloudFormation(root: InfraNode | undefined): boolean {
@@ -24,6 +24,8 @@ export function isCloudFormation(root: InfraNode | undefined): boolean {
 export function readCloudFormation(root: InfraNode, file: string, infra: InfraModel): void {
   const resources = get(root, 'Resources');
   if (resources?.kind !== 'object') return;
+  const scalingTargets: { text: string; ref?: string; max: InfraValue<number> }[] = [];
+  const servicesBefore = infra.ecsServices.length;
   for (const { key, keyLoc, node } of resources.entries) {
     const type = literal(get(node, 'Type'));
     if (!type) continue;
@@ -79,11 +81,29 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
         }
         break;
       }
+      case 'AWS::ApplicationAutoScaling::ScalableTarget': {
+        if (literal(get(props, 'ScalableDimension')) !== 'ecs:service:DesiredCount') break;
+        const max = num(props, 'MaxCapacity');
+        const resourceId = get(props, 'ResourceId');
+        // `!Sub service/${Cluster}/${Service.Name}` keeps the logical id; a `!Join` with `!GetAtt` parts does not, and then only a template with one service tells.
+        const text = resourceId?.kind === 'unresolved' ? resourceId.text : literal(resourceId);
+        if (max) scalingTargets.push({ text: text ?? '', ref: refOf(resourceId), max });
+        break;
+      }
+      case 'AWS::SecretsManager::Secret':
+        (infra.secrets ??= []).push({ format: 'cloudformation', file, resourceName: key, name: str(props, 'Name'), kmsKeyId: str(props, 'KmsKeyId'), loc: keyLoc });
+        break;
       case 'AWS::Logs::LogGroup':
         infra.logGroups.push({ format: 'cloudformation', file, resourceName: key, name: str(props, 'LogGroupName'), loc: keyLoc });
         break;
       default:
         break;
     }
+  }
+  const services = infra.ecsServices.slice(servicesBefore);
+  for (const target of scalingTargets) {
+    const named = services.filter((svc) => target.ref === svc.resourceName || new RegExp(`\\$\\{${svc.resourceName}(\\.Name)?\\}`).test(target.text));
+    const service = named.length === 1 ? named[0] : services.length === 1 ? services[0] : undefined;
+    if (service) service.autoscalingMaxCapacity = target.max;
   }
 }

@@ -172,6 +172,8 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
   const policyDocuments = new Map<string, string>();
   const unreadableRoles = new Set<string>();
   const policyOwners: { role?: string; loc: Loc }[] = [];
+  // Application Auto Scaling targets of ECS services, joined to their service once every block is read.
+  const scalingTargets: { address: string; dir: string; max: InfraValue<number> }[] = [];
   for (const block of blocks) {
     const ctx: ResourceContext = { format: 'terraform', file: block.file, resourceName: block.address, loc: block.loc };
     const body = block.body;
@@ -228,6 +230,19 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
       case 'module:ecs-service':
         readEcsServiceModule(block, infra);
         break;
+      case 'aws_appautoscaling_target': {
+        // resource_id = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.api.name}": the service it scales.
+        const dimension = literal(get(body, 'scalable_dimension'));
+        const resourceId = get(body, 'resource_id');
+        const text = resourceId?.kind === 'unresolved' ? resourceId.text : literal(resourceId);
+        const service = text ? /aws_ecs_service\.([A-Za-z0-9_-]+)/.exec(text)?.[1] : undefined;
+        const max = num(body, 'max_capacity');
+        if (dimension === 'ecs:service:DesiredCount' && service && max) scalingTargets.push({ address: `aws_ecs_service.${service}`, dir: posix.dirname(block.file), max });
+        break;
+      }
+      case 'aws_secretsmanager_secret':
+        (infra.secrets ??= []).push({ format: 'terraform', file: block.file, resourceName: block.address, name: str(body, 'name'), kmsKeyId: str(body, 'kms_key_id'), loc: block.loc });
+        break;
       case 'aws_cloudwatch_log_group':
         infra.logGroups.push({ format: 'terraform', file: block.file, resourceName: block.address, name: str(body, 'name'), loc: block.loc });
         break;
@@ -271,6 +286,10 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
       default:
         break;
     }
+  }
+  for (const target of scalingTargets) {
+    const service = infra.ecsServices.find((s) => s.format === 'terraform' && s.resourceName === target.address && posix.dirname(s.file) === target.dir);
+    if (service) service.autoscalingMaxCapacity = target.max;
   }
   for (const { role, arn } of attachments) roles.get(role)?.managedPolicyArns.push(arn);
   for (const { role, source } of rolePolicySources) {
@@ -346,6 +365,11 @@ function readEcsServiceModule(block: TerraformBlockOf, infra: InfraModel): void 
   // Without deployment_circuit_breaker the module's default applies, and it differs across versions.
   if (!get(body, 'deployment_circuit_breaker')) service.circuitBreakerUnresolved = true;
   if (!service.launchType) service.launchType = { value: 'FARGATE', loc: block.loc };
+  // The module scales the service itself unless enable_autoscaling = false (autoscaling_max_capacity defaults to 10).
+  const autoscaling = get(body, 'enable_autoscaling');
+  if (!(autoscaling?.kind === 'scalar' && autoscaling.value === false)) {
+    service.autoscalingMaxCapacity = autoscaling && autoscaling.kind !== 'scalar' ? { value: { unresolved: 'enable_autoscaling expression' }, loc: block.loc } : num(body, 'autoscaling_max_capacity') ?? { value: 10, loc: block.loc };
+  }
   // The module's own defaults (variables.tf): desired_count 1, deployment_minimum_healthy_percent 66.
   if (!get(body, 'desired_count')) service.desiredCount = { value: 1, loc: block.loc };
   if (!get(body, 'deployment_minimum_healthy_percent')) service.minimumHealthyPercent = { value: 66, loc: block.loc };

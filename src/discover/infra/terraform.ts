@@ -120,7 +120,7 @@ export async function parseTerraformModule(model: DeploymentModel, files: string
 const ECS_SERVICE_MODULE = /terraform-aws-modules\/ecs\/aws\/\/modules\/service|terraform-aws-ecs[^/]*\/\/modules\/service|terraform-aws-modules\/terraform-aws-ecs.*modules\/service/;
 
 /** Resource types the model holds; other blocks are not evaluated. */
-const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_|cloudwatch_log_group$)/;
+const RELEVANT_TYPE = /^aws_(ecs_|lb|alb|ecr_repository|iam_|cloudwatch_log_group$|appautoscaling_target$|secretsmanager_secret$)/;
 
 function topBlocks(root: TsNode): TsNode[] {
   const body = root.namedChildren.find((c) => c?.type === 'body');

@@ -81,12 +81,14 @@ export function migrationAtStart(model: DeploymentModel, container: ContainerDef
   return undefined;
 }
 
-/** The ECS services (in the repository) that run this task, with more than one task. */
-function multiTaskServices(model: DeploymentModel, task: TaskDefinition): { service: EcsService; desired: number }[] {
-  const out: { service: EcsService; desired: number }[] = [];
+/** The ECS services (in the repository) that run this task with more than one task: desired count, or autoscaling maximum. */
+function multiTaskServices(model: DeploymentModel, task: TaskDefinition): { service: EcsService; count: string; loc: Loc; relatedText: string }[] {
+  const out: { service: EcsService; count: string; loc: Loc; relatedText: string }[] = [];
   for (const service of servicesRunning(infraOf(model), task)) {
     const desired = known(service.desiredCount);
-    if (desired !== undefined && desired > 1) out.push({ service, desired });
+    const max = known(service.autoscalingMaxCapacity);
+    if (desired !== undefined && desired > 1) out.push({ service, count: `${desired} tasks`, loc: service.desiredCount!.loc, relatedText: `desired count ${desired}` });
+    else if (max !== undefined && max > 1) out.push({ service, count: `up to ${max} tasks under autoscaling`, loc: service.autoscalingMaxCapacity!.loc, relatedText: `autoscaling maximum ${max}` });
   }
   return out;
 }
@@ -97,7 +99,7 @@ export default defineRule({
   title: 'Migrations run at container start by several tasks',
   messages: {
     migrations: {
-      message: "{{label}} runs \"{{command}}\" at start ({{where}}) while ECS service '{{ecsService}}' runs {{desired}} tasks ({{desiredWhere}}): every task (and every task of a rolling deploy) races to migrate the same database, waits on the migration lock and can be killed by health checks mid-migration{{graceNote}}",
+      message: "{{label}} runs \"{{command}}\" at start ({{where}}) while ECS service '{{ecsService}}' runs {{desired}} ({{desiredWhere}}): every task (and every task of a rolling deploy) races to migrate the same database, waits on the migration lock and can be killed by health checks mid-migration{{graceNote}}",
       fix: 'run migrations once per deploy, before the service update: a one-off `aws ecs run-task` with the same task definition and a command override (or a CI step), and start the service with the server only',
     },
   },
@@ -107,8 +109,7 @@ export default defineRule({
       if (services.length === 0) continue;
       const migration = migrationAtStart(model, container, service);
       if (!migration) continue;
-      const { service: ecsService, desired } = services[0];
-      const desiredLoc = ecsService.desiredCount!.loc;
+      const { service: ecsService, count, loc: desiredLoc, relatedText } = services[0];
       // Behind a load balancer without a grace period, a task still migrating fails its health checks and is replaced mid-migration.
       const grace = ecsService.healthCheckGracePeriodSeconds;
       const noGrace = ecsService.format !== 'cdk' && (ecsService.loadBalancers.length > 0 || ecsService.targetGroups.length > 0) && (!grace || known(grace) === 0);
@@ -117,10 +118,10 @@ export default defineRule({
         command: migration.command,
         where: migration.where,
         ecsService: known(ecsService.name) ?? ecsService.resourceName,
-        desired,
+        desired: count,
         desiredWhere: `${desiredLoc.file}:${desiredLoc.line}`,
         graceNote: noGrace ? '; the service has no health check grace period, so a task still migrating is replaced by the load balancer\'s health checks' : '',
-      }, { severity: noGrace ? 'high' : undefined, related: [...migration.via, related(desiredLoc, `desired count ${desired}`)], key: `${known(container.name) ?? ''}:${migration.command}` });
+      }, { severity: noGrace ? 'high' : undefined, related: [...migration.via, related(desiredLoc, relatedText)], key: `${known(container.name) ?? ''}:${migration.command}` });
     }
   },
 });
