@@ -227,3 +227,16 @@ test('node-env-before-build-install: a globally installed CLI does not need devD
   assert.deepEqual(check(nodeEnvBeforeBuildInstall, files), []);
   assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace('RUN npm install -g @nestjs/cli@10.4.7\n', '') }), [{ id: 'devDependenciesSkipped', file: 'Dockerfile', line: 2 }]);
 });
+
+test('node-env-before-build-install: a project .npmrc with production=true copied before npm ci', () => {
+  const files = {
+    'package.json': JSON.stringify({ name: 'api', scripts: { build: 'tsc' }, devDependencies: { typescript: '5.6.3' } }),
+    'package-lock.json': '{"lockfileVersion":3}',
+    '.npmrc': 'engine-strict=true\nproduction=true\n',
+    Dockerfile: 'FROM node:20-alpine AS build\nWORKDIR /app\nCOPY package.json package-lock.json .npmrc ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n\nFROM node:20-alpine\nCOPY --from=build /app/dist /app/dist\nCMD ["node", "/app/dist/main.js"]\n',
+  };
+  assert.deepEqual(check(nodeEnvBeforeBuildInstall, files), [{ id: 'devDependenciesSkipped', file: '.npmrc', line: 2 }]);
+  // Copied only after the install: npm ci did not read it.
+  assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace(' .npmrc ./', ' ./') }), []);
+  assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace('RUN npm ci', 'RUN npm ci --include=dev') }), []);
+});

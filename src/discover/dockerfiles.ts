@@ -202,6 +202,25 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
     }
   }
   inputs.cacheDirs.sort();
+  inputs.npmrcs = new Map();
+  for (const path of model.files.named('.npmrc')) {
+    const text = model.files.read(path);
+    if (text === undefined) continue;
+    const facts: { omitDev?: Located<string>; includeDev?: Loc } = {};
+    text.split('\n').forEach((raw, i) => {
+      const line = raw.trim();
+      if (line.startsWith('#') || line.startsWith(';')) return;
+      const eq = line.indexOf('=');
+      if (eq < 0) return;
+      const key = line.slice(0, eq).trim().toLowerCase();
+      const value = line.slice(eq + 1).trim().replace(/^["']|["']$/g, '').toLowerCase();
+      const loc = { file: path, line: i + 1 };
+      if ((key === 'production' && value === 'true') || ((key === 'omit' || key === 'omit[]') && value.split(/[\s,]+/).includes('dev'))) facts.omitDev = { value: line, loc };
+      if ((key === 'include' || key === 'include[]') && value.split(/[\s,]+/).includes('dev')) facts.includeDev = loc;
+      if (key === 'production' && value === 'false') facts.includeDev = loc;
+    });
+    if (facts.omitDev || facts.includeDev) inputs.npmrcs.set(path, facts);
+  }
 }
 
 const TS_INPUT = /\.(ts|tsx|mts|cts)$/;

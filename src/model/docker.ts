@@ -204,6 +204,11 @@ export interface DockerBuildInputs {
    * `.eslintcache`, …), repo-relative. The file index never walks them, so their presence is probed.
    */
   cacheDirs: string[];
+  /**
+   * Project `.npmrc` files by repo path, with the line that makes npm leave out devDependencies
+   * (`production=true`, `omit=dev`) when the file is copied into the image before an install.
+   */
+  npmrcs?: Map<string, { omitDev?: Located<string>; includeDev?: Loc }>;
 }
 
 /** A .dockerignore and its patterns, with Docker's matching semantics. */

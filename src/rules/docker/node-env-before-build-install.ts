@@ -5,6 +5,8 @@ import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, type InstallCommand } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
+import { dockerignoreFor } from '../../discover/dockerfiles.js';
+import { contextCopies, contextPath } from '../../model/docker.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, productionDockerfiles, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
 import { runnerTarget } from './_process.js';
@@ -34,10 +36,14 @@ function productionNodeEnv(install: InstallCommand, command: DockerCommand, envi
   if (prefix) return undefined;
   const nodeEnv = environment.get('NODE_ENV');
   if (nodeEnv?.value !== 'production') return undefined;
+  return includesDevFlag(argv) ? undefined : nodeEnv;
+}
+
+/** `--include=dev`, `--production=false` and friends: the install asks for devDependencies itself. */
+function includesDevFlag(argv: string[]): boolean {
   const words = effectiveArgv(argv);
-  const includesDev = words.some((w, i) =>
+  return words.some((w, i) =>
     w === '--include=dev' || (w === '--include' && words[i + 1] === 'dev') || /^--(production|prod)=false$/.test(w) || w === '--also=dev' || w === '--also=development' || w === '--dev');
-  return includesDev ? undefined : nodeEnv;
 }
 
 /** Yarn 2+ installs devDependencies whatever NODE_ENV says; only Yarn 1 skips them. */
@@ -56,8 +62,8 @@ export default defineRule({
   title: 'NODE_ENV=production before the build stage installs dependencies',
   messages: {
     devDependenciesSkipped: {
-      message: '{{variable}}=production ({{source}}) is in effect when "{{install}}" runs at {{installLoc}}, so {{manager}} skips devDependencies; {{buildLoc}} then runs {{bin}} ({{packageName}} is a devDependency in {{manifest}}) and the build fails with "{{bin}}: not found"',
-      fix: 'set NODE_ENV=production only in the runtime stage (after the build), or install dev dependencies for the build explicitly: {{fixInstall}}',
+      message: '{{cause}} is in effect when "{{install}}" runs at {{installLoc}}, so {{manager}} skips devDependencies; {{buildLoc}} then runs {{bin}} ({{packageName}} is a devDependency in {{manifest}}) and the build fails with "{{bin}}: not found"',
+      fix: 'set NODE_ENV=production (or the .npmrc production/omit setting) only for the runtime stage, after the build, or install dev dependencies for the build explicitly: {{fixInstall}}',
     },
   },
   check(model, report) {
@@ -114,6 +120,32 @@ export default defineRule({
         return owner ? [{ bin: program, packageName, manifest: owner, command, via }] : [];
       };
 
+      const contextDir = facts.contexts[0]?.dir ?? dockerfile.dir;
+      /** A project .npmrc that omits devDependencies and was copied into the install's folder before it ran. */
+      const npmrcOmittingDev = (stage: Stage, line: number, workdir: string): { loc: Loc; text: string; copy: Loc } | undefined => {
+        const npmrcs = dockerfile.buildInputs.npmrcs;
+        if (!npmrcs || npmrcs.size === 0) return undefined;
+        const repoDir = analysis.repoDirAt(stage, workdir);
+        if (repoDir === undefined) return undefined;
+        const path = repoDir ? `${repoDir}/.npmrc` : '.npmrc';
+        const facts = npmrcs.get(path);
+        if (!facts?.omitDev || facts.includeDev) return undefined;
+        for (const s of stageChain(dockerfile, stage)) {
+          for (const copy of contextCopies(s)) {
+            if (s === stage && copy.loc.line > line) continue;
+            if (posix.resolve(copy.workdir, copy.dest.value) !== workdir && !copy.sources.some((x) => posix.resolve(copy.workdir, copy.dest.value, posix.basename(x.value)) === posix.join(workdir, '.npmrc'))) continue;
+            for (const source of copy.sources) {
+              const from = contextPath(contextDir, source.value);
+              if (from === undefined) continue;
+              if (from === path || ((from === '' || from === contextDir || path.startsWith(`${from}/`)) && from !== path && !dockerignoreFor(model, dockerfile, contextDir)?.ignores(contextDir ? path.slice(contextDir.length + 1) : path))) {
+                return { loc: facts.omitDev.loc, text: facts.omitDev.value, copy: copy.loc };
+              }
+            }
+          }
+        }
+        return undefined;
+      };
+
       for (const stage of facts.reachable) {
         const descendants = facts.reachable.filter((s) => s !== stage && stageChain(dockerfile, s).includes(stage));
         stage.runs.forEach((run, runIndex) => {
@@ -121,7 +153,8 @@ export default defineRule({
             const install = classifyInstall(command.argv);
             if (!install || install.manager === 'bun' || (install.manager === 'yarn' && modernYarn)) return;
             const nodeEnv = productionNodeEnv(install, command, run.environment);
-            if (!nodeEnv) return;
+            const npmrc = nodeEnv || install.manager !== 'npm' || includesDevFlag(command.argv) || install.production ? undefined : npmrcOmittingDev(stage, run.loc.line, run.workdir);
+            if (!nodeEnv && !npmrc) return;
             // Commands after the install: the rest of this stage, then stages built FROM it (until they reinstall).
             const later: { command: DockerCommand; run: RunInstruction; stage: Stage }[] = [];
             run.commands.slice(commandIndex + 1).forEach((c) => later.push({ command: c, run, stage }));
@@ -149,12 +182,13 @@ export default defineRule({
               if (use) break;
             }
             if (!use) return;
-            const inherited = !(nodeEnv.loc.line >= stage.startLine && nodeEnv.loc.line <= stage.endLine);
+            const inherited = nodeEnv ? !(nodeEnv.loc.line >= stage.startLine && nodeEnv.loc.line <= stage.endLine) : false;
             const at = (loc: Loc) => `${loc.file}:${loc.line}`;
             const fixInstall = install.manager === 'npm' ? `${install.text} --include=dev` : install.manager === 'pnpm' ? `${install.text} --prod=false` : `${install.text} --production=false`;
-            report('devDependenciesSkipped', nodeEnv.loc, {
-              variable: nodeEnv.name,
-              source: `${nodeEnv.source} at ${at(nodeEnv.loc)}${inherited ? `, inherited from the stage ${stage.from.raw}` : ''}`,
+            report('devDependenciesSkipped', nodeEnv?.loc ?? npmrc!.loc, {
+              cause: nodeEnv
+                ? `${nodeEnv.name}=production (${nodeEnv.source} at ${at(nodeEnv.loc)}${inherited ? `, inherited from the stage ${stage.from.raw}` : ''})`
+                : `"${npmrc!.text}" in ${npmrc!.loc.file}:${npmrc!.loc.line} (copied into the image at ${at(npmrc!.copy)})`,
               install: install.text,
               installLoc: at(command.loc),
               manager: install.manager,
