@@ -109,6 +109,10 @@ export default defineRule({
       message: 'container \'{{container}}\' pulls {{image}} from private ECR, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task stops with CannotPullContainerError / ResourceInitializationError',
       fix: 'attach the AWS managed policy arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to the execution role, or allow ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ecr:BatchGetImage',
     },
+    kms: {
+      message: 'container \'{{container}}\' injects secret {{name}} from {{secret}}, which is encrypted with the customer-managed KMS key {{key}} ({{keyLoc}}), but the execution role \'{{role}}\' ({{roleLoc}}) does not allow kms:Decrypt: unless the key policy itself grants the role, the task stops with "ResourceInitializationError: ... AccessDeniedException: Access to KMS is not allowed"',
+      fix: 'allow kms:Decrypt on the key in the execution role (or grant the role in the key policy)',
+    },
     envFiles: {
       message: 'container \'{{container}}\' loads environment file {{file}} from S3, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow s3:GetObject on it, and the repository holds all its policies: the task stops with ResourceInitializationError before the app runs',
       fix: 'allow s3:GetObject on the object (and s3:GetBucketLocation on the bucket) in the execution role',
@@ -167,7 +171,25 @@ export default defineRule({
           if (!source || reported.has(source.service)) continue;
           const action = SECRET_ACTION[source.service];
           // An ARN can be checked against the policy's resources; an expression only against the action.
-          if (perms.allows(action, source.arn)) continue;
+          if (perms.allows(action, source.arn)) {
+            // A secret the IaC encrypts with a customer-managed key: the agent also decrypts with the execution role.
+            const ref = isUnresolved(secret.valueFrom.value) ? secret.valueFrom.value.ref : undefined;
+            const created = ref ? (infra.secrets ?? []).find((x) => x.format === task.format && x.resourceName === ref && (task.format === 'terraform' ? posix.dirname(x.file) === posix.dirname(task.file) : x.file === task.file)) : undefined;
+            const keyId = created?.kmsKeyId;
+            if (source.service === 'secretsmanager' && keyId && !/alias\/aws\/secretsmanager$/.test(known(keyId) ?? '') && !reported.has('kms')) {
+              const keyArn = known(keyId);
+              if (!perms.allows('kms:Decrypt', keyArn?.startsWith('arn:') ? keyArn : undefined)) {
+                reported.add('kms');
+                report(
+                  'kms',
+                  secret.valueFrom.loc,
+                  { container: name, name: secret.name, secret: created.resourceName, key: describeValue(keyId), keyLoc: `${keyId.loc.file}:${keyId.loc.line}`, role: roleName, roleLoc },
+                  { related: [roleRelated, related(keyId.loc, 'the secret is encrypted with this customer-managed KMS key')], severity: 'high', key: `${task.file}:${task.resourceName}:${name}:kms` },
+                );
+              }
+            }
+            continue;
+          }
           reported.add(source.service);
           report(
             'secrets',
