@@ -240,3 +240,14 @@ test('node-env-before-build-install: a project .npmrc with production=true copie
   assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace(' .npmrc ./', ' ./') }), []);
   assert.deepEqual(check(nodeEnvBeforeBuildInstall, { ...files, Dockerfile: files.Dockerfile.replace('RUN npm ci', 'RUN npm ci --include=dev') }), []);
 });
+
+test('prisma-client-not-generated: a client committed to a custom output folder needs no generate in the image', async () => {
+  const { default: prismaClientNotGenerated } = await import('../src/rules/docker/prisma-client-not-generated.js');
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'api', dependencies: { '@prisma/client': '5.22.0' } }),
+    'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n  output   = "../src/generated/client"\n}\n',
+    Dockerfile: 'FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY src ./src\nCMD ["node", "src/index.js"]\n',
+  };
+  assert.deepEqual(check(prismaClientNotGenerated, files), [{ id: 'neverGenerated', file: 'Dockerfile', line: 4 }]);
+  assert.deepEqual(check(prismaClientNotGenerated, { ...files, 'src/generated/client/index.js': 'module.exports = {};\n' }), []);
+});

@@ -22,7 +22,8 @@ export default defineRule({
     for (const dockerfile of productionDockerfiles(model)) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
-      const uses = prismaUses(model, dockerfile);
+      // A client generated into a custom output folder that is committed to the repository ships with the code.
+      const uses = prismaUses(model, dockerfile).filter((u) => !(u.generator.output && model.files.isDir(u.generator.output.value)));
       if (uses.length === 0) continue;
       const generation = new PrismaGeneration(model, dockerfile, uses);
       // Generated when the container starts (CMD "npx prisma generate && node …"): the client exists at run time.
