@@ -139,6 +139,8 @@ export interface ContainerDefinition {
   entryPoint?: InfraValue<string[]>;
   user?: InfraValue<string>;
   dependsOn: { containerName: string; condition?: string; loc: Loc }[];
+  /** `firelensConfiguration` (CDK `firelensConfig`, `addFirelensLogRouter`): this container is the FireLens log router. */
+  firelensConfiguration?: Loc;
   mountPoints: { containerPath?: InfraValue<string>; sourceVolume?: InfraValue<string>; readOnly?: InfraValue<boolean>; loc: Loc }[];
   /** False when `mountPoints` (or `linuxParameters.tmpfs`) is (partly) an expression, or CDK adds mount points in a way not read: the writable paths are unknown. Undefined = complete. */
   mountPointsComplete?: boolean;

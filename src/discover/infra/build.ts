@@ -172,6 +172,7 @@ export function buildContainer(written: InfraNode): ContainerDefinition {
         : undefined,
     logConfigurationUnresolved: log !== undefined && log.kind !== 'object',
     readonlyRootFilesystem: bool(node, 'readonlyRootFilesystem'),
+    firelensConfiguration: get(node, 'firelensConfiguration') ? locOf(node, 'firelensConfiguration') : undefined,
     command: commandValue(node, 'command'),
     entryPoint: commandValue(node, 'entryPoint'),
     user: str(node, 'user'),

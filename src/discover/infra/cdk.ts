@@ -619,6 +619,7 @@ class CdkReader {
       } else if (k === 'logging') entries.push({ key: 'logConfiguration', keyLoc: e.keyLoc, node: e.node.kind === 'object' ? { kind: 'object', loc: e.node.loc, entries: [{ key: 'logDriver', keyLoc: e.keyLoc, node: get(e.node, '__logDriver') ?? { kind: 'unresolved', text: 'log driver', loc: e.keyLoc } }, { key: 'options', keyLoc: e.keyLoc, node: get(e.node, 'options') ?? { kind: 'object', entries: [], loc: e.keyLoc } }] } : e.node });
       else if (k === 'stopTimeout' || k === 'essential' || k === 'readonlyRootFilesystem' || k === 'command' || k === 'entryPoint' || k === 'user' || k === 'portMappings' || k === 'cpu' || k === 'environmentFiles') entries.push(e);
       else if (k === 'memoryLimitMiB') entries.push({ key: 'memory', keyLoc: e.keyLoc, node: e.node });
+      else if (k === 'firelensConfig') entries.push({ key: 'firelensConfiguration', keyLoc: e.keyLoc, node: e.node });
       else if (k === 'memoryReservationMiB') entries.push({ key: 'memoryReservation', keyLoc: e.keyLoc, node: e.node });
       else if (k === 'healthCheck') entries.push(e);
     }
@@ -649,7 +650,8 @@ class CdkReader {
     // `role.addToPolicy(new iam.PolicyStatement({...}))` and friends: the statement is read where it is constructed.
     this.nestedStatements(args);
     if (!target) return;
-    if (target.kind === 'task' && method === 'addContainer' && target.task) {
+    // addFirelensLogRouter adds a container too (the FireLens log router sidecar, essential by default).
+    if (target.kind === 'task' && (method === 'addContainer' || method === 'addFirelensLogRouter') && target.task) {
       const id = args[0] && (args[0] as AstNode).type === 'Literal' ? String((args[0] as AstNode).value) : undefined;
       const props = args[1] ? this.value(args[1]) : undefined;
       const container = this.container(props?.kind === 'object' ? props : { kind: 'object', entries: [], loc, partial: true }, loc, id);

@@ -14,6 +14,7 @@ const SIDECARS: [RegExp, string][] = [
 ];
 
 function sidecarKind(container: ContainerDefinition): string | undefined {
+  if (container.firelensConfiguration) return 'log router';
   const repo = container.imageRef?.repository;
   if (!repo) return undefined;
   return SIDECARS.find(([re]) => re.test(repo.toLowerCase()))?.[1];
@@ -52,7 +53,7 @@ export default defineRule({
         report('essential', essential?.loc ?? container.loc, {
           kind: kind.charAt(0).toUpperCase() + kind.slice(1),
           sidecar: name,
-          image: container.imageRef?.text ?? 'image',
+          image: container.firelensConfiguration && !container.imageRef?.repository ? 'FireLens log router' : container.imageRef?.text ?? 'image',
           why: essential ? 'essential: true' : 'essential is not set, and ECS defaults it to true',
           app: containerName(app),
           condition: container.healthCheck ? 'HEALTHY' : 'START',
