@@ -80,6 +80,19 @@ test('cpu-architecture-mismatch: a platform from a matrix, or a self-hosted runn
   assert.deepEqual(only(armTask, 'ecs/cpu-architecture-mismatch'), [], 'an arm runner builds arm64 for an ARM64 task');
 });
 
+test('cpu-architecture-mismatch: docker build --platform in a run script decides over the runner', async () => {
+  const pinned = await run('ecs/cpu-architecture-mismatch/fires-runner-taskdef-json', (root) =>
+    patch(root, '.github/workflows/deploy.yml', 'docker build -t', 'docker build --platform linux/arm64 -t'),
+  );
+  assert.deepEqual(only(pinned, 'ecs/cpu-architecture-mismatch'), []);
+  const wrong = await run('ecs/cpu-architecture-mismatch/fires-runner-taskdef-json', (root) =>
+    patch(root, '.github/workflows/deploy.yml', 'docker build -t', 'docker buildx build --platform linux/amd64 --push -t'),
+  );
+  const [f] = only(wrong, 'ecs/cpu-architecture-mismatch');
+  assert.equal(f.line, 22);
+  assert.match(f.message, /platforms linux\/amd64/);
+});
+
 test('IAM model: policy documents and aws_iam_policy attachments are joined to the role; a policy from a variable marks it unresolved', async () => {
   const joined = await run('ecs/execution-role-permissions/silent-terraform');
   const statements = joined.model.infra.iamStatements.filter((s) => s.roleRefs.includes('aws_iam_role.execution'));
@@ -126,6 +139,14 @@ test('healthcheck-command: a slim image has no curl; a Debian image does', async
   assert.match(f.message, /node:22-slim \(server\/Dockerfile:8\), a slim image/);
   const full = await run('ecs/healthcheck-command/fires-curl-alpine-terraform', (root) => patch(root, 'server/Dockerfile', /FROM node:22-alpine\nWORKDIR \/app\nENV/, 'FROM node:22-bookworm\nWORKDIR /app\nENV'));
   assert.deepEqual(only(full, 'ecs/healthcheck-command'), []);
+});
+
+test('healthcheck-command: CMD-SHELL cannot run in a distroless image', async () => {
+  const result = await run('ecs/healthcheck-command/silent-wget-alpine-terraform', (root) =>
+    patch(root, 'server/Dockerfile', /FROM node:22-alpine\nWORKDIR \/app\nENV/, 'FROM gcr.io/distroless/nodejs22-debian12\nWORKDIR /app\nENV'),
+  );
+  const [f] = only(result, 'ecs/healthcheck-command');
+  assert.match(f.message, /no \/bin\/sh/);
 });
 
 test('log-group-missing: a log group named by a variable elsewhere in the stack keeps it silent', async () => {
