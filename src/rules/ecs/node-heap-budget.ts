@@ -12,7 +12,7 @@ import { containerStartSteps } from './migrations-on-boot.js';
 const HEAP_SIZE = /--max[-_]old[-_]space[-_]size[= ](\d+)\b/;
 const HEAP_PERCENT = /--max[-_]old[-_]space[-_]size[-_]percentage[= ](\d+(?:\.\d+)?)/;
 
-/** Node majors before 20 size the default heap from the host's memory on Fargate, not from the task's cgroup. */
+/** Node before 20 (libuv < 1.45) cannot read cgroup v2 memory limits and sizes the default heap from the host's memory (nodejs/node#47259). */
 const FIRST_CGROUP_AWARE_MAJOR = 20;
 
 interface HeapCap {
@@ -83,7 +83,7 @@ export default defineRule({
   title: 'Node heap not capped, or capped above what the task leaves it',
   messages: {
     noCap: {
-      message: "{{label}} starts Node {{major}} ({{image}}) with no --max-old-space-size ({{where}}, no NODE_OPTIONS in the task or the image): Node before 20 sizes its heap from the host's memory rather than the task's {{memory}} MiB, so the heap grows until the task is killed (exit 137, OutOfMemory) instead of collecting",
+      message: "{{label}} starts Node {{major}} ({{image}}) with no --max-old-space-size ({{where}}, no NODE_OPTIONS in the task or the image): Node before 20 ships a libuv that cannot read cgroup v2 memory limits and sizes its heap from the host's memory rather than the task's {{memory}} MiB, so the heap grows until the task is killed (exit 137, OutOfMemory) instead of collecting",
       fix: 'cap the heap at about 75% of what the container may use: NODE_OPTIONS=--max-old-space-size={{suggested}} in the task environment (or the image), or move to Node 20+, which reads the container limit',
     },
     aboveBudget: {
