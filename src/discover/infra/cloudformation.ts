@@ -70,10 +70,15 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
           resourceName: key,
           loc: keyLoc,
           name: undefined,
-          managedPolicyArns: items(get(props, 'ManagedPolicyArns')).list.flatMap((m) => (m.kind === 'scalar' ? [{ value: String(m.value), loc: m.loc }] : [])),
-          // A `!Ref`'d managed policy, a `!Sub` ARN or a list from a parameter: what the role may do is unknown.
+          managedPolicyArns: items(get(props, 'ManagedPolicyArns')).list.flatMap((m) => {
+            const arn = managedPolicyArn(m);
+            return arn === undefined ? [] : [{ value: arn, loc: m.loc }];
+          }),
+          // A `!Ref`'d managed policy, a `!Sub` ARN other than the partition form, or a list from a parameter: what the role may do is unknown.
           policiesUnresolved:
-            !items(get(props, 'ManagedPolicyArns')).complete || items(get(props, 'ManagedPolicyArns')).list.some((m) => m.kind !== 'scalar') || items(get(props, 'Policies')).list.some((p) => get(p, 'PolicyDocument')?.kind !== 'object'),
+            !items(get(props, 'ManagedPolicyArns')).complete ||
+            items(get(props, 'ManagedPolicyArns')).list.some((m) => managedPolicyArn(m) === undefined) ||
+            items(get(props, 'Policies')).list.some((p) => get(p, 'PolicyDocument')?.kind !== 'object'),
         });
         for (const policy of items(get(props, 'Policies')).list) {
           const doc = get(policy, 'PolicyDocument');
@@ -106,4 +111,11 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
     const service = named.length === 1 ? named[0] : services.length === 1 ? services[0] : undefined;
     if (service) service.autoscalingMaxCapacity = target.max;
   }
+}
+
+/** A managed policy ARN: literal, or `!Sub arn:${AWS::Partition}:iam::aws:policy/…` (AWS-managed, read as the aws partition). */
+function managedPolicyArn(node: InfraNode): string | undefined {
+  if (node.kind === 'scalar') return String(node.value);
+  if (node.kind === 'unresolved' && /^arn:\$\{AWS::Partition\}:iam::aws:policy\/[\w+=,.@/-]+$/.test(node.text)) return node.text.replace('${AWS::Partition}', 'aws');
+  return undefined;
 }
