@@ -68,6 +68,8 @@ export default defineRule({
         report('notProduction', env.loc, { label, value: env.value === '' ? '(empty)' : env.value, where: `${env.source} in the final stage of ${d.path}`, overrides: ', not overridden by the task definition' }, { key: `${label}:image` });
         continue;
       }
+      // Next.js (`next start`, the standalone server.js) and the Remix / React Router servers set NODE_ENV=production themselves.
+      if (['next', '@remix-run/serve', '@react-router/serve'].some((p) => service.package?.dependencies.has(p))) continue;
       const root = finalStage(d)!.rootImage;
       if (root.unresolved || (!PLAIN_BASES.test(root.name) && nodeMajorOfImage(root) === undefined)) continue;
       report('unset', container.environmentLoc ?? container.loc, { label, dockerfile: d.path, image: root.raw }, { related: [related(finalStage(d)!.from.loc, `final stage FROM ${finalStage(d)!.from.raw}`)], key: `${label}:unset` });
