@@ -26,6 +26,8 @@ export default defineRule({
     for (const { task, container, service, label } of linkedContainers(model)) {
       // CDK task definitions always get a task role; terraform-aws-modules/ecs creates one by default.
       if (task.format === 'cdk' || task.resourceName.startsWith('module.') || task.taskRoleArn) continue;
+      // On EC2 the SDK can fall back to the container instance's role: only Fargate has nothing else.
+      if (!task.fargate) continue;
       if (container.environment.some((e) => STATIC_KEYS.has(e.name)) || container.secrets.some((s) => STATIC_KEYS.has(s.name))) continue;
       // Keys may come from an env file or a variable list the audit cannot read.
       if (!container.environmentComplete || !container.secretsComplete || container.environmentFiles.length > 0) continue;
