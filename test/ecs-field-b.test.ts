@@ -127,3 +127,18 @@ test('readonly-rootfs: the terraform-aws-modules default is named as the source 
   assert.match(module[0].message, /defaults readonly_root_filesystem to true/);
   assert.match(module[0].message, /'formidable' \(imported in server\/src\/uploads\.ts:2\)/);
 });
+
+test('deployment-config: DAEMON services have their own defaults and are not judged', async () => {
+  const files = {
+    'infra/main.tf': `resource "aws_ecs_service" "agent" {
+  name                       = "agent"
+  task_definition            = "agent"
+  scheduling_strategy        = "DAEMON"
+  deployment_maximum_percent = 100
+}
+`,
+  };
+  assert.equal((await auditFiles(files, 'ecs/deployment-config')).length, 0);
+  files['infra/main.tf'] = files['infra/main.tf'].replace('"DAEMON"', '"REPLICA"');
+  assert.equal((await auditFiles(files, 'ecs/deployment-config')).length, 1);
+});

@@ -209,6 +209,8 @@ export interface EcsService {
   minimumHealthyPercent?: InfraValue<number>;
   maximumPercent?: InfraValue<number>;
   healthCheckGracePeriodSeconds?: InfraValue<number>;
+  /** REPLICA (default) or DAEMON (one task per EC2 instance: other deployment defaults, no desired count). */
+  schedulingStrategy?: InfraValue<string>;
   /** Largest task count Application Auto Scaling may set (`aws_appautoscaling_target.max_capacity`, CDK `autoScaleTaskCount({ maxCapacity })`). */
   autoscalingMaxCapacity?: InfraValue<number>;
   loadBalancers: ServiceLoadBalancer[];

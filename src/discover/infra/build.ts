@@ -308,6 +308,7 @@ export function buildEcsService(props: InfraNode, ctx: ResourceContext): EcsServ
     minimumHealthyPercent: num(props, 'deploymentMinimumHealthyPercent') ?? num(deploymentConfig, 'minimumHealthyPercent'),
     maximumPercent: num(props, 'deploymentMaximumPercent') ?? num(deploymentConfig, 'maximumPercent'),
     healthCheckGracePeriodSeconds: num(props, 'healthCheckGracePeriodSeconds'),
+    schedulingStrategy: str(props, 'schedulingStrategy'),
     loadBalancers: lbNodes.map((lb) => ({
       targetGroupRef: refOf(get(lb, 'targetGroupArn')),
       containerName: str(lb, 'containerName'),

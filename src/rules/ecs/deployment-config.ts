@@ -34,6 +34,8 @@ export default defineRule({
       if (service.deploymentController && controller === undefined) continue;
       // Blue/green (CODE_DEPLOY) and external controllers do not roll tasks by these percentages.
       if (controller !== undefined && controller.toUpperCase() !== 'ECS') continue;
+      // DAEMON services run one task per instance with their own defaults (minimum 0, maximum 100).
+      if (service.schedulingStrategy && known(service.schedulingStrategy)?.toUpperCase() !== 'REPLICA') continue;
       const name = known(service.name) ?? service.resourceName;
       const values = [service.desiredCount, service.minimumHealthyPercent, service.maximumPercent];
       if (values.some((v) => v && isUnresolved(v.value))) continue;
