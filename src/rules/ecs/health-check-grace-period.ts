@@ -26,7 +26,10 @@ export default defineRule({
       if (grace && (isUnresolved(grace.value) || (known(grace) ?? 0) > 0)) continue;
       const task = service.taskDefinition;
       if (!task || task.containersUnresolved || task.containers.length === 0) continue;
-      if (task.containers.some((c) => c.healthCheckUnresolved || (c.healthCheck?.startPeriodSeconds && (known(c.healthCheck.startPeriodSeconds) ?? 1) > 0))) continue;
+      // The container the load balancer sends traffic to; every container when the attachment does not name one.
+      const lbNames = new Set(service.loadBalancers.map((lb) => known(lb.containerName)).filter((n) => n !== undefined));
+      const probed = task.containers.filter((c) => lbNames.size === 0 || lbNames.has(known(c.name) ?? ''));
+      if ((probed.length ? probed : task.containers).some((c) => c.healthCheckUnresolved || (c.healthCheck?.startPeriodSeconds && (known(c.healthCheck.startPeriodSeconds) ?? 1) > 0))) continue;
       // Signals that the app takes a while before it answers.
       const signals: string[] = [];
       const signalRelated: RelatedLocation[] = [];
