@@ -449,5 +449,9 @@ export function deploymentFacts(service: Service): object[] | 'unknown' {
     environment: container.environmentComplete && container.environmentFiles.length === 0 ? container.environment.map((e) => e.name) : 'unknown',
     secrets: container.secretsComplete ? container.secrets.map((e) => e.name) : 'unknown',
     containerPorts: container.portMappingsComplete ? container.portMappings.map((p) => v(p.containerPort, 'unknown')) : 'unknown',
+    cpuArchitecture: v(task.runtimePlatform?.cpuArchitecture, task.fargate ? 'default (X86_64)' : 'unknown'),
+    // CDK creates both roles when none is given.
+    executionRole: v(task.executionRoleArn, task.format === 'cdk' ? 'created by CDK' : 'none'),
+    taskRole: v(task.taskRoleArn, task.format === 'cdk' ? 'created by CDK' : 'none'),
   }));
 }
