@@ -98,3 +98,20 @@ test('findings are sorted worst first, then by file and line', async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('migration commands are recognised however they are started', async () => {
+  const { classifyMigrationCommand, toolArgv } = await import('../src/model/shell.js');
+  const run = (text: string) => classifyMigrationCommand(text.split(' '));
+  assert.deepEqual(toolArgv(['npx', '-y', 'prisma@5.22.0', 'migrate', 'deploy']), ['prisma', 'migrate', 'deploy']);
+  assert.deepEqual(toolArgv(['npm', 'exec', '--', 'ts-node', 'src/main.ts']), ['ts-node', 'src/main.ts']);
+  assert.deepEqual(toolArgv(['node_modules/.bin/knex', 'migrate:latest']), ['knex', 'migrate:latest']);
+  assert.equal(run('npx prisma migrate deploy')?.action, 'run');
+  assert.equal(run('pnpm prisma migrate status')?.action, 'check');
+  assert.equal(run('node node_modules/typeorm/cli.js migration:run -d dist/data-source.js')?.tool, 'typeorm');
+  assert.equal(run('yarn knex migrate:latest --knexfile knexfile.ts')?.action, 'run');
+  assert.equal(run('drizzle-kit check')?.action, 'check');
+  assert.equal(run('node-pg-migrate up')?.action, 'run');
+  assert.equal(run('npx sequelize-cli db:migrate')?.tool, 'sequelize');
+  assert.equal(run('prisma generate'), undefined);
+  assert.equal(run('npm run build'), undefined);
+});

@@ -14,7 +14,7 @@ import {
 } from 'yaml';
 import type { DeploymentModel } from '../model/index.js';
 import type { Loc, Located } from '../model/location.js';
-import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../model/shell.js';
+import { classifyInstall, classifyMigrationCommand, effectiveArgv, scriptInvoked, splitShell, toolArgv } from '../model/shell.js';
 import type {
   DockerBuildStep,
   Permissions,
@@ -625,17 +625,6 @@ function isRemote(context: string): boolean {
 }
 
 /** Strips package runners (`npx --yes x`, `pnpm dlx x`, `yarn dlx x`, `bunx x`) to the tool they run. */
-function toolArgv(argv: string[]): string[] {
-  let a = effectiveArgv(argv);
-  if (a[0] === 'npx' || a[0] === 'bunx') {
-    a = a.slice(1);
-    while (a[0]?.startsWith('-')) a = a.slice(a[0] === '-p' || a[0] === '--package' ? 2 : 1);
-  } else if ((a[0] === 'pnpm' || a[0] === 'yarn') && (a[1] === 'dlx' || a[1] === 'exec')) a = a.slice(2);
-  else if (a[0] === 'npm' && a[1] === 'exec') a = a.slice(a[2] === '--' ? 3 : 2);
-  if (a[0]) a = [a[0].replace(/@[^/]*$/, '').replace(/^.*\/node_modules\/\.bin\//, ''), ...a.slice(1)];
-  return a;
-}
-
 const DOCKER_BUILD_VALUE_FLAGS = new Set([
   '-f', '--file', '-t', '--tag', '--platform', '--build-arg', '--target', '--cache-from', '--cache-to', '--label',
   '--secret', '--ssh', '-o', '--output', '--network', '--progress', '--iidfile', '--metadata-file', '--builder',
@@ -709,7 +698,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if (command.argv.some((w) => /smoke/i.test(w))) add(step, 'smoke-test', at, text);
   if (command.argv.some((w) => /(^|[/_.-])roll-?back/i.test(w)) && !stepDoes(step, 'rollback')) add(step, 'rollback', at, text);
   // Migrations
-  const migration = migrationActivity(tool, script?.script);
+  const migration = migrationActivity(command.argv, script?.script);
   if (migration) add(step, migration, at, text);
   if (t0 === 'shipready' || t0 === 'squawk' || t0 === 'squawk-cli' || (t0 === 'atlas' && t1 === 'migrate' && t2 === 'lint')) add(step, 'migration-check', at, text);
 }
@@ -724,12 +713,9 @@ function scriptKind(name: string): StepActivityKind | undefined {
   return undefined;
 }
 
-function migrationActivity(tool: string[], script: string | undefined): StepActivityKind | undefined {
-  const [t0, t1, t2] = tool;
-  if (t0 === 'prisma' && t1 === 'migrate') return t2 === 'diff' || t2 === 'status' ? 'migration-check' : 'migration-run';
-  if (t0 === 'drizzle-kit') return t1 === 'check' ? 'migration-check' : t1 === 'migrate' || t1 === 'push' ? 'migration-run' : undefined;
-  if ((t0 === 'knex' && t1?.startsWith('migrate')) || (t0 === 'sequelize' && t1?.startsWith('db:migrate')) || t0 === 'node-pg-migrate' || (t0 === 'typeorm' && t1?.startsWith('migration:run')))
-    return 'migration-run';
+function migrationActivity(argv: string[], script: string | undefined): StepActivityKind | undefined {
+  const migration = classifyMigrationCommand(argv);
+  if (migration) return migration.action === 'check' ? 'migration-check' : 'migration-run';
   if (script && /migrat/i.test(script)) return /check|lint|verify|safety|status|validate|diff/i.test(script) ? 'migration-check' : 'migration-run';
   return undefined;
 }

@@ -293,3 +293,84 @@ export function workspaceSelectors(argv: string[]): string[] {
   }
   return names.filter(Boolean);
 }
+
+/**
+ * The command a package runner executes: `npx tsx src/main.ts`, `pnpm exec tsc`, `yarn dlx x`,
+ * `bunx prisma@5 generate`, `npm exec -- ts-node`, `node_modules/.bin/knex …` → the argv from the
+ * tool on, with a version suffix (`tool@1.2`) and a `node_modules/.bin/` prefix dropped from the
+ * program name. Other commands are returned as `effectiveArgv` gives them.
+ */
+export function toolArgv(rawArgv: string[]): string[] {
+  let a = effectiveArgv(rawArgv);
+  const program = a[0]?.split('/').pop();
+  if (program === 'npx' || program === 'bunx') {
+    a = a.slice(1);
+    while (a[0]?.startsWith('-')) a = a.slice(a[0] === '-p' || a[0] === '--package' ? 2 : 1);
+  } else if ((program === 'pnpm' || program === 'yarn' || program === 'npm') && (a[1] === 'dlx' || a[1] === 'exec')) {
+    a = a.slice(2);
+    while (a[0]?.startsWith('-')) a = a.slice(1);
+  }
+  if (a[0]) a = [a[0].replace(/(.)@[^/]*$/, '$1').replace(/^(.*\/)?node_modules\/\.bin\//, ''), ...a.slice(1)];
+  return a;
+}
+
+export type MigrationTool = 'prisma' | 'knex' | 'drizzle-kit' | 'typeorm' | 'node-pg-migrate' | 'sequelize';
+
+export interface MigrationCommand {
+  tool: MigrationTool;
+  /** run: applies migrations to the database; check: only inspects them (status, diff, check). */
+  action: 'run' | 'check';
+  /** The words after the tool, flags included. */
+  args: string[];
+  /** The command from the tool on, for messages. */
+  text: string;
+}
+
+/**
+ * Recognises a database migration command however it is started: directly, through a package
+ * runner (`npx`, `pnpm exec`), as a package-manager bin (`pnpm prisma …`, `yarn knex …`) or by path
+ * (`node node_modules/.bin/typeorm …`).
+ */
+export function classifyMigrationCommand(rawArgv: string[]): MigrationCommand | undefined {
+  let argv = toolArgv(rawArgv);
+  const bin = /^(prisma|knex|drizzle-kit|typeorm(-ts-node-(commonjs|esm))?|node-pg-migrate|sequelize(-cli)?)$/;
+  if ((argv[0] === 'pnpm' || argv[0] === 'yarn' || argv[0] === 'bun') && bin.test(argv[1] ?? '')) argv = argv.slice(1);
+  else if ((argv[0] === 'node' || argv[0] === 'bun') && /node_modules\/(\.bin\/)?(@[^/]+\/)?[^/]+/.test(argv[1] ?? '')) {
+    const name = /node_modules\/(?:\.bin\/)?(?:@[^/]+\/)?([^/]+)/.exec(argv[1])![1];
+    argv = [name, ...argv.slice(2)];
+  }
+  const program = (argv[0] ?? '').split('/').pop() ?? '';
+  if (!bin.test(program)) return undefined;
+  const tool: MigrationTool = program.startsWith('typeorm') ? 'typeorm' : program.startsWith('sequelize') ? 'sequelize' : (program as MigrationTool);
+  const args = argv.slice(1);
+  const words = args.filter((w) => !w.startsWith('-'));
+  const text = argv.join(' ');
+  const result = (action: 'run' | 'check'): MigrationCommand => ({ tool, action, args, text });
+  switch (tool) {
+    case 'prisma':
+      if (words[0] === 'migrate') {
+        if (words[1] === 'deploy' || words[1] === 'dev' || words[1] === 'reset') return result('run');
+        if (words[1] === 'diff' || words[1] === 'status') return result('check');
+      }
+      if (words[0] === 'db' && words[1] === 'push') return result('run');
+      return undefined;
+    case 'drizzle-kit':
+      if (words[0] === 'migrate' || words[0] === 'push') return result('run');
+      if (words[0] === 'check') return result('check');
+      return undefined;
+    case 'knex':
+      if (words[0] === 'migrate:latest' || words[0] === 'migrate:up') return result('run');
+      if (words[0] === 'migrate:status' || words[0] === 'migrate:list') return result('check');
+      return undefined;
+    case 'typeorm':
+      if (words[0] === 'migration:run') return result('run');
+      if (words[0] === 'migration:show') return result('check');
+      return undefined;
+    case 'node-pg-migrate':
+      return words.length === 0 || words[0] === 'up' ? result('run') : undefined;
+    case 'sequelize':
+      if (words[0] === 'db:migrate') return result('run');
+      if (words[0] === 'db:migrate:status') return result('check');
+      return undefined;
+  }
+}

@@ -5,11 +5,11 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { Dependency, PackageJson } from '../../model/packages.js';
 import { clientGenerators, type PrismaGenerator, type PrismaSchema } from '../../model/prisma.js';
-import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
+import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, toolArgv } from '../../model/shell.js';
 import type { RelatedLocation } from '../rule.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, runtimePackages, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
-import { packageAtWorkdir, runnerTarget, startSteps } from './_process.js';
+import { packageAtWorkdir, startSteps } from './_process.js';
 
 /** A Prisma Client the image runs: the generator, its schema, and the `@prisma/client` dependency. */
 export interface PrismaUse {
@@ -99,7 +99,7 @@ export class PrismaGeneration {
   /** Does a command (in a RUN or a script) run prisma generate? */
   private command(argv: string[], pkg: PackageJson | undefined, depth: number): Verdict {
     if (isPrismaGenerate(argv)) return { generates: 'yes', via: [] };
-    const words = runnerTarget(argv);
+    const words = toolArgv(argv);
     const program = posix.basename(words[0] ?? '');
     if (UNKNOWN_RUNNERS.has(program) || program.endsWith('.sh') || words[0]?.startsWith('./')) return { generates: 'unknown', via: [] };
     const script = scriptInvoked(words);

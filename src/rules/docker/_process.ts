@@ -90,19 +90,3 @@ export function startSteps(model: DeploymentModel, dockerfile: Dockerfile, stage
   return expanded;
 }
 
-/**
- * The command a package runner executes: `npx tsx src/main.ts`, `pnpm exec tsc`, `yarn exec nodemon`,
- * `bunx prisma@5 generate`, `npm exec -- ts-node` → the argv from the tool on (a version suffix
- * `tool@1.2` dropped from the program name). Other commands are returned as they are.
- */
-export function runnerTarget(rawArgv: string[]): string[] {
-  const argv = effectiveArgv(rawArgv);
-  const program = posix.basename(argv[0] ?? '');
-  const isRunner = program === 'npx' || program === 'bunx' || ((program === 'pnpm' || program === 'yarn' || program === 'npm') && (argv[1] === 'exec' || argv[1] === 'dlx'));
-  if (!isRunner) return argv;
-  const rest = argv.slice(program === 'npx' || program === 'bunx' ? 1 : 2).filter((w) => w !== '--');
-  const first = rest.findIndex((w) => !w.startsWith('-'));
-  if (first < 0) return [];
-  const target = rest.slice(first);
-  return [target[0].replace(/(.)@[^/]*$/, '$1'), ...target.slice(1)];
-}

@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import { finalStage } from '../../model/docker.js';
-import { effectiveArgv } from '../../model/shell.js';
+import { effectiveArgv, toolArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
 import { productionDockerfiles } from './_build.js';
-import { runnerTarget, startSteps } from './_process.js';
+import { startSteps } from './_process.js';
 
 /** Programs that compile TypeScript in memory or restart on file changes: development tools. */
 const DEV_PROGRAMS: Record<string, string> = {
@@ -35,7 +35,7 @@ function devServer(program: string, args: string[]): string | undefined {
 /** Why a command is a development runtime; undefined when it is not one. */
 export function devRuntimeOf(rawArgv: string[]): string | undefined {
   // npx ts-node, pnpm exec tsx, yarn exec nodemon, bunx tsx, npm exec -- ts-node
-  const argv = runnerTarget(rawArgv);
+  const argv = toolArgv(rawArgv);
   const program = posix.basename(argv[0] ?? '');
   if (DEV_PROGRAMS[program]) return DEV_PROGRAMS[program];
   const server = devServer(program, argv.slice(1));

@@ -3,13 +3,12 @@ import type { DockerCommand, Dockerfile, RunInstruction, Stage, VariableInEffect
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
-import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, type InstallCommand } from '../../model/shell.js';
+import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, toolArgv, type InstallCommand } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { dockerignoreFor } from '../../discover/dockerfiles.js';
 import { contextCopies, contextPath } from '../../model/docker.js';
 import { buildFacts, filteredNames, packageBySelector, packagesByDir, productionDockerfiles, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
-import { runnerTarget } from './_process.js';
 
 /** Executables whose package has another name. Others are looked up under their own name. */
 const BIN_PACKAGES: Record<string, string> = {
@@ -91,7 +90,7 @@ export default defineRule({
       /** The devDependency binaries a command runs, following package scripts a few levels deep. */
       const devTools = (argv: string[], manifest: PackageJson | undefined, command: DockerCommand, via: RelatedLocation[], depth: number): DevToolUse[] => {
         if (!manifest || depth > 4) return [];
-        const words = runnerTarget(argv);
+        const words = toolArgv(argv);
         const program = posix.basename(words[0] ?? '');
         if (!program) return [];
         const script = scriptInvoked(words);

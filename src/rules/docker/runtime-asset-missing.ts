@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { CommandSpec, Dockerfile, Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
-import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
+import { classifyMigrationCommand, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, productionDockerfiles, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
@@ -73,28 +73,22 @@ interface StartupMigration {
 
 /** `prisma migrate deploy`, `knex migrate:latest`, `node-pg-migrate up`, `typeorm migration:run`, `drizzle-kit migrate`. */
 function migrationOf(argv: string[]): { tool: string; paths: string[] } | undefined {
-  const words = effectiveArgv(argv);
-  const at = words.findIndex((w) => /^(prisma|knex|node-pg-migrate|typeorm(-ts-node-(commonjs|esm))?|drizzle-kit)$/.test(posix.basename(w)));
-  if (at < 0) return undefined;
-  const tool = posix.basename(words[at]);
-  const rest = words.slice(at + 1);
-  if (tool === 'prisma' && rest[0] === 'migrate' && rest[1] === 'deploy') {
-    return { tool: 'prisma migrate deploy', paths: [flagValue(rest, '--schema') ?? 'prisma/schema.prisma'] };
-  }
-  if (tool === 'knex' && rest.includes('migrate:latest')) {
+  const migration = classifyMigrationCommand(argv);
+  if (migration?.action !== 'run') return undefined;
+  const { tool, args: rest, text } = migration;
+  if (tool === 'prisma') return { tool: text, paths: [flagValue(rest, '--schema') ?? 'prisma/schema.prisma'] };
+  if (tool === 'knex') {
     const file = flagValue(rest, '--knexfile');
-    return { tool: 'knex migrate:latest', paths: file ? [file] : ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] };
+    return { tool: text, paths: file ? [file] : ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts'] };
   }
-  if (tool === 'node-pg-migrate' && rest.includes('up')) {
-    return { tool: 'node-pg-migrate up', paths: [flagValue(rest, '-m', '--migrations-dir') ?? 'migrations'] };
-  }
-  if (tool.startsWith('typeorm') && rest.includes('migration:run')) {
+  if (tool === 'node-pg-migrate') return { tool: text, paths: [flagValue(rest, '-m', '--migrations-dir') ?? 'migrations'] };
+  if (tool === 'typeorm') {
     const source = flagValue(rest, '-d', '--dataSource');
-    return source ? { tool: 'typeorm migration:run', paths: [source] } : undefined;
+    return source ? { tool: text, paths: [source] } : undefined;
   }
-  if (tool === 'drizzle-kit' && rest[0] === 'migrate') {
+  if (tool === 'drizzle-kit') {
     const config = flagValue(rest, '--config');
-    return { tool: 'drizzle-kit migrate', paths: config ? [config] : ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs'] };
+    return { tool: text, paths: config ? [config] : ['drizzle.config.ts', 'drizzle.config.js', 'drizzle.config.mjs'] };
   }
   return undefined;
 }

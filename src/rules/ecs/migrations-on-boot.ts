@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import { known, servicesRunning, type ContainerDefinition, type EcsService, type TaskDefinition } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import type { Service } from '../../model/source.js';
-import { effectiveArgv, splitShell } from '../../model/shell.js';
+import { classifyMigrationCommand, splitShell } from '../../model/shell.js';
 import { startSteps } from '../docker/_process.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { infraOf, linkedContainers, related } from './_common.js';
@@ -46,30 +46,8 @@ export function containerStartSteps(model: DeploymentModel, container: Container
 
 /** The migration tool a command runs (`prisma migrate deploy`, `knex migrate:latest`, …), or undefined. */
 export function migrationCommandOf(rawArgv: string[]): string | undefined {
-  let argv = effectiveArgv(rawArgv);
-  let program = posix.basename(argv[0] ?? '');
-  if (program === 'npx' || program === 'bunx' || ((program === 'pnpm' || program === 'yarn' || program === 'npm') && (argv[1] === 'exec' || argv[1] === 'dlx'))) {
-    const rest = argv.slice(program === 'npx' || program === 'bunx' ? 1 : 2).filter((w) => w !== '--');
-    const first = rest.findIndex((w) => !w.startsWith('-'));
-    argv = first >= 0 ? rest.slice(first) : [];
-    program = posix.basename(argv[0] ?? '').replace(/@[^/]*$/, '');
-  } else if ((program === 'pnpm' || program === 'yarn') && /^(prisma|knex|drizzle-kit|typeorm|node-pg-migrate|sequelize|sequelize-cli)$/.test(argv[1] ?? '')) {
-    argv = argv.slice(1);
-    program = argv[0];
-  } else if ((program === 'node' || program === 'bun') && /node_modules\/(\.bin\/)?(prisma|knex|typeorm|drizzle-kit|node-pg-migrate|sequelize)/.test(argv[1] ?? '')) {
-    argv = argv.slice(1);
-    program = /node_modules\/(?:\.bin\/)?(?:@[^/]+\/)?([^/]+)/.exec(argv[0])![1];
-  }
-  const words = argv.slice(1).filter((w) => !w.startsWith('-'));
-  const text = argv.join(' ');
-  if (program === 'prisma' && words[0] === 'migrate' && (words[1] === 'deploy' || words[1] === 'dev')) return text;
-  if (program === 'prisma' && words[0] === 'db' && words[1] === 'push') return text;
-  if (program === 'knex' && words[0] === 'migrate:latest') return text;
-  if (program === 'drizzle-kit' && (words[0] === 'migrate' || words[0] === 'push')) return text;
-  if (/^typeorm(-ts-node-(commonjs|esm))?$/.test(program) && words[0] === 'migration:run') return text;
-  if (program === 'node-pg-migrate' && (words.length === 0 || words[0] === 'up')) return text;
-  if ((program === 'sequelize' || program === 'sequelize-cli') && words[0] === 'db:migrate') return text;
-  return undefined;
+  const migration = classifyMigrationCommand(rawArgv);
+  return migration?.action === 'run' ? migration.text : undefined;
 }
 
 /** The first migration the container runs at start, if any. */
