@@ -6,7 +6,12 @@ import type { Finding } from '../src/engine/finding.js';
 import { severityRank } from '../src/rules/rule.js';
 import { known } from '../src/model/infra.js';
 
-const isInfraFinding = (f: Finding): boolean => f.ruleId.startsWith('ecs/') || f.ruleId.startsWith('aws/');
+/** The ecs/aws rules of the seeds; the field rules (ecs/health-check-grace-period, …) have their own tests. */
+const SEED_RULES = new Set([
+  'ecs/env-missing', 'ecs/plaintext-secret', 'ecs/healthcheck', 'ecs/stop-timeout', 'ecs/fargate-size', 'ecs/logging',
+  'ecs/mutable-image', 'ecs/port-mismatch', 'ecs/no-circuit-breaker', 'aws/alb-http-only', 'aws/alb-rule-limits', 'aws/iam-wildcard',
+]);
+const isInfraFinding = (f: Finding): boolean => SEED_RULES.has(f.ruleId);
 
 /**
  * The same correct deployment written as task-definition JSON, Terraform, CloudFormation and CDK:
