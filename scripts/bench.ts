@@ -82,6 +82,7 @@ function generate(root: string): number {
     ].join('\n'));
     put(`infra/taskdefs/${name}.json`, JSON.stringify({
       family: name, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/ecs-task-execution',
       containerDefinitions: [{
         name, image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${name}:abc123`, essential: true,
         portMappings: worker ? [] : [{ containerPort: 3000 }],

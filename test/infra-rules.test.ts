@@ -27,7 +27,7 @@ function service(overrides: Partial<Service> = {}): Service {
     dockerfiles: [],
     env: [
       { name: 'S3_BUCKET_NAME', loc: at('server/src/storage.ts', 4), required: true, via: 'process.env.S3_BUCKET_NAME' },
-      { name: 'JWT_SECRET', loc: at('server/src/config.ts', 1), required: true, via: 'list of required variables' },
+      { name: 'JWT_SECRET', loc: at('server/src/config.ts', 1), required: true, enforced: true, via: 'list of required variables' },
     ],
     servers: [{ framework: 'express', port: { value: 3000, env: 'PORT', text: 'port', loc: at('server/src/index.ts', 20) }, loc: at('server/src/index.ts', 20) }],
     routes: [{ method: 'GET', path: '/api/health', framework: 'express', loc: at('server/src/index.ts', 10) }],
@@ -94,9 +94,12 @@ const rule = (id: string): Rule => [...ecsRules, ...awsRules].find((r) => r.id =
 
 test('ecs/env-missing: a required variable absent from a complete environment is reported at the environment line', () => {
   const findings = run(rule('ecs/env-missing'), modelWith(service(), container()));
-  assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.key}`), ['infra/main.tf:15 missing', 'infra/main.tf:15 missing']);
-  assert.match(findings[0].message, /S3_BUCKET_NAME is required by the code \(process\.env\.S3_BUCKET_NAME at server\/src\/storage\.ts:4\)/);
-  assert.match(findings[0].message, /linked to service 'shop-api' by image repository name 'shop-api'/);
+  // A validated variable stops the service (critical); a plain read without a default fails later (high).
+  assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.key}`).sort(), ['infra/main.tf:15 missing', 'infra/main.tf:15 unset']);
+  const s3 = findings.find((f) => f.message.includes('S3_BUCKET_NAME'))!;
+  assert.match(s3.message, /S3_BUCKET_NAME is read by the code with no default \(process\.env\.S3_BUCKET_NAME at server\/src\/storage\.ts:4\)/);
+  assert.match(findings.find((f) => f.message.includes('JWT_SECRET'))!.message, /JWT_SECRET is required by the code \(list of required variables at server\/src\/config\.ts:1\)/);
+  assert.match(s3.message, /linked to service 'shop-api' by image repository name 'shop-api'/);
 });
 
 test('ecs/env-missing: unresolved environment, env files or secrets lists never claim a variable is missing', () => {

@@ -16,6 +16,12 @@ export interface EnvRead {
    * a validator's required list); optional: it has a default or is checked before use.
    */
   required: boolean;
+  /**
+   * The code stops without it: a validator schema or list, a throwing helper, `getOrThrow`, or
+   * `if (!process.env.X) throw`. A plain read with no default is required but not enforced: the
+   * code runs on with undefined.
+   */
+  enforced?: boolean;
   /** The default written next to the read (`process.env.PORT ?? 3000`), when literal. */
   defaultValue?: string;
   /** How it was read, for messages: "process.env.X", "validator list", "destructuring"… */

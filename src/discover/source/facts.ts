@@ -311,16 +311,16 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     const readsEnv = helper ? /process\.env\[/.test(helperText) : /env/i.test(call.helper) && !!importedNames.get(call.helper);
     if (!readsEnv) continue;
     const throws = helper ? /\bthrow\b|process\.exit/.test(helperText) : /require|must|orThrow/i.test(call.helper);
-    facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
+    facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, enforced: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
   }
   if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|validationSchema/.test(text)) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
-      facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
+      facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, enforced: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
     }
   }
   if (listNames.length && /process\.env\[/.test(text)) {
-    for (const k of listNames) facts.env.push({ name: k.name, loc: k.loc, required: true, via: 'list of required variables' });
+    for (const k of listNames) facts.env.push({ name: k.name, loc: k.loc, required: true, enforced: true, via: 'list of required variables' });
   }
   return facts;
 
@@ -412,7 +412,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       // NestJS ConfigService: `config.get('PORT', 3000)`, `config.getOrThrow('DATABASE_URL')`.
       else if (/(^|\.)(get|getOrThrow)$/.test(path) && /config/i.test(path) && importedModules.has('@nestjs/config')) {
         const fallback = node.arguments[1] ? stringValue(node.arguments[1]) ?? numberValue(node.arguments[1])?.toString() : undefined;
-        facts.env.push({ name: envName, loc: loc(node), required: path.endsWith('getOrThrow'), ...(fallback !== undefined ? { defaultValue: fallback } : {}), via: 'ConfigService' });
+        facts.env.push({ name: envName, loc: loc(node), required: path.endsWith('getOrThrow'), enforced: path.endsWith('getOrThrow'), ...(fallback !== undefined ? { defaultValue: fallback } : {}), via: 'ConfigService' });
       }
     }
     // NestJS ConfigModule.forRoot({ validationSchema: Joi.object({ ... }) })
@@ -469,6 +469,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (parent?.type === 'AssignmentExpression' && parent.left === child) return; // a write, not a read
     const via = member.computed ? `process.env['${name}']` : `process.env.${name}`;
     let required = true;
+    let enforced = false;
     let defaultValue: string | undefined;
     if (parent?.type === 'TSNonNullExpression') required = true;
     else if (parent?.type === 'LogicalExpression' && (parent.operator === '??' || parent.operator === '||') && parent.left === child) {
@@ -480,6 +481,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       const test = anc[i - 1];
       const consequent = (test?.type === 'IfStatement' || test?.type === 'ConditionalExpression') && test.test === parent ? test.consequent : undefined;
       required = !!consequent && /\bthrow\b|process\.exit|exit\(/.test(text.slice(consequent.start, consequent.end));
+      enforced = required;
     } else if (
       ((parent?.type === 'IfStatement' || parent?.type === 'ConditionalExpression') && parent.test === child) ||
       (parent?.type === 'LogicalExpression' && parent.operator === '&&' && parent.left === child) ||
@@ -488,7 +490,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       required = false; // checked before use, or compared with a value: a feature switch
     } else if (parent?.type === 'CallExpression' && /(^|\.)(Boolean)$/.test(calleePath(parent) ?? '')) required = false;
     if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc) || (required && behindEnvCondition(member, anc))) required = false;
-    facts.env.push({ name, loc: loc(member), required, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
+    facts.env.push({ name, loc: loc(member), required, enforced: required && enforced, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
   }
 
   /** Name of the nearest enclosing named function or method (`close` for `class X { close() { … } }`). */
