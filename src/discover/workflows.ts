@@ -649,7 +649,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
     step.scripts.push({ ...script, allWorkspaces, text, loc: at });
     add(step, 'script', at, text);
     const kind = scriptKind(script.script);
-    if (kind) add(step, kind, at, text);
+    if (kind && !(kind === 'test' && updatesSnapshots(command.argv))) add(step, kind, at, text);
   }
   if (['npm', 'pnpm', 'yarn', 'bun'].includes(argv[0]) && (argv[1] === 'audit' || (argv[1] === 'npm' && argv[2] === 'audit')) && !argv.includes('signatures'))
     add(step, 'audit', at, text);
@@ -660,9 +660,7 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   if (t0 === 'grype' || t0 === 'clair-scanner' || t0 === 'dockle') add(step, 'image-scan', at, text);
   if (t0 === 'docker' && t1 === 'scout') add(step, 'image-scan', at, text);
   if (['eslint', 'biome', 'prettier', 'tslint', 'oxlint', 'stylelint'].includes(t0 ?? '')) add(step, 'lint', at, text);
-  // `jest -u` rewrites snapshots: a maintenance run, not a gate.
-  const updatesSnapshots = tool.includes('-u') || tool.includes('--updateSnapshot') || tool.includes('--update');
-  if ((['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc'].includes(t0 ?? '') && !updatesSnapshots) || (t0 === 'playwright' && t1 === 'test') || (t0 === 'cypress' && t1 === 'run')) add(step, 'test', at, text);
+  if ((['jest', 'vitest', 'mocha', 'ava', 'tap', 'c8', 'nyc'].includes(t0 ?? '') && !updatesSnapshots(tool)) || (t0 === 'playwright' && t1 === 'test') || (t0 === 'cypress' && t1 === 'run')) add(step, 'test', at, text);
   if (t0 === 'tsc' || t0 === 'turbo' || t0 === 'nx') add(step, 'build', at, text);
   // Docker
   if (argv[0] === 'docker' || argv[0] === 'podman') {
@@ -701,6 +699,11 @@ function classifyCommand(step: WorkflowStep, job: WorkflowJob, command: StepComm
   const migration = migrationActivity(command.argv, script?.script);
   if (migration) add(step, migration, at, text);
   if (t0 === 'shipready' || t0 === 'squawk' || t0 === 'squawk-cli' || (t0 === 'atlas' && t1 === 'migrate' && t2 === 'lint')) add(step, 'migration-check', at, text);
+}
+
+/** `jest -u`, `vitest --update`, `yarn test -u` rewrite snapshots: a maintenance run, not a gate. */
+function updatesSnapshots(argv: string[]): boolean {
+  return argv.includes('-u') || argv.includes('--updateSnapshot') || argv.includes('--update');
 }
 
 function scriptKind(name: string): StepActivityKind | undefined {
