@@ -1,22 +1,18 @@
-import type { Located } from '../../../model/location.js';
-import type {
-  ConnectionFact,
-  CorsFact,
-  GateMiddlewareFact,
-  LogFileFact,
-  ProxyDependentUse,
-  RealtimeServerFact,
-  RouteFact,
-  ServerFact,
-  ServerTimeoutFact,
-  SessionStoreFact,
-  SignalHandlerFact,
-} from '../../../model/source.js';
+import type { SignalHandlerFact, SourceFacts } from '../../../model/source.js';
 import type { Loc } from '../../../model/location.js';
 import type { Node } from '../ast.js';
 
-/** What a detector may read about the file being walked, and where it records what it found. */
-export interface WalkContext {
+/**
+ * What a detector may read about the file being walked, and where it records what it found: the
+ * fact lists of the service model (env, shutdown timeouts, TLS, client URLs and background work are
+ * collected outside the detectors).
+ */
+export interface WalkContext
+  extends Pick<
+    SourceFacts,
+    | 'servers' | 'routes' | 'signalHandlers' | 'connections' | 'cors' | 'logFiles' | 'serverTimeouts'
+    | 'gateMiddleware' | 'trustProxy' | 'proxyDependentUses' | 'realtimeServers' | 'realtimeAdapters' | 'sessionStores'
+  > {
   file: string;
   text: string;
   /** Location of a node (1-based line). */
@@ -33,19 +29,6 @@ export interface WalkContext {
   ancestors: Node[];
   /** The current node only runs outside production. */
   devOnly(): boolean;
-  servers: ServerFact[];
-  routes: RouteFact[];
-  signalHandlers: SignalHandlerFact[];
-  connections: ConnectionFact[];
-  cors: CorsFact[];
-  logFiles: LogFileFact[];
-  serverTimeouts: ServerTimeoutFact[];
-  gateMiddleware: GateMiddlewareFact[];
-  trustProxy: Located<string>[];
-  proxyDependentUses: ProxyDependentUse[];
-  realtimeServers: RealtimeServerFact[];
-  realtimeAdapters: Located<string>[];
-  sessionStores: SessionStoreFact[];
   /** Collects what a function (inline or named in this file) calls, following local functions. */
   callsOf(fn: Node): SignalHandlerFact['calls'];
 }
