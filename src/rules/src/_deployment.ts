@@ -127,3 +127,15 @@ export function taskCount(model: DeploymentModel, service: Service): TaskCountEv
   }
   return best;
 }
+
+/**
+ * True the first time a place is seen. Source files shared by several services (one package run by
+ * two images) would otherwise be reported once per service, with different task counts.
+ */
+export function firstAtPlace(): (loc: Loc) => boolean {
+  const seen = new Set<string>();
+  return (loc) => {
+    const key = `${loc.file}:${loc.line}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  };
+}

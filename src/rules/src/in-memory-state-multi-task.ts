@@ -1,6 +1,6 @@
 import { defineRule } from '../rule.js';
 import type { Service } from '../../model/source.js';
-import { taskCount } from './_deployment.js';
+import { firstAtPlace, taskCount } from './_deployment.js';
 
 /** Adapters that share socket.io rooms and broadcasts between processes. */
 const ADAPTER_PACKAGE = /^(@socket\.io\/[\w-]*adapter|socket\.io-redis|socket\.io-[\w-]*adapter|@socket\.io\/redis-streams-adapter)$/;
@@ -24,11 +24,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    const seen = new Set<string>();
-    const once = (file: string, line: number) => {
-      const key = `${file}:${line}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    };
+    const once = firstAtPlace();
     for (const service of model.services) {
       if (service.realtimeServers.length === 0 && !service.sessionStores.some((s) => s.inMemory)) continue;
       const tasks = taskCount(model, service);
@@ -36,12 +32,12 @@ export default defineRule({
       const related = [{ file: tasks.loc.file, line: tasks.loc.line, message: tasks.description }];
       if (!hasAdapter(service)) {
         for (const io of service.realtimeServers) {
-          if (io.adapterOption || io.websocketOnly || !once(io.loc.file, io.loc.line)) continue;
+          if (io.adapterOption || io.websocketOnly || !once(io.loc)) continue;
           report('socketIo', io.loc, { transports: ' and with long-polling enabled (the default)', tasks: tasks.description }, { related });
         }
       }
       for (const s of service.sessionStores) {
-        if (!s.inMemory || !once(s.loc.file, s.loc.line)) continue;
+        if (!s.inMemory || !once(s.loc)) continue;
         report('session', s.loc, { library: s.library, store: s.store ? `store: ${s.store}` : 'no store: the default MemoryStore', tasks: tasks.description }, { related });
       }
     }

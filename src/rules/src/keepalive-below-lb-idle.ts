@@ -1,6 +1,6 @@
 import { defineRule } from '../rule.js';
 import type { ServerTimeoutFact, Service } from '../../model/source.js';
-import { loadBalancerInFront } from './_deployment.js';
+import { firstAtPlace, loadBalancerInFront } from './_deployment.js';
 
 /** Node's http.Server keepAliveTimeout when nothing sets it (Express, Koa, Nest on Express, plain http). */
 const NODE_KEEP_ALIVE_MS = 5_000;
@@ -43,11 +43,7 @@ export default defineRule({
     },
   },
   check(model, report) {
-    const seen = new Set<string>();
-    const once = (file: string, line: number) => {
-      const key = `${file}:${line}`;
-      return seen.has(key) ? false : (seen.add(key), true);
-    };
+    const once = firstAtPlace();
     for (const service of model.services) {
       if (service.kind !== 'http' || service.servers.length === 0) continue;
       const lb = loadBalancerInFront(model, service);
@@ -63,7 +59,7 @@ export default defineRule({
         keepAliveMs = fastify ? FASTIFY_KEEP_ALIVE_MS : NODE_KEEP_ALIVE_MS;
         keepAliveFrom = fastify ? "Fastify's default" : "Node's default";
         const server = service.servers[0];
-        if (keepAliveMs <= idleMs && once(server.loc.file, server.loc.line)) {
+        if (keepAliveMs <= idleMs && once(server.loc)) {
           if (fastify) report('fastifyDefault', server.loc, { lb: lb.description, suggested }, { related });
           else report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
         }
@@ -75,7 +71,7 @@ export default defineRule({
             keepAliveMs = ms;
             keepAliveFrom = `${t.loc.file}:${t.loc.line}`;
           }
-          if (ms <= idleMs && once(t.loc.file, t.loc.line)) {
+          if (ms <= idleMs && once(t.loc)) {
             report('keepAliveTooLow', t.loc, { written: written(t), keepAlive: seconds(ms), lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
           }
         }
@@ -83,7 +79,7 @@ export default defineRule({
       if (keepAliveMs === undefined) continue;
       for (const t of service.serverTimeouts.filter((x) => x.setting === 'headersTimeout')) {
         const ms = t.value.value;
-        if (ms === undefined || ms === 0 || ms > keepAliveMs || !once(t.loc.file, t.loc.line)) continue;
+        if (ms === undefined || ms === 0 || ms > keepAliveMs || !once(t.loc)) continue;
         report('headersTooLow', t.loc, { written: written(t), headers: seconds(ms), keepAlive: seconds(keepAliveMs), keepAliveFrom, suggestedHeaders: keepAliveMs + 1000 });
       }
     }
