@@ -13,11 +13,11 @@ export default defineRule({
   messages: {
     noUser: {
       message: 'the final stage (FROM {{image}}) never sets USER, so the service runs as root',
-      fix: 'add "USER node" (official node images ship that user) or create one (addgroup/adduser) before CMD in the final stage',
+      fix: '{{userFix}} before CMD in the final stage',
     },
     rootUser: {
       message: 'the final stage sets USER {{user}}: the service runs as root',
-      fix: 'switch to an unprivileged user, e.g. "USER node"; do root-only setup before it',
+      fix: 'switch to an unprivileged user ({{userFix}}); do root-only setup before it',
     },
   },
   check(model, report) {
@@ -25,11 +25,17 @@ export default defineRule({
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       const image = stage.rootImage.tag ? `${stage.rootImage.name}:${stage.rootImage.tag}` : stage.rootImage.name;
+      // The official node images ship a "node" user (uid 1000); other images need one created.
+      const userFix = /(^|\/)node$/.test(stage.rootImage.name)
+        ? 'add "USER node" (the official node images ship that user, uid 1000)'
+        : /alpine/.test(`${stage.rootImage.name}:${stage.rootImage.tag ?? ''}`)
+          ? 'create an unprivileged user (RUN addgroup -S app && adduser -S -G app app) and add "USER app"'
+          : 'create an unprivileged user (RUN groupadd --system app && useradd --system --gid app app) and add "USER app"';
       if (!stage.user) {
         if (NON_ROOT_BASES.test(stage.rootImage.raw)) continue;
-        report('noUser', stage.from.loc, { image });
+        report('noUser', stage.from.loc, { image, userFix });
       } else if (/^(root|0)(:.*)?$/.test(stage.user.value)) {
-        report('rootUser', stage.user.loc, { user: stage.user.value });
+        report('rootUser', stage.user.loc, { user: stage.user.value, userFix });
       }
     }
   },
