@@ -303,12 +303,14 @@ export function workspaceSelectors(argv: string[]): string[] {
 export function toolArgv(rawArgv: string[]): string[] {
   let a = effectiveArgv(rawArgv);
   const program = a[0]?.split('/').pop();
+  // Runner flags followed by a value (`npx --workspace @app/api prisma …`): the value is not the tool.
+  const takesValue = (flag: string) => ['-p', '--package', '-w', '--workspace'].includes(flag);
   if (program === 'npx' || program === 'bunx') {
     a = a.slice(1);
-    while (a[0]?.startsWith('-')) a = a.slice(a[0] === '-p' || a[0] === '--package' ? 2 : 1);
+    while (a[0]?.startsWith('-')) a = a.slice(takesValue(a[0]) ? 2 : 1);
   } else if ((program === 'pnpm' || program === 'yarn' || program === 'npm') && (a[1] === 'dlx' || a[1] === 'exec')) {
     a = a.slice(2);
-    while (a[0]?.startsWith('-')) a = a.slice(1);
+    while (a[0]?.startsWith('-')) a = a.slice(program === 'npm' && takesValue(a[0]) ? 2 : 1);
   }
   if (a[0]) a = [a[0].replace(/(.)@[^/]*$/, '$1').replace(/^(.*\/)?node_modules\/\.bin\//, ''), ...a.slice(1)];
   return a;

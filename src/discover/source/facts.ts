@@ -313,7 +313,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     const throws = helper ? /\bthrow\b|process\.exit/.test(helperText) : /require|must|orThrow/i.test(call.helper);
     facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, enforced: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
   }
-  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|validationSchema/.test(text)) {
+  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|[vV]alidationSchema/.test(text)) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
       facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, enforced: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
@@ -415,8 +415,11 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         facts.env.push({ name: envName, loc: loc(node), required: path.endsWith('getOrThrow'), enforced: path.endsWith('getOrThrow'), ...(fallback !== undefined ? { defaultValue: fallback } : {}), via: 'ConfigService' });
       }
     }
-    // NestJS ConfigModule.forRoot({ validationSchema: Joi.object({ ... }) })
-    if (/(^|\.)object$/.test(path) && /^Joi\.|^joi\./.test(path) && anc.some((a) => a.type === 'Property' && propertyName(a.key) === 'validationSchema')) schemaObject(node.arguments[0], 'Joi validationSchema');
+    // NestJS ConfigModule.forRoot({ validationSchema: Joi.object({ ... }) }), or the schema kept in its own
+    // file for it: `export const envValidationSchema = Joi.object({ ... })` (config/env.validation.ts).
+    const validationSchemaSite = (a: Node) =>
+      (a.type === 'Property' && propertyName(a.key) === 'validationSchema') || (a.type === 'VariableDeclarator' && /validationSchema$/i.test(a.id?.name ?? ''));
+    if (/(^|\.)object$/.test(path) && /^Joi\.|^joi\./.test(path) && anc.some(validationSchemaSite)) schemaObject(node.arguments[0], 'Joi validationSchema');
     if (callee?.type === 'Identifier' && callee.name === 'createEnv') {
       const props = objectProperties(node.arguments[0]);
       for (const key of ['server', 'shared', 'runtimeEnv']) if (key !== 'runtimeEnv' && props.get(key)) schemaObject(props.get(key)!.value, 'createEnv schema');
