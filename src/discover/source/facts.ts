@@ -138,7 +138,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   const siteSources = [CORE_HINTS.source, ...active.map((d) => d.hints.source)];
   const fromDetectorPackage = (module: string) => active.some((d) => d.packages.some((p) => module === p || module.startsWith(p + '/')));
   const nameHint = (local: string) => `\\b${local.replace(/\$/g, '\\$')}\\b`;
-  for (const [local, from] of importedNames) if (fromDetectorPackage(from.module)) siteSources.push(nameHint(local));
+  for (const [local, from] of importedNames) if (fromDetectorPackage(from.module) || from.module === 'env-schema') siteSources.push(nameHint(local));
   const importSpans = [...parsed.module.staticImports, ...parsed.module.staticExports.filter((e) => e.entries.some((x) => x.moduleRequest))];
   const outsideImports = (offset: number) => !importSpans.some((span) => offset >= span.start && offset < span.end);
   let hintOffsets: number[] = browser ? [] : [...text.matchAll(new RegExp(siteSources.join('|'), 'g'))].map((m) => m.index!).filter(outsideImports);
@@ -187,6 +187,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   };
 
   const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string; defaultValue?: string }[] = [];
+  let envSchemaCalled = false;
   const listNames: { name: string; loc: Loc }[] = [];
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
   const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
@@ -313,7 +314,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     const throws = helper ? /\bthrow\b|process\.exit/.test(helperText) : /require|must|orThrow/i.test(call.helper);
     facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, enforced: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
   }
-  if (schemaKeys.length && /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|[vV]alidationSchema/.test(text)) {
+  if (schemaKeys.length && (envSchemaCalled || /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|[vV]alidationSchema/.test(text))) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
       facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, enforced: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
@@ -405,6 +406,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
     }
     if (callee?.type === 'Identifier' && callee.name === 'cleanEnv') schemaObject(node.arguments[1], 'envalid cleanEnv');
+    // env-schema: `envSchema({ schema: { required: ['A'], properties: { A: {...}, B: { default: 'x' } } } })` (JSON Schema, ajv throws at boot).
+    if (callee?.type === 'Identifier' && importedNames.get(callee.name)?.module === 'env-schema') envSchemaOptions(node.arguments[0]);
     // `required('REDIS_URL')`, `getEnv('X', 'default')`: a helper that reads process.env[name].
     const envName = stringValue(node.arguments[0]);
     if (envName && /^[A-Z][A-Z0-9_]*$/.test(envName)) {
@@ -423,6 +426,25 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (callee?.type === 'Identifier' && callee.name === 'createEnv') {
       const props = objectProperties(node.arguments[0]);
       for (const key of ['server', 'shared', 'runtimeEnv']) if (key !== 'runtimeEnv' && props.get(key)) schemaObject(props.get(key)!.value, 'createEnv schema');
+    }
+  }
+
+  function envSchemaOptions(optionsNode: Node): void {
+    const schema = objectProperties(optionsNode).get('schema')?.value;
+    const schemaProps = objectProperties(schema);
+    const requiredNode = unwrap(schemaProps.get('required')?.value);
+    const required = new Set<string>(requiredNode?.type === 'ArrayExpression' ? requiredNode.elements.map((e: Node) => stringValue(e)).filter(Boolean) : []);
+    const properties = unwrap(schemaProps.get('properties')?.value);
+    if (properties?.type !== 'ObjectExpression') return;
+    envSchemaCalled = true;
+    for (const p of properties.properties) {
+      if (p.type !== 'Property') continue;
+      const name = propertyName(p.key, p.computed);
+      if (!name || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+      const defaultNode = objectProperties(p.value).get('default')?.value;
+      const defaultValue = defaultNode ? stringValue(defaultNode) ?? numberValue(defaultNode)?.toString() : undefined;
+      // ajv fills a default before checking `required`, so a listed name with a default never stops the boot.
+      schemaKeys.push({ name, loc: loc(p), optional: !required.has(name) || !!defaultNode, via: 'env-schema', ...(defaultValue !== undefined ? { defaultValue } : {}) });
     }
   }
 
