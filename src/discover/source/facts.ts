@@ -430,11 +430,15 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   }
 
   function envSchemaOptions(optionsNode: Node): void {
-    const schema = objectProperties(optionsNode).get('schema')?.value;
-    const schemaProps = objectProperties(schema);
-    const requiredNode = unwrap(schemaProps.get('required')?.value);
+    // `const schema = { … }; envSchema({ schema, dotenv: true })`: a name declared earlier in the file stands for its value.
+    const declared = (n: Node): Node => {
+      const u = unwrap(n);
+      return u?.type === 'Identifier' && constants.has(u.name) ? unwrap(constants.get(u.name)) : u;
+    };
+    const schemaProps = objectProperties(declared(objectProperties(declared(optionsNode)).get('schema')?.value));
+    const requiredNode = declared(schemaProps.get('required')?.value);
     const required = new Set<string>(requiredNode?.type === 'ArrayExpression' ? requiredNode.elements.map((e: Node) => stringValue(e)).filter(Boolean) : []);
-    const properties = unwrap(schemaProps.get('properties')?.value);
+    const properties = declared(schemaProps.get('properties')?.value);
     if (properties?.type !== 'ObjectExpression') return;
     envSchemaCalled = true;
     for (const p of properties.properties) {
