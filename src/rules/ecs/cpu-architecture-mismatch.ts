@@ -106,6 +106,7 @@ function pushedBuilds(model: DeploymentModel, container: ContainerDefinition): P
   const out: PushedBuild[] = [];
   const repo = containerRepo(model, container);
   const rendered = container.imageRenderedBy;
+  const serviceDockerfiles = new Set((container.link?.service.dockerfiles ?? []).map((d) => d.path));
   for (const workflow of model.workflows) {
     for (const job of workflow.jobs) {
       const renderedHere = rendered !== undefined && job.steps.some((s) => s.uses && s.uses.loc.file === rendered.file && s.uses.loc.line === rendered.line);
@@ -113,7 +114,10 @@ function pushedBuilds(model: DeploymentModel, container: ContainerDefinition): P
         for (const build of step.dockerBuilds ?? []) {
           if (!build.push) continue;
           const byRepo = repo !== undefined && build.tags.some((t) => repoName(t.value) === repo);
+          // Tags often hide the repository behind matrix or env expressions; the Dockerfile built still names the service.
+          const byDockerfile = build.targets.find((t) => serviceDockerfiles.has(t.dockerfilePath));
           if (byRepo) out.push({ build, job, workflow, via: `the step pushes image repository '${repo}'` });
+          else if (byDockerfile) out.push({ build, job, workflow, via: `the step builds and pushes ${byDockerfile.dockerfilePath}, the Dockerfile of the service the container runs` });
           else if (renderedHere) out.push({ build, job, workflow, via: `the same job renders it into the task definition (${rendered.file}:${rendered.line})` });
         }
       }
