@@ -278,8 +278,12 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
       if ((method === 'raw' && tool === 'knex') || (method === 'query' && tool === 'typeorm') || (method === 'sql' && tool === 'node-pg-migrate')) {
         const piece = sqlArgument(args[0]);
         if (piece) {
-          // Knex `?` / `??` bindings are values and identifiers filled in at run time.
-          if (tool === 'knex' && args.length > 1) piece.interpolated = true;
+          // Knex `?` / `??` bindings are values and identifiers filled in at run time: literal ones are filled in here.
+          if (tool === 'knex' && args.length > 1) {
+            const filled = fillKnexBindings(piece.sql, args[1], str);
+            piece.sql = filled.sql;
+            if (!filled.complete) piece.interpolated = true;
+          }
           pieces.push(piece);
         }
         return;
@@ -373,6 +377,11 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
         } else if (first === 'index' && stringList(firstArgs[0]).length) {
           // Knex builds indexes with a plain CREATE INDEX: it has no CONCURRENTLY option.
           builder(expr, `CREATE INDEX ON ${target} (${stringList(firstArgs[0]).map(quoteIdent).join(', ')})`);
+        } else if (first === 'check' && str(firstArgs[0]) !== undefined) {
+          // knex >= 1.0 `table.check('?? >= 0', ['total'], 'name')`: Knex emits ADD CONSTRAINT … CHECK, never NOT VALID.
+          const predicate = fillKnexBindings(str(firstArgs[0])!, firstArgs[1], str).sql;
+          const name = str(firstArgs[2]);
+          builder(expr, `ALTER TABLE ${target} ADD ${name ? `CONSTRAINT ${quoteIdent(name)} ` : ''}CHECK (${predicate})`);
         } else if (first === 'foreign' && stringList(firstArgs[0]).length) {
           // The referenced table does not matter to the rules: validating the new key scans this table.
           builder(expr, `ALTER TABLE ${target} ADD FOREIGN KEY (${stringList(firstArgs[0]).map(quoteIdent).join(', ')}) REFERENCES "referenced" (id)`);
@@ -397,6 +406,35 @@ export function readScriptMigration(program: AstNode, text: string, lines: LineM
   if (!tool) return undefined;
   if (tool === 'knex') noTransaction ??= knexConfigOptOut(program, lineAt);
   return { tool, pieces, noTransaction };
+}
+
+/**
+ * Knex positional bindings, filled in as Knex does: each `??` takes the next binding as an identifier,
+ * each `?` as a value, `\\?` is a literal question mark. A binding that is not a literal string or
+ * number becomes a placeholder name (the SQL still parses) and the result is marked incomplete.
+ */
+function fillKnexBindings(sql: string, bindingsArg: AstNode | undefined, str: (n: unknown) => string | undefined): { sql: string; complete: boolean } {
+  if (!bindingsArg) return { sql, complete: true };
+  const bindings = bindingsArg.type === 'ArrayExpression' ? ((bindingsArg.elements as AstNode[]) ?? []) : undefined;
+  if (!bindings) return { sql, complete: false };
+  let complete = true;
+  let index = 0;
+  const filled = sql.replace(/\\\?|\?\??/g, (token) => {
+    if (token === '\\?') return '?';
+    const binding = bindings[index];
+    const placeholder = `shipready_binding_${index++}`;
+    const text = str(binding);
+    const number = isNode(binding) && binding.type === 'Literal' && typeof binding.value === 'number' ? String(binding.value) : undefined;
+    if (token === '??') {
+      if (text === undefined) complete = false;
+      return text === undefined ? placeholder : text.split('.').map(quoteIdent).join('.');
+    }
+    if (number !== undefined) return number;
+    if (text !== undefined) return `'${text.replace(/'/g, "''")}'`;
+    complete = false;
+    return placeholder;
+  });
+  return { sql: filled, complete };
 }
 
 function literalString(n: unknown): string | undefined {
