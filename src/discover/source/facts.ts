@@ -186,7 +186,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     },
   };
 
-  const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string; defaultValue?: string }[] = [];
+  /** `schema`: the variable a zod object is bound to (`const envSchema = z.object(…)`), and whether it is exported. */
+  const schemaKeys: { name: string; loc: Loc; optional: boolean; via: string; defaultValue?: string; schema?: { name: string; exported: boolean } }[] = [];
   let envSchemaCalled = false;
   const listNames: { name: string; loc: Loc }[] = [];
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
@@ -314,9 +315,16 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     const throws = helper ? /\bthrow\b|process\.exit/.test(helperText) : /require|must|orThrow/i.test(call.helper);
     facts.env.push({ name: call.name, loc: loc(call.node), required: throws && !call.hasDefault, enforced: throws && !call.hasDefault, via: `${call.helper}('${call.name}')` });
   }
-  if (schemaKeys.length && (envSchemaCalled || /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|[vV]alidationSchema/.test(text))) {
+  const schemaValidated = schemaKeys.length > 0 && (envSchemaCalled || /(safeParse|parse)\(\s*process\.env|cleanEnv\(|createEnv\(|[vV]alidationSchema/.test(text));
+  // A zod schema parsed by ConfigModule's validate (here, or in the exported validate function of this file),
+  // or exported under an env-schema name for the module that passes it to validate (`validate: (c) => envSchema.parse(c)`).
+  const configModuleSchemas = !schemaValidated && schemaKeys.some((k) => k.schema) ? zodSchemasValidatedByConfigModule() : new Set<string>();
+  const viaConfigModule = (k: (typeof schemaKeys)[number]) =>
+    !!k.schema && (configModuleSchemas.has(k.schema.name) || (k.schema.exported && /env/i.test(k.schema.name) && /schema$/i.test(k.schema.name)));
+  if (schemaValidated || schemaKeys.some(viaConfigModule)) {
     for (const k of schemaKeys) {
       if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
+      if (!schemaValidated && !viaConfigModule(k)) continue;
       facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, enforced: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
     }
   }
@@ -403,7 +411,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node), ...(wrapper && CLOSE_METHODS.has(wrapper) ? { wrapper } : {}) });
       }
       // zod: `z.object({ A: z.string(), B: z.string().optional() })`; envalid: `cleanEnv(process.env, { A: str() })`; t3: `createEnv({ server: {...} })`
-      if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema');
+      if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema', boundName(anc));
     }
     if (callee?.type === 'Identifier' && callee.name === 'cleanEnv') schemaObject(node.arguments[1], 'envalid cleanEnv');
     // env-schema: `envSchema({ schema: { required: ['A'], properties: { A: {...}, B: { default: 'x' } } } })` (JSON Schema, ajv throws at boot).
@@ -452,7 +460,66 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     }
   }
 
-  function schemaObject(objectNode: Node, via: string): void {
+  /** The variable a value is bound to (`export const envSchema = z.object(…).strict()`), and whether it is exported. */
+  function boundName(anc: Node[]): { name: string; exported: boolean } | undefined {
+    for (let i = anc.length - 1; i >= 0; i--) {
+      const a = anc[i];
+      if (a.type === 'VariableDeclarator') {
+        if (a.id?.type !== 'Identifier') return undefined;
+        return { name: a.id.name, exported: anc[i - 2]?.type === 'ExportNamedDeclaration' || exportedNames().has(a.id.name) };
+      }
+      if (isFunction(a) || a.type === 'Property') return undefined;
+    }
+    return undefined;
+  }
+
+  /** Names exported by `export { envSchema }` lists. */
+  function exportedNames(): Set<string> {
+    const names = new Set<string>();
+    for (const stmt of program.body) {
+      if (stmt.type !== 'ExportNamedDeclaration' || stmt.source || stmt.declaration) continue;
+      for (const spec of stmt.specifiers ?? []) if (spec.local?.type === 'Identifier') names.add(spec.local.name);
+    }
+    return names;
+  }
+
+  /**
+   * zod schemas this file runs against the environment through NestJS's ConfigModule:
+   * `ConfigModule.forRoot({ validate: (config) => envSchema.parse(config) })`, `validate: validateEnv` with
+   * a local `validateEnv` that parses, or an exported `validate…` function that parses its argument
+   * (the config/env.validation.ts file of the Nest docs, imported by the module that calls forRoot).
+   * ConfigModule calls validate at boot and a throwing parse stops the app, so the keys are enforced.
+   */
+  function zodSchemasValidatedByConfigModule(): Set<string> {
+    const schemas = new Set<string>();
+    const parsedIn = (fn: Node | undefined, onlyParam: boolean) => {
+      if (!fn || !isFunction(fn)) return;
+      const param = fn.params?.[0]?.type === 'Identifier' ? fn.params[0].name : undefined;
+      walk(fn.body, (n) => {
+        if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression') return;
+        const method = propertyName(n.callee.property, n.callee.computed);
+        const schema = unwrap(n.callee.object);
+        if (!method || !/^(safeParse|parse|parseAsync|safeParseAsync)$/.test(method) || schema?.type !== 'Identifier') return;
+        const arg = unwrap(n.arguments[0]);
+        if (!onlyParam || (param !== undefined && arg?.type === 'Identifier' && arg.name === param)) schemas.add(schema.name);
+      });
+    };
+    walk(program, (node, anc) => {
+      if (node.type === 'Property' && !node.computed && propertyName(node.key) === 'validate') {
+        const call = anc.at(-2);
+        if (call?.type !== 'CallExpression' || !/(^|\.)forRoot(Async)?$/.test(calleePath(call) ?? '')) return;
+        const value = unwrap(node.value);
+        parsedIn(value?.type === 'Identifier' ? functions.get(value.name) : value, false);
+      } else if (node.type === 'ExportNamedDeclaration' && node.declaration) {
+        const d = node.declaration;
+        if (d.type === 'FunctionDeclaration' && /validat/i.test(d.id?.name ?? '')) parsedIn(d, true);
+        if (d.type === 'VariableDeclaration') for (const v of d.declarations) if (/validat/i.test(v.id?.name ?? '')) parsedIn(unwrap(v.init), true);
+      }
+    });
+    return schemas;
+  }
+
+  function schemaObject(objectNode: Node, via: string, schema?: { name: string; exported: boolean }): void {
     const obj = unwrap(objectNode);
     if (obj?.type !== 'ObjectExpression') return;
     for (const p of obj.properties) {
@@ -464,7 +531,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       // `.default(3000)`, `port({ default: 3000 })`: a literal default, kept for the port and timeouts.
       const literal = /(?:\.default\(|\bdefault\s*:)\s*(-?[\d_.]+|'[^']*'|"[^"]*")/.exec(valueText)?.[1];
       const defaultValue = literal?.replace(/^['"]|['"]$/g, '').replace(/_/g, '');
-      schemaKeys.push({ name, loc: loc(p), optional, via, ...(defaultValue !== undefined ? { defaultValue } : {}) });
+      schemaKeys.push({ name, loc: loc(p), optional, via, ...(defaultValue !== undefined ? { defaultValue } : {}), ...(schema ? { schema } : {}) });
     }
   }
 
