@@ -367,3 +367,66 @@ void bootstrap();
   assert.equal(silent.model.services[0].realtimeAdapters.length, 1);
   assert.deepEqual(fieldFindings(silent).filter((l) => l.includes('in-memory')), []);
 });
+
+test('trust proxy: Fastify({ trustProxy }) and Nest FastifyAdapter({ trustProxy }) are recorded; src/trust-proxy-missing stays Express-only', async () => {
+  const fastify = await auditRepo({
+    'package.json': packageJson({ fastify: '5.1.0' }),
+    'infra/main.tf': terraform(),
+    'src/index.js': `const Fastify = require('fastify');
+const app = Fastify({
+  logger: true,
+  trustProxy: true,
+});
+app.get('/healthz', async () => ({ ok: true }));
+app.get('/whoami', async (request) => ({ ip: request.ip }));
+app.listen({ port: 3000, host: '0.0.0.0' });
+`,
+  });
+  assert.deepEqual(fastify.model.services[0].trustProxy.map((t) => `${t.value}@${t.loc.file}:${t.loc.line}`), ['true@src/index.js:4']);
+  assert.deepEqual(fieldFindings(fastify), []);
+
+  // Options kept in a variable of the same file; no trustProxy at all records nothing.
+  const declared = await auditRepo({
+    'package.json': packageJson({ fastify: '5.1.0' }),
+    'src/index.mjs': `import Fastify from 'fastify';
+const options = { logger: true, trustProxy: '10.0.0.0/8' };
+const app = Fastify(options);
+app.get('/healthz', async () => ({ ok: true }));
+await app.listen({ port: 3000, host: '0.0.0.0' });
+`,
+  });
+  assert.deepEqual(declared.model.services[0].trustProxy.map((t) => `${t.value}@${t.loc.line}`), ["'10.0.0.0/8'@2"]);
+  const none = await auditRepo({
+    'package.json': packageJson({ fastify: '5.1.0' }),
+    'src/index.js': `const app = require('fastify')();\napp.get('/healthz', async () => ({ ok: true }));\napp.listen({ port: 3000, host: '0.0.0.0' });\n`,
+  });
+  assert.deepEqual(none.model.services[0].trustProxy, []);
+
+  const nest = await auditRepo({
+    'package.json': packageJson({ '@nestjs/core': '10.4.8', '@nestjs/common': '10.4.8', '@nestjs/platform-fastify': '10.4.8' }),
+    'infra/main.tf': terraform(),
+    'src/main.ts': `import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+
+async function bootstrap() {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter({ trustProxy: 1 }));
+  await app.listen(3000, '0.0.0.0');
+}
+void bootstrap();
+`,
+    'src/app.module.ts': `import { Controller, Get, Ip, Module, Req } from '@nestjs/common';
+@Controller()
+class AppController {
+  @Get('whoami')
+  whoami(@Req() req: { ip: string }) {
+    return { ip: req.ip };
+  }
+}
+@Module({ controllers: [AppController] })
+export class AppModule {}
+`,
+  });
+  assert.deepEqual(nest.model.services[0].trustProxy.map((t) => `${t.value}@${t.loc.file}:${t.loc.line}`), ['1@src/main.ts:6']);
+  assert.deepEqual(fieldFindings(nest), []);
+});

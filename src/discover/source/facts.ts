@@ -323,8 +323,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     !!k.schema && (configModuleSchemas.has(k.schema.name) || (k.schema.exported && /env/i.test(k.schema.name) && /schema$/i.test(k.schema.name)));
   if (schemaValidated || schemaKeys.some(viaConfigModule)) {
     for (const k of schemaKeys) {
-      if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
       if (!schemaValidated && !viaConfigModule(k)) continue;
+      if (facts.env.some((e) => e.name === k.name && e.loc.line === k.loc.line)) continue;
       facts.env.push({ name: k.name, loc: k.loc, required: !k.optional, enforced: !k.optional, via: k.via, ...(k.defaultValue !== undefined ? { defaultValue: k.defaultValue } : {}) });
     }
   }

@@ -3,6 +3,22 @@ import { recordCorsOptions } from './cors.js';
 import { recordTimeoutOptions, routeFromMethodCall, serverFromListen } from './shared.js';
 import type { Detector, WalkContext } from './types.js';
 
+/**
+ * Fastify's `trustProxy` constructor option (`Fastify({ trustProxy: true })`, Nest's `new FastifyAdapter({ trustProxy: 1 })`):
+ * Fastify's counterpart of Express's 'trust proxy', read when computing request.ip, request.protocol and request.hostname
+ * from the X-Forwarded-* headers the load balancer adds. The value as written: `true`, `1`, `'10.0.0.0/8'`, a function.
+ * Options kept in a variable declared in the same file (`const options = { trustProxy: true }`) are followed.
+ */
+export function recordTrustProxyOption(options: Node | undefined, ctx: WalkContext): void {
+  const value = unwrap(options);
+  const declared = value?.type === 'Identifier' ? ctx.constant(value.name) : value;
+  const prop = objectProperties(declared).get('trustProxy');
+  if (!prop) return;
+  const loc = ctx.loc(prop);
+  if (ctx.trustProxy.some((t) => t.loc.line === loc.line && t.loc.column === loc.column)) return;
+  ctx.trustProxy.push({ value: ctx.source(prop.shorthand ? prop.key : prop.value), loc });
+}
+
 /** Fastify: shorthand routes, `fastify.route({ method, url })`, `fastify.listen({ port, host })`, `register(cors, opts)`. */
 export const fastify: Detector = {
   name: 'fastify',
@@ -16,6 +32,7 @@ export const fastify: Detector = {
     const factoryName = factory?.type === 'Identifier' ? factory.name : factory?.type === 'MemberExpression' ? memberPath(factory.object) : undefined;
     if (factoryName && ctx.importedFrom(factoryName)?.module === 'fastify') {
       recordTimeoutOptions(call.arguments[0], 'fastify option', ctx);
+      recordTrustProxyOption(call.arguments[0], ctx);
       return;
     }
     const route = routeFromMethodCall(call);

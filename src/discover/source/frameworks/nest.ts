@@ -1,5 +1,6 @@
 import { calleePath, objectProperties, stringValue, unwrap, type Node } from '../ast.js';
 import { recordCorsOptions } from './cors.js';
+import { recordTrustProxyOption } from './fastify.js';
 import { recordTimeoutOptions, serverFromListen } from './shared.js';
 import { gateMiddleware, proxyDependentMember, trustProxySetting } from './middleware.js';
 import type { Detector, WalkContext } from './types.js';
@@ -33,7 +34,10 @@ export const nest: Detector = {
   construct(node: Node, ctx: WalkContext) {
     // `new FastifyAdapter({ keepAliveTimeout: 65000 })`
     const callee = unwrap(node.callee);
-    if (callee?.type === 'Identifier' && ctx.importedFrom(callee.name)?.module === '@nestjs/platform-fastify') recordTimeoutOptions(node.arguments[0], 'FastifyAdapter option', ctx);
+    if (callee?.type === 'Identifier' && ctx.importedFrom(callee.name)?.module === '@nestjs/platform-fastify') {
+      recordTimeoutOptions(node.arguments[0], 'FastifyAdapter option', ctx);
+      recordTrustProxyOption(node.arguments[0], ctx);
+    }
   },
   klass(node: Node, ctx: WalkContext) {
     const controller = (node.decorators ?? []).map(decoratorCall).find((d: { name: string } | undefined) => d?.name === 'Controller');
