@@ -55,7 +55,7 @@ test('well-run Fastify + Knex + Terraform workspace: the services section unders
       { name: 'CORS_ORIGINS', file: 'apps/api/src/env.js', line: 11, via: 'env-schema' },
     ]);
     assert.ok(api.optionalEnv.some((e: { name: string; default: string }) => e.name === 'LOG_LEVEL' && e.default === 'info'));
-    assert.deepEqual(api.shutdown, { signal: 'SIGTERM', file: 'apps/api/src/server.js', line: 9, via: 'close-with-grace', timeoutMs: null });
+    assert.deepEqual(api.shutdown, { signal: 'SIGTERM', file: 'apps/api/src/server.js', line: 9, via: 'close-with-grace', timeoutMs: 10000 });
     assert.deepEqual(api.connections, [{ kind: 'knex', file: 'apps/api/src/db.js', line: 9, closed: true }]);
     assert.deepEqual(api.dockerfiles, ['apps/api/Dockerfile']);
     assert.deepEqual(

@@ -169,6 +169,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     servers: facts.servers,
     routes: facts.routes,
     signalHandlers: facts.signalHandlers,
+    shutdownTimeouts: facts.shutdownTimeouts,
     connections: facts.connections,
     cors: facts.cors,
     logFiles: facts.logFiles,

@@ -26,6 +26,10 @@ function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean
 export interface Permissions {
   /** Does the role allow the action on a resource? `resource` undefined: on any resource at all. */
   allows(action: string, resource?: string): boolean;
+  /** Managed policies that allow the action (on every resource). */
+  managedAllows(action: string): boolean;
+  /** The Allow statements written in the repository that grant the action (on some resource). */
+  granting(action: string): IamPolicyStatement[];
 }
 
 /**
@@ -45,12 +49,15 @@ export function permissionsOf(role: IamRole, statements: IamPolicyStatement[]): 
   // matching (below). A statement whose actions are not literal makes the role unknown.
   if (statements.some((s) => (!s.complete && s.actions.length === 0 && s.notActions.length === 0) || (s.effect && isUnresolved(s.effect.value)) || s.actions.some((a) => isUnresolved(a.value)) || s.notActions.some((a) => isUnresolved(a.value)))) return undefined;
   const allows = statements.filter((s) => (known(s.effect) ?? 'Allow') === 'Allow');
+  const grants = (s: IamPolicyStatement, action: string): boolean =>
+    s.notActions.length > 0 ? !s.notActions.some((a) => globMatch(known(a)!, action, true)) : s.actions.some((a) => globMatch(known(a)!, action, true));
   return {
+    managedAllows: (action) => managedActions.some((a) => globMatch(a, action, true)),
+    granting: (action) => allows.filter((s) => grants(s, action)),
     allows(action, resource) {
       if (managedActions.some((a) => globMatch(a, action, true))) return true;
       return allows.some((s) => {
-        const actionOk = s.notActions.length > 0 ? !s.notActions.some((a) => globMatch(known(a)!, action, true)) : s.actions.some((a) => globMatch(known(a)!, action, true));
-        if (!actionOk) return false;
+        if (!grants(s, action)) return false;
         if (resource === undefined || s.resources.length === 0) return true;
         // A resource written as an expression may be the one needed: count it as allowed.
         return s.resources.some((r) => {
@@ -92,6 +99,97 @@ function secretSource(valueFrom: InfraValue<string>): { service: 'secretsmanager
 
 const SECRET_ACTION = { secretsmanager: 'secretsmanager:GetSecretValue', ssm: 'ssm:GetParameters' } as const;
 
+/** A Terraform secret or parameter resource (or data source) whose `.arn` a statement or a valueFrom names. */
+const SECRET_RESOURCE_REF = /^(data\.)?aws_(secretsmanager_secret|ssm_parameter)\.[\w-]+$/;
+
+/** The secret a container injects, as far as a policy resource can be compared with it. */
+interface SecretTarget {
+  /** Its ARN (Secrets Manager: without the JSON key suffix); `{region}`/`{account}` when the task's are meant. */
+  arn?: string;
+  /** The Terraform resource whose ARN it is. */
+  ref?: string;
+  /** The secret name of that resource, when literal. */
+  name?: string;
+}
+
+/** What a valueFrom names exactly, or undefined when it is an expression the audit cannot compare. */
+function secretTarget(valueFrom: InfraValue<string>, task: TaskDefinition, infra: InfraModel): SecretTarget | undefined {
+  const v = valueFrom.value;
+  if (isUnresolved(v)) {
+    // Only `aws_secretsmanager_secret.x.arn` as a whole: an interpolation may add anything to it.
+    if (task.format !== 'terraform' || !v.ref || !SECRET_RESOURCE_REF.test(v.ref) || !new RegExp(`^${v.ref.replace(/\./g, '\\.')}\\.(arn|id)$`).test(v.unresolved.trim())) return undefined;
+    if (v.unresolved.trim().endsWith('.id') && v.ref.includes('ssm_parameter')) return undefined;
+    const created = (infra.secrets ?? []).find((x) => x.format === 'terraform' && x.resourceName === v.ref && posix.dirname(x.file) === posix.dirname(task.file));
+    return { ref: v.ref, name: known(created?.name) };
+  }
+  const sm = /^(arn:aws[\w-]*:secretsmanager:[^:]+:[^:]+:secret:[^:]+)/.exec(v);
+  if (sm) return { arn: sm[1] };
+  if (/^arn:aws[\w-]*:ssm:[^:]+:[^:]+:parameter\//.test(v)) return { arn: v };
+  // A bare parameter name is a parameter of the task's own region and account.
+  if (!v.startsWith('arn:') && /^[\w./-]+$/.test(v)) return { arn: `arn:aws:ssm:{region}:{account}:parameter/${v.replace(/^\//, '')}` };
+  return undefined;
+}
+
+/** Does a literal resource pattern match an ARN? A Secrets Manager ARN may be written with or without its random suffix. */
+function patternCovers(pattern: string, arn: string): boolean {
+  return globMatch(pattern, arn, false) || globMatch(pattern, `${arn}-AbCdEf`, false) || globMatch(pattern.replace(/-[A-Za-z0-9]{6}$/, ''), arn, false);
+}
+
+/**
+ * Does one resource of a statement cover the secret? Undefined when either side is not known well
+ * enough to say no.
+ */
+function resourceCovers(resource: InfraValue<string>, target: SecretTarget, infra: InfraModel, statement: IamPolicyStatement): boolean | undefined {
+  const r = resource.value;
+  if (!isUnresolved(r)) {
+    if (r === '*') return true;
+    if (target.arn) {
+      // The task's region and account are those the pattern names, unless the pattern is wrong elsewhere.
+      const [, partition, , region, account] = r.split(':');
+      const arn = target.arn.replace('arn:aws:', `arn:${partition ?? 'aws'}:`).replace('{region}', region ?? '*').replace('{account}', account ?? '*');
+      return patternCovers(r, arn);
+    }
+    // A Terraform secret of a known name: its ARN is that name plus a random suffix.
+    if (target.ref && target.name && target.ref.includes('secretsmanager')) {
+      const [, partition, service, region, account] = r.split(':');
+      if (service !== 'secretsmanager') return false;
+      return patternCovers(r, `arn:${partition}:secretsmanager:${region}:${account}:secret:${target.name}`);
+    }
+    return undefined;
+  }
+  if (statement.format !== 'terraform' || !r.ref || !SECRET_RESOURCE_REF.test(r.ref) || r.unresolved.trim() !== `${r.ref}.arn`) return undefined;
+  const granted = (infra.secrets ?? []).find((x) => x.format === 'terraform' && x.resourceName === r.ref && posix.dirname(x.file) === posix.dirname(statement.file));
+  const grantedName = known(granted?.name);
+  if (target.ref) {
+    if (target.ref === r.ref) return true;
+    // A data source and the resource of the same secret: compare their names.
+    if (grantedName && target.name) return grantedName === target.name;
+    const kindOf = (ref: string) => ref.replace(/^data\./, '').replace(/\.[\w-]+$/, '');
+    // Two resources of the same kind (both created, or both read) are two secrets; across kinds the names decide.
+    if (kindOf(target.ref) !== kindOf(r.ref)) return false;
+    return r.ref.startsWith('data.') === target.ref.startsWith('data.') ? false : undefined;
+  }
+  if (target.arn && grantedName && !target.arn.includes('{')) {
+    return patternCovers(`arn:*:secretsmanager:*:*:secret:${grantedName}-??????`, target.arn);
+  }
+  return undefined;
+}
+
+/**
+ * The statements granting the action, when every resource of them is known and none covers the
+ * secret; undefined as soon as one may.
+ */
+function uncoveredBy(perms: Permissions, action: string, target: SecretTarget, infra: InfraModel): IamPolicyStatement[] | undefined {
+  if (perms.managedAllows(action)) return undefined;
+  const granting = perms.granting(action);
+  if (granting.length === 0) return undefined;
+  for (const s of granting) {
+    if (!s.complete || s.resources.length === 0) return undefined;
+    for (const r of s.resources) if (resourceCovers(r, target, infra, s) !== false) return undefined;
+  }
+  return granting;
+}
+
 export default defineRule({
   id: 'ecs/execution-role-permissions',
   severity: 'critical',
@@ -104,6 +202,10 @@ export default defineRule({
     secrets: {
       message: 'container \'{{container}}\' injects secret {{name}} from {{source}}, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{action}}{{onResource}}, and the repository holds all its policies: the task stops with "ResourceInitializationError: unable to pull secrets ... AccessDeniedException" before the app runs',
       fix: 'give the execution role (not the task role) {{action}} on {{resourceHint}}; for a secret encrypted with a customer-managed KMS key, also kms:Decrypt on that key',
+    },
+    notCovered: {
+      message: 'container \'{{container}}\' injects secret {{name}} from {{secret}} ({{valueFromLoc}}), but the execution role \'{{role}}\' ({{roleLoc}}) allows {{action}} only on {{resources}}, and none of these matches that secret: the task stops with "ResourceInitializationError: unable to pull secrets ... AccessDeniedException" before the app runs',
+      fix: 'add the secret\'s ARN (or a pattern that matches it, e.g. its name followed by -??????) to the resources of the statement granting {{action}} in the execution role',
     },
     ecr: {
       message: 'container \'{{container}}\' pulls {{image}} from private ECR, but the execution role \'{{role}}\' ({{roleLoc}}) does not allow {{missing}}, and the repository holds all its policies: the task stops with CannotPullContainerError / ResourceInitializationError',
@@ -170,8 +272,33 @@ export default defineRule({
           const source = secretSource(secret.valueFrom);
           if (!source || reported.has(source.service)) continue;
           const action = SECRET_ACTION[source.service];
+          // Granted, but only on other secrets: every resource of the granting statements is known and none matches.
+          // (A literal ARN no literal resource matches is reported below, by `secrets`.)
+          const target = secretTarget(secret.valueFrom, task, infra);
+          const allowed = perms.allows(action, source.arn);
+          const uncovered = allowed && target ? uncoveredBy(perms, action, target, infra) : undefined;
+          if (uncovered) {
+            reported.add(source.service);
+            const resources = uncovered.flatMap((st) => st.resources);
+            report(
+              'notCovered',
+              secret.valueFrom.loc,
+              {
+                container: name,
+                name: secret.name,
+                secret: describeValue(secret.valueFrom),
+                valueFromLoc: `${secret.valueFrom.loc.file}:${secret.valueFrom.loc.line}`,
+                role: roleName,
+                roleLoc,
+                action,
+                resources: resources.map((r) => `${describeValue(r)} (${r.loc.file}:${r.loc.line})`).join(', '),
+              },
+              { related: [...uncovered.map((st) => related(st.resources[0].loc, `${action} is granted only on ${st.resources.map((r) => describeValue(r)).join(', ')}`)), roleRelated], key: `${task.file}:${task.resourceName}:${name}:${source.service}` },
+            );
+            continue;
+          }
           // An ARN can be checked against the policy's resources; an expression only against the action.
-          if (perms.allows(action, source.arn)) {
+          if (allowed) {
             // A secret the IaC encrypts with a customer-managed key: the agent also decrypts with the execution role.
             const ref = isUnresolved(secret.valueFrom.value) ? secret.valueFrom.value.ref : undefined;
             const created = ref ? (infra.secrets ?? []).find((x) => x.format === task.format && x.resourceName === ref && (task.format === 'terraform' ? posix.dirname(x.file) === posix.dirname(task.file) : x.file === task.file)) : undefined;
@@ -204,7 +331,10 @@ export default defineRule({
               onResource: source.arn ? ` on ${source.arn}` : ' on any resource',
               resourceHint: source.arn ?? 'the secret',
             },
-            { related: [roleRelated], key: `${task.file}:${task.resourceName}:${name}:${source.service}` },
+            {
+              related: [roleRelated, ...perms.granting(action).flatMap((st) => st.resources.map((r) => related(r.loc, `${action} is granted on ${describeValue(r)}, which does not cover this secret`)))],
+              key: `${task.file}:${task.resourceName}:${name}:${source.service}`,
+            },
           );
         }
         // environmentFiles are S3 objects the agent downloads with the execution role.

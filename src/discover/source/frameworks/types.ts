@@ -4,13 +4,13 @@ import type { Node } from '../ast.js';
 
 /**
  * What a detector may read about the file being walked, and where it records what it found: the
- * fact lists of the service model (env, shutdown timeouts, TLS, client URLs and background work are
+ * fact lists of the service model (env, timer-based shutdown deadlines, TLS, client URLs and background work are
  * collected outside the detectors).
  */
 export interface WalkContext
   extends Pick<
     SourceFacts,
-    | 'servers' | 'routes' | 'signalHandlers' | 'connections' | 'cors' | 'logFiles' | 'serverTimeouts'
+    | 'servers' | 'routes' | 'signalHandlers' | 'shutdownTimeouts' | 'connections' | 'cors' | 'logFiles' | 'serverTimeouts'
     | 'gateMiddleware' | 'trustProxy' | 'proxyDependentUses' | 'realtimeServers' | 'realtimeAdapters' | 'sessionStores'
   > {
   file: string;
