@@ -561,7 +561,15 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (!name) return;
     let child = member;
     let i = anc.length - 1;
-    while (i >= 0 && ['TSAsExpression', 'ParenthesizedExpression', 'TSSatisfiesExpression'].includes(anc[i].type)) child = anc[i--];
+    const skipWrappers = () => {
+      while (i >= 0 && ['TSAsExpression', 'ParenthesizedExpression', 'TSSatisfiesExpression'].includes(anc[i].type)) child = anc[i--];
+    };
+    skipWrappers();
+    // A conversion keeps the read's meaning: `Number(process.env.X) || 20000` has a default like `process.env.X || 20000`.
+    if (anc[i]?.type === 'CallExpression' && anc[i].arguments?.[0] === child && /^(Number|parseInt|parseFloat|String|Number\.parseInt|Number\.parseFloat)$/.test(calleePath(anc[i]) ?? '')) {
+      child = anc[i--];
+      skipWrappers();
+    }
     const parent = anc[i];
     if (parent?.type === 'AssignmentExpression' && parent.left === child) return; // a write, not a read
     const via = member.computed ? `process.env['${name}']` : `process.env.${name}`;
