@@ -5,6 +5,7 @@ import {
   known,
   type ContainerDefinition,
   type ContainerLink,
+  type EcsService,
   type InfraModel,
   type TaskDefinition,
 } from '../../model/infra.js';
@@ -133,4 +134,15 @@ export function healthCheckUrls(command: string[]): { port?: number; path: strin
     out.push({ host: m[1], port: m[2] ? Number(m[2]) : undefined, path: m[3] ?? '/' });
   }
   return out;
+}
+
+/**
+ * True when the service is provably deployed by the ECS rolling-update controller (the default).
+ * Blue/green (CODE_DEPLOY) and external controllers roll back and shift tasks their own way; an
+ * unresolved controller proves nothing.
+ */
+export function rolledByEcs(service: EcsService): boolean {
+  if (!service.deploymentController) return true;
+  const controller = known(service.deploymentController);
+  return controller !== undefined && controller.toUpperCase() === 'ECS';
 }

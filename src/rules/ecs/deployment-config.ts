@@ -1,7 +1,7 @@
 import { isUnresolved, known, type EcsService, type InfraValue } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule } from '../rule.js';
-import { infraOf, related } from './_common.js';
+import { infraOf, related, rolledByEcs } from './_common.js';
 
 /** ECS defaults for a replica service with the rolling-update (ECS) controller. */
 const DEFAULT_MINIMUM_HEALTHY_PERCENT = 100;
@@ -30,10 +30,8 @@ export default defineRule({
   },
   check(model, report) {
     for (const service of infraOf(model).ecsServices) {
-      const controller = known(service.deploymentController);
-      if (service.deploymentController && controller === undefined) continue;
       // Blue/green (CODE_DEPLOY) and external controllers do not roll tasks by these percentages.
-      if (controller !== undefined && controller.toUpperCase() !== 'ECS') continue;
+      if (!rolledByEcs(service)) continue;
       // DAEMON services run one task per instance with their own defaults (minimum 0, maximum 100).
       if (service.schedulingStrategy && known(service.schedulingStrategy)?.toUpperCase() !== 'REPLICA') continue;
       const name = known(service.name) ?? service.resourceName;

@@ -1,6 +1,6 @@
 import { isUnresolved, known } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
-import { infraOf } from './_common.js';
+import { infraOf, rolledByEcs } from './_common.js';
 
 export default defineRule({
   id: 'ecs/no-circuit-breaker',
@@ -18,10 +18,8 @@ export default defineRule({
   },
   check(model, report) {
     for (const service of infraOf(model).ecsServices) {
-      const controller = known(service.deploymentController);
-      if (service.deploymentController && controller === undefined) continue;
       // CodeDeploy (blue/green) and external controllers have their own rollback.
-      if (controller !== undefined && controller.toUpperCase() !== 'ECS') continue;
+      if (!rolledByEcs(service)) continue;
       if (service.circuitBreakerUnresolved) continue;
       const name = known(service.name) ?? service.resourceName;
       const breaker = service.circuitBreaker;
