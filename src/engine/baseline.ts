@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isSeverity, type Severity } from '../rules/rule.js';
+import { isSeverity } from '../rules/rule.js';
 import { ConfigError } from './config.js';
 import type { Finding, IgnoredFinding } from './finding.js';
 
@@ -9,15 +9,7 @@ import type { Finding, IgnoredFinding } from './finding.js';
  * not the line number: a problem keeps its identity when unrelated lines above it move, and
  * disappears from the baseline's point of view only when its line changes or goes away.
  */
-export interface BaselineEntry {
-  ruleId: string;
-  severity: Severity;
-  title: string;
-  message: string;
-  file: string | null;
-  line: number | null;
-  fingerprint: string;
-}
+export type BaselineEntry = Pick<Finding, 'ruleId' | 'severity' | 'title' | 'message' | 'file' | 'line' | 'fingerprint'>;
 
 export interface BaselineComparison {
   /** The baseline file as given. */
