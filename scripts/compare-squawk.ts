@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
-import { withMigrationSelection } from '../src/discover/migrations/index.js';
 import { audit } from '../src/engine/audit.js';
 import { migrationRules } from '../src/rules/migrations/index.js';
 
@@ -86,9 +85,8 @@ export async function compare(files: string[], options: { pgVersion: number; ass
       cpSync(file, join(root, name));
       names.set(name, relative(REPO, file));
     });
-    const ours = await withMigrationSelection({ postgresMajor: options.pgVersion }, () =>
-      audit(root, { rules: migrationRules, config: false, labels: [] }),
-    );
+    // Every file is judged, as squawk judges every file it is given.
+    const ours = await audit(root, { rules: migrationRules, config: false, labels: [], migrations: { postgresMajor: options.pgVersion, all: true } });
     const squawk = spawnSync(
       SQUAWK,
       ['--reporter', 'json', `--pg-version=${options.pgVersion}`, ...(options.assumeInTransaction ? ['--assume-in-transaction'] : []), ...names.keys()],

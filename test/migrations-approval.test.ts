@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,8 +13,17 @@ ALTER TABLE users DROP COLUMN legacy_field;
 CREATE INDEX users_email_idx ON users (email);
 `;
 
+/**
+ * A git repository with one base commit; the files are added after it, as a pull request adds them,
+ * so the migrations among them are pending (changed since the base) and judged on their own evidence.
+ */
 function repo(files: Record<string, string>): { root: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'shipready-approval-'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd: root, stdio: 'ignore' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(root, 'README.md'), 'base\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -24,7 +34,7 @@ function repo(files: Record<string, string>): { root: string; cleanup: () => voi
 test('the label approves destructive findings (kept, marked, not failing) but not locking ones', async () => {
   const r = repo({ 'db/migrations/0042.sql': MIGRATION });
   try {
-    const result = await audit(r.root, { rules: migrationRules, config: false, labels: ['bug', MIGRATION_APPROVAL_LABEL], failOn: 'critical' });
+    const result = await audit(r.root, { rules: migrationRules, migrations: { since: 'HEAD' }, config: false, labels: ['bug', MIGRATION_APPROVAL_LABEL], failOn: 'critical' });
     const drop = result.findings.find((f) => f.ruleId === 'migrations/drop-column')!;
     assert.equal(drop.line, 2);
     assert.deepEqual(drop.waiver, {
@@ -36,7 +46,7 @@ test('the label approves destructive findings (kept, marked, not failing) but no
     assert.equal(index.waiver, undefined);
     assert.equal(result.gate.status, 'WAIVED');
 
-    const unlabeled = await audit(r.root, { rules: migrationRules, config: false, labels: ['bug'], failOn: 'critical' });
+    const unlabeled = await audit(r.root, { rules: migrationRules, migrations: { since: 'HEAD' }, config: false, labels: ['bug'], failOn: 'critical' });
     assert.equal(unlabeled.gate.status, 'FAIL');
     assert.ok(unlabeled.findings.every((f) => !f.waiver));
   } finally {
@@ -55,7 +65,7 @@ test('labels come from the GitHub event at GITHUB_EVENT_PATH when none are given
     assert.deepEqual(pullRequestLabels({ GITHUB_EVENT_PATH: join(r.root, 'missing.json') }), []);
     assert.deepEqual(pullRequestLabels({}), []);
     process.env.GITHUB_EVENT_PATH = join(r.root, 'event.json');
-    const result = await audit(r.root, { rules: migrationRules, config: false });
+    const result = await audit(r.root, { rules: migrationRules, migrations: { since: 'HEAD' }, config: false });
     assert.equal(result.findings.find((f) => f.ruleId === 'migrations/drop-column')!.waiver?.source, `pull-request label ${MIGRATION_APPROVAL_LABEL}`);
   } finally {
     if (saved === undefined) delete process.env.GITHUB_EVENT_PATH;
@@ -72,7 +82,7 @@ test('a waiver in the config file approves a destructive migration', async () =>
     }),
   });
   try {
-    const result = await audit(r.root, { rules: migrationRules, labels: [] });
+    const result = await audit(r.root, { rules: migrationRules, migrations: { since: 'HEAD' }, labels: [] });
     const drop = result.findings.find((f) => f.ruleId === 'migrations/drop-column')!;
     assert.equal(drop.waiver?.approvedBy, 'dba team');
     assert.match(drop.waiver!.source, /shipready\.config\.json/);
@@ -101,7 +111,7 @@ export class Drop1700000000000 implements MigrationInterface {
 `,
   });
   try {
-    const result = await audit(r.root, { rules: migrationRules, config: false, labels: [] });
+    const result = await audit(r.root, { rules: migrationRules, migrations: { since: 'HEAD' }, config: false, labels: [] });
     assert.deepEqual(
       result.ignored.map((i) => `${i.finding.file}:${i.finding.line} ${i.finding.ruleId}`).sort(),
       [

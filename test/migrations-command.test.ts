@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { main } from '../src/cli/main.js';
+import { pullRequestClone } from './helpers/git.js';
 
 /** Runs `shipready …` in a folder, capturing stdout and stderr. */
 async function run(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -38,20 +39,21 @@ function repo(files: Record<string, string>): string {
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', ...args], { cwd, stdio: 'ignore' });
 
-const NO_EVENT = { GITHUB_EVENT_PATH: undefined, NO_COLOR: '1' };
+const NO_EVENT = { GITHUB_EVENT_PATH: undefined, GITHUB_BASE_REF: undefined, NO_COLOR: '1' };
 
 test('text output: file, line, operation, statement and what to do; exit 1 on an unapproved destructive change', async () => {
-  const root = repo({
+  const { root, cleanup } = pullRequestClone({ 'README.md': 'base\n' }, {
     'packages/api/src/db/migrations/0003_remove_legacy.sql': `-- cleanup
 ALTER TABLE users DROP COLUMN legacy_field;
 CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
 ALTER TABLE entities RENAME COLUMN old_name TO new_name;
 `,
-  });
+  }, { commit: false });
   try {
     const { code, stdout } = await run(root, ['migrations'], NO_EVENT);
     assert.equal(code, 1);
     assert.match(stdout, /packages\/api\/src\/db\/migrations\/0003_remove_legacy\.sql/);
+    assert.match(stdout, /pending: changed since origin\/(HEAD|main) \(merge base [0-9a-f]{7}\)/);
     assert.match(stdout, /CRITICAL line 2 +DROP COLUMN/);
     assert.match(stdout, /ALTER TABLE users DROP COLUMN legacy_field/);
     assert.match(stdout, /HIGH +line 4 +RENAME COLUMN/);
@@ -64,12 +66,12 @@ ALTER TABLE entities RENAME COLUMN old_name TO new_name;
     assert.match(approved.stdout, /\[approved: pull-request label migration-destructive-approved\]/);
     assert.match(approved.stdout, /Gate: WAIVED/);
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    cleanup();
   }
 });
 
 test('JSON output uses the audit report contract', async () => {
-  const root = repo({ 'migrations/0001.sql': 'TRUNCATE sessions;\n' });
+  const { root, cleanup } = pullRequestClone({ 'README.md': 'base\n' }, { 'migrations/0001.sql': 'TRUNCATE sessions;\n' }, { commit: false });
   try {
     const { code, stdout } = await run(root, ['migrations', '--format', 'json'], NO_EVENT);
     assert.equal(code, 1);
@@ -82,7 +84,7 @@ test('JSON output uses the audit report contract', async () => {
     );
     assert.ok(typeof report.findings[0].fix === 'string' && typeof report.findings[0].fingerprint === 'string');
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    cleanup();
   }
 });
 
@@ -115,7 +117,7 @@ test('--since checks only migrations added or changed since the ref', async () =
     assert.equal(code, 1);
     assert.deepEqual(
       JSON.parse(stdout).findings.map((f: { file: string; line: number; ruleId: string }) => `${f.file}:${f.line} ${f.ruleId}`).sort(),
-      ['migrations/0002_edited.sql:2 migrations/drop-column', 'migrations/0003_new.sql:1 migrations/renaming-table'],
+      ['migrations/0002_edited.sql:2 migrations/drop-column', 'migrations/0003_new.sql:1 migrations/renaming-table', 'null:null migrations/applied-not-checked'],
     );
     const bad = await run(root, ['migrations', '--since', 'no-such-ref'], NO_EVENT);
     assert.equal(bad.code, 2);

@@ -8,7 +8,11 @@ import { parseSql } from '../src/discover/migrations/sql.js';
 import { audit } from '../src/engine/audit.js';
 import { migrationRules } from '../src/rules/migrations/index.js';
 
-/** A throwaway repository with these files, audited with the migration rules only. */
+/**
+ * A throwaway repository with these files, audited with the migration rules only. These tests are
+ * about reading and judging statements: every migration is judged (not only the pending ones), and
+ * every rule's finding is listed apart (not grouped by statement).
+ */
 async function auditFiles(files: Record<string, string>, options: { labels?: string[] } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'shipready-migrations-'));
   for (const [path, text] of Object.entries(files)) {
@@ -16,7 +20,7 @@ async function auditFiles(files: Record<string, string>, options: { labels?: str
     writeFileSync(join(root, path), text);
   }
   try {
-    const result = await audit(root, { rules: migrationRules, config: false, labels: options.labels ?? [] });
+    const result = await audit(root, { rules: migrationRules, config: false, labels: options.labels ?? [], migrations: { all: true }, group: false });
     return { result, lines: result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`).sort() };
   } finally {
     rmSync(root, { recursive: true, force: true });

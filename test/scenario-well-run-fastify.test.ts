@@ -20,19 +20,30 @@ test('well-run Fastify + Knex + Terraform workspace: no finding of severity medi
   try {
     const serious = result.findings.filter((f) => severityRank(f.severity) <= severityRank('medium'));
     assert.deepEqual(serious.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);
-    // Low and info findings: none. Every one the audit made on this repository while it was written
-    // was either a real gap of the repository (fixed in it: migrations are now applied to a throwaway
-    // PostgreSQL on pull requests) or a misunderstanding of shipready (env-schema, fixed in the source
-    // discoverer). A new low/info finding here must be judged and listed with the reason it is right.
-    assert.deepEqual(result.findings.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);
+    // Low and info findings: one. Every other one the audit made on this repository while it was
+    // written was either a real gap of the repository (fixed in it: migrations are now applied to a
+    // throwaway PostgreSQL on pull requests) or a misunderstanding of shipready (env-schema, fixed in
+    // the source discoverer). A new low/info finding here must be judged and listed with the reason it
+    // is right. This one is: without a git base, the newest migration is taken as the pending one and
+    // the four before it as applied, which the report says once.
+    assert.deepEqual(result.findings.map((f) => `${toLine(f)} [${f.severity}]`), ['(repository) migrations/applied-not-checked [info]']);
     assert.deepEqual(result.model.problems, [], 'every artifact parsed');
   } finally {
     cleanup();
   }
 });
 
+test('well-run Fastify + Knex + Terraform workspace: every migration, judged as history, is safe too', async () => {
+  const { result, cleanup } = await auditFixture(SCENARIO, { migrations: { all: true } });
+  try {
+    assert.deepEqual(result.findings.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);
+  } finally {
+    cleanup();
+  }
+});
+
 test('well-run Fastify + Knex + Terraform workspace: the services section understood both services', async () => {
-  const { result, cleanup } = await auditFixture(SCENARIO);
+  const { result, cleanup } = await auditFixture(SCENARIO, { migrations: { all: true } });
   try {
     const services = result.model.services.map((s) => toServiceJson(s) as Record<string, any>);
     assert.deepEqual(services.map((s) => [s.name, s.kind]), [

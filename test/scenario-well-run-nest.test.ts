@@ -18,9 +18,11 @@ test('well-run NestJS + Prisma + BullMQ + CDK repository: no finding of medium o
   try {
     const serious = result.findings.filter((f) => severityRank(f.severity) <= severityRank('medium'));
     assert.deepEqual(serious.map((f) => `${toLine(f)} [${f.severity}] ${f.message}`), []);
-    // Low and info findings: none. Every one that appears here must be listed with the reason it is right.
+    // Low and info findings: one. Every one that appears here must be listed with the reason it is
+    // right. This one is: without a git base, the newest Prisma migration is taken as the pending one
+    // and the others as applied, which the report says once.
     const minor = result.findings.filter((f) => severityRank(f.severity) > severityRank('medium'));
-    assert.deepEqual(minor.map((f) => `${toLine(f)} [${f.severity}]`), []);
+    assert.deepEqual(minor.map((f) => `${toLine(f)} [${f.severity}]`), ['(repository) migrations/applied-not-checked [info]']);
     assert.deepEqual(result.model.problems, [], 'every artifact parsed');
   } finally {
     cleanup();

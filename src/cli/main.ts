@@ -37,6 +37,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-config', 'ignore any config file: no waivers, overrides or disabled rules')
     .option('--baseline <report.json>', 'an earlier JSON report: mark findings new or still open, and list the fixed ones')
     .option('--write-baseline <file>', 'write this run\'s JSON report to a file, for a later --baseline')
+    .option('--since <ref>', 'migrations added or changed since this git ref are the pending ones (default: found from git, see docs/migrations.md)')
+    .option('--all-migrations', 'check every migration, including those taken as already applied')
+    .option('--no-group', 'list every place of a root cause as a finding of its own (default: one finding per cause, the other places under related)')
     .option('-v, --verbose', 'print timings')
     .action(async (dir: string, opts) => {
       exitCode = await runAuditCommand(dir, opts);
@@ -65,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--pg-version <version>', 'PostgreSQL version the database runs, e.g. 13 (default: a postgres image in a compose file, else 15)')
     .option('--labels <labels>', `comma-separated pull-request labels (default: the GitHub event's); migration-destructive-approved approves destructive operations`)
-    .option('--since <ref>', 'check only migrations added or changed since this git ref')
+    .option('--since <ref>', 'check the migrations added or changed since this git ref (default: since the pull request\'s base, the push\'s previous commit or the merge base with origin\'s default branch; without git, the newest of each folder)')
+    .option('--all-migrations', 'check every migration, including those taken as already applied')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unapproved finding is at or above this severity (default high)').choices(['critical', 'high', 'medium', 'low', 'info']))
     .option('--config <file>', 'config file with waivers (default: the one in the current folder)')
     .option('--no-config', 'ignore any config file')

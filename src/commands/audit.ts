@@ -7,6 +7,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { shouldColor } from '../report/text.js';
 import { isSeverity, type Severity } from '../rules/rule.js';
 import { UsageError } from '../cli/errors.js';
+import { checkSinceRef } from './migrations.js';
 
 export interface AuditCommandOptions {
   format: string;
@@ -22,6 +23,12 @@ export interface AuditCommandOptions {
   config?: string | false;
   baseline?: string;
   writeBaseline?: string;
+  /** false with --no-group: every place of a root cause is a finding of its own. */
+  group?: boolean;
+  /** Git ref: migrations added or changed since it are the pending ones. */
+  since?: string;
+  /** Judge every migration, not only pending ones. */
+  allMigrations?: boolean;
 }
 
 function parseReportSpecs(specs: string[] = []): { format: string; file: string }[] {
@@ -53,7 +60,9 @@ export async function runAuditCommand(dir: string, options: AuditCommandOptions)
   if (!isDir) throw new UsageError(`${dir} is not a folder`);
   let result;
   try {
-    result = await audit(dir, { failOn: options.failOn as Severity | undefined, config: options.config, baseline: options.baseline });
+    if (options.since) checkSinceRef(options.since, dir);
+    const migrations = { ...(options.since ? { since: options.since } : {}), ...(options.allMigrations ? { all: true } : {}) };
+    result = await audit(dir, { failOn: options.failOn as Severity | undefined, config: options.config, baseline: options.baseline, group: options.group, migrations });
   } catch (err) {
     // A broken config or baseline is the caller's to fix: one line, exit 2, no stack trace.
     if (err instanceof ConfigError) throw new UsageError(err.message);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../cli/errors.js';
-import { withMigrationSelection, type MigrationSelection } from '../discover/migrations/index.js';
+import type { MigrationSelection } from '../discover/migrations/index.js';
 import { audit, type AuditResult } from '../engine/audit.js';
 import { ConfigError } from '../engine/config.js';
 import type { Finding } from '../engine/finding.js';
@@ -20,6 +20,8 @@ export interface MigrationsCommandOptions {
   labels?: string;
   /** Git ref: check only migrations added or changed since it. */
   since?: string;
+  /** Check every migration, including those taken as already applied. */
+  allMigrations?: boolean;
   failOn?: string;
   config?: string | false;
 }
@@ -53,17 +55,13 @@ function parsePgVersion(value: string | undefined): number | undefined {
   return major;
 }
 
-/** Files added or changed since a git ref (committed, staged, unstaged or untracked), relative to the cwd. */
-function changedSince(ref: string): Set<string> {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** --since must name a commit: a typo would otherwise silently judge nothing. */
+export function checkSinceRef(ref: string, cwd: string): void {
   try {
-    git('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+    execFileSync('git', ['-C', cwd, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { stdio: 'ignore' });
   } catch {
     throw new UsageError(`--since ${ref}: not a commit in this git repository`);
   }
-  const changed = git('diff', '--name-only', '--relative', '--diff-filter=ACMRT', ref);
-  const untracked = git('ls-files', '--others', '--exclude-standard');
-  return new Set([...changed.split('\n'), ...untracked.split('\n')].map((l) => l.trim()).filter(Boolean));
 }
 
 /**
@@ -85,21 +83,24 @@ export async function runMigrationsCommand(paths: string[], options: MigrationsC
   }
   const postgresMajor = parsePgVersion(options.pgVersion);
   if (postgresMajor) selection.postgresMajor = postgresMajor;
-  if (options.since) selection.only = changedSince(options.since);
+  if (options.since) {
+    checkSinceRef(options.since, root);
+    selection.since = options.since;
+  }
+  if (options.allMigrations) selection.all = true;
   let located: string[] = [];
   selection.onLocated = (files) => (located = files);
   const labels = options.labels?.split(',').map((l) => l.trim()).filter(Boolean);
 
   let result: AuditResult;
   try {
-    result = await withMigrationSelection(selection, () =>
-      audit(root, {
-        rules: migrationRules,
-        failOn: options.failOn as Severity | undefined,
-        config: options.config,
-        ...(labels ? { labels } : {}),
-      }),
-    );
+    result = await audit(root, {
+      rules: migrationRules,
+      failOn: options.failOn as Severity | undefined,
+      config: options.config,
+      migrations: selection,
+      ...(labels ? { labels } : {}),
+    });
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
@@ -125,6 +126,10 @@ export function renderMigrationsText(result: AuditResult, checkedFiles: string[]
     paint('bold', 'shipready migrations') +
       paint('dim', ` · ${checkedFiles.length} migration file${checkedFiles.length === 1 ? '' : 's'} checked${postgres ? ` · PostgreSQL ${postgres.major} (${postgres.source})` : ''}`),
   );
+  const scope = result.model.migrationScope;
+  if (scope && scope.basis !== 'named' && scope.basis !== 'all') {
+    out.push(paint('dim', `pending: ${scope.description}; ${scope.notJudged.length} other migration file${scope.notJudged.length === 1 ? '' : 's'} taken as already applied and not checked (--all-migrations checks them)`));
+  }
   out.push('');
   if (result.findings.length === 0) out.push(paint('green', checkedFiles.length ? 'No unsafe migration operations.' : 'No migrations found.'), '');
   const byFile = new Map<string, Finding[]>();

@@ -11,14 +11,21 @@ import { discoverDependencyUpdates } from './dependency-updates.js';
 import { discoverSources } from './source/index.js';
 import { discoverInfra } from './infra/index.js';
 import { emptyInfraModel } from '../model/infra.js';
-import { discoverMigrations } from './migrations/index.js';
+import { discoverMigrations, type MigrationSelection } from './migrations/index.js';
 
 /**
  * A discoverer turns files into model objects. It never judges: rules do. Discoverers run in this
  * order; later ones may refine what earlier ones found (a workflow names the build context of a
  * Dockerfile, a task definition names the service it runs).
  */
-export type Discoverer = (model: DeploymentModel) => void | Promise<void>;
+export type Discoverer = (model: DeploymentModel, options: DiscoverOptions) => void | Promise<void>;
+
+export interface DiscoverOptions {
+  /** The date time-dependent rules judge against; SHIPREADY_TODAY or now by default. */
+  today?: Date;
+  /** Which migrations to read and judge (`shipready migrations` paths, --since, --all-migrations). */
+  migrations?: MigrationSelection;
+}
 
 export const discoverers: { name: string; run: Discoverer }[] = [
   { name: 'packages', run: discoverPackages },
@@ -64,7 +71,7 @@ export interface DiscoverTiming {
 }
 
 /** Walks the folder once and builds the deployment model. Never executes or writes anything in it. */
-export async function discover(rootDir: string, options: { today?: Date } = {}): Promise<{ model: DeploymentModel; timings: DiscoverTiming[] }> {
+export async function discover(rootDir: string, options: DiscoverOptions = {}): Promise<{ model: DeploymentModel; timings: DiscoverTiming[] }> {
   const root = resolve(rootDir);
   const timings: DiscoverTiming[] = [];
   let t = performance.now();
@@ -74,7 +81,7 @@ export async function discover(rootDir: string, options: { today?: Date } = {}):
   for (const d of discoverers) {
     t = performance.now();
     try {
-      await d.run(model);
+      await d.run(model, options);
     } catch (err) {
       // A discoverer bug must not cost the user the rest of the audit; it is reported as a problem.
       model.problems.push({

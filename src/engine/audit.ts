@@ -1,5 +1,6 @@
 import type { DeploymentModel } from '../model/index.js';
 import { discover, type DiscoverTiming } from '../discover/index.js';
+import type { MigrationSelection } from '../discover/migrations/index.js';
 import { allRules } from '../rules/index.js';
 import type { Rule, Severity } from '../rules/rule.js';
 import type { Finding, IgnoredFinding } from './finding.js';
@@ -10,6 +11,7 @@ import { checkRuleIds, emptyConfig, loadConfig, type ShipreadyConfig } from './c
 import { applyWaivers, type WaiverStatus } from './waivers.js';
 import { compareWithBaseline, readBaseline, type BaselineComparison } from './baseline.js';
 import { applyLabelApprovals } from './labels.js';
+import { groupFindings, ungrouped } from './group.js';
 
 export interface AuditOptions {
   /** Gate threshold; wins over the config file's `failOn`. Default high. */
@@ -24,6 +26,10 @@ export interface AuditOptions {
   now?: Date;
   /** Pull-request labels (migration-destructive-approved approves destructive migrations); the GitHub event's by default. */
   labels?: string[];
+  /** Which migrations to judge (paths, --since, --all-migrations); by default the pending ones, found from git. */
+  migrations?: MigrationSelection;
+  /** One finding per root cause, its other places under related (default); false lists every place apart (--no-group). */
+  group?: boolean;
 }
 
 export interface AuditResult {
@@ -48,7 +54,7 @@ export interface AuditResult {
 
 export async function audit(dir: string, options: AuditOptions = {}): Promise<AuditResult> {
   const started = performance.now();
-  const { model, timings } = await discover(dir, { today: options.now });
+  const { model, timings } = await discover(dir, { today: options.now, ...(options.migrations ? { migrations: options.migrations } : {}) });
   const config = options.config === false ? emptyConfig() : await loadConfig(model.root, options.config);
   checkRuleIds(config, allRules.map((r) => r.id));
   const rules = (options.rules ?? allRules).filter((r) => !config.disabledRules.has(r.id));
@@ -60,7 +66,8 @@ export async function audit(dir: string, options: AuditOptions = {}): Promise<Au
     const severity = config.severityOverrides.get(f.ruleId);
     return severity ? { ...f, severity } : f;
   });
-  const waived = applyWaivers(sortFindings(overridden), config.waivers, model.today);
+  const grouped = options.group === false ? ungrouped(overridden) : groupFindings(overridden);
+  const waived = applyWaivers(sortFindings(grouped), config.waivers, model.today);
   let findings = applyLabelApprovals(waived.findings, options.labels);
   let baseline: BaselineComparison | undefined;
   if (options.baseline) {

@@ -1,4 +1,4 @@
-import type { RelatedLocation, Severity } from '../rules/rule.js';
+import type { GroupSpec, RelatedLocation, Severity } from '../rules/rule.js';
 
 /** A finding as reported: the JSON contract's fields plus what the engine learned about it. */
 export interface Finding {
@@ -13,6 +13,13 @@ export interface Finding {
   related: RelatedLocation[];
   fix: string;
   fingerprint: string;
+  /**
+   * How many places share this finding's root cause (the first is `file`/`line`, the others are
+   * listed in `related`); absent for a finding of one place.
+   */
+  occurrences?: number;
+  /** The root cause the rule gave, before grouping (internal: not part of the JSON report). */
+  group?: GroupSpec;
   /** Set when a waiver accepts this finding. */
   waiver?: Waiver;
   /** Set when compared with a baseline. */

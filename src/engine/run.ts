@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DeploymentModel } from '../model/index.js';
-import { fillTemplate, severityRank, type RawFinding, type Rule } from '../rules/rule.js';
+import { ASSUMPTION_CAP, fillTemplate, severityRank, type RawFinding, type Rule } from '../rules/rule.js';
 import type { Finding } from './finding.js';
 
 export interface RuleRun {
@@ -20,14 +20,21 @@ export function runRules(model: DeploymentModel, rules: Rule[]): RuleRun {
     try {
       rule.check(model, (messageId, loc, data, options = {}) => {
         const spec = rule.messages[messageId];
+        let severity = options.severity ?? rule.severity;
+        let message = fillTemplate(spec.message, data);
+        if (options.assumes) {
+          if (severityRank(severity) < severityRank(ASSUMPTION_CAP)) severity = ASSUMPTION_CAP;
+          message += ` (assumed: ${options.assumes})`;
+        }
         raw.push({
           ruleId: rule.id,
-          severity: options.severity ?? rule.severity,
-          message: fillTemplate(spec.message, data),
+          severity,
+          message,
           fix: fillTemplate(spec.fix, data),
           loc,
           related: options.related ?? [],
           key: options.key,
+          ...(options.group ? { group: options.group } : {}),
         });
       });
     } catch (err) {
@@ -65,6 +72,7 @@ function finalize(raw: RawFinding[], model: DeploymentModel, titles: Map<string,
       related: r.related,
       fix: r.fix,
       fingerprint,
+      ...(r.group ? { group: r.group } : {}),
     });
   }
   return sortFindings(findings);

@@ -2,7 +2,7 @@ import type { FileIndex } from '../discover/files.js';
 import type { ComposeFile, DependencyUpdateConfig } from './compose.js';
 import type { Dockerfile, DockerIgnore } from './docker.js';
 import type { InfraModel } from './infra.js';
-import type { MigrationFile } from './migrations.js';
+import type { MigrationFile, MigrationScope } from './migrations.js';
 import type { PrismaSchema } from './prisma.js';
 import type { NodeVersionFile, PackageJson, Project } from './packages.js';
 import type { ArtifactProblem } from './problems.js';
@@ -39,7 +39,10 @@ export interface DeploymentModel {
   dependencyUpdates: DependencyUpdateConfig[];
   services: Service[];
   infra: InfraModel;
+  /** The pending migrations (those the next deploy runs), parsed; applied ones are only counted in migrationScope. */
   migrations: MigrationFile[];
+  /** How pending migrations were chosen; undefined when the repository has none. */
+  migrationScope?: MigrationScope;
   /** Prisma schemas with their generator blocks (binaryTargets, output). */
   prismaSchemas: PrismaSchema[];
   /** Files that were needed and could not be used. */

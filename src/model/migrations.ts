@@ -28,6 +28,30 @@ export interface MigrationFile {
   parseErrors: MigrationParseError[];
   /** The PostgreSQL major version the checks assume, and where it came from. */
   postgres: PostgresVersion;
+  /** Why this migration is taken as one the next deploy runs (only such migrations are read and judged). */
+  pending: PendingMigration;
+}
+
+/**
+ * How a migration was found to be pending. `changed`: added or changed since the git base of this
+ * change (a fact). `newest`: no base could be found, and it is the newest migration of its folder (an
+ * assumption: findings on it say so and stay at medium or below). `named`, `all`: the user asked.
+ */
+export interface PendingMigration {
+  basis: 'changed' | 'newest' | 'named' | 'all';
+  /** For messages: "changed since origin/main (merge base 1a2b3c4)". */
+  why: string;
+}
+
+/** Which migrations were judged, and which were taken as already applied and left alone. */
+export interface MigrationScope {
+  basis: PendingMigration['basis'];
+  /** For messages: how pending migrations were told apart from applied ones. */
+  description: string;
+  /** Repo-relative paths of the migrations read and judged. */
+  judged: string[];
+  /** Repo-relative paths of the migrations taken as applied: located, not read, not judged. */
+  notJudged: string[];
 }
 
 export interface MigrationParseError {

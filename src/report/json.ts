@@ -23,6 +23,7 @@ export function toJsonReport(result: AuditResult): object {
       related: f.related.map((r) => ({ file: r.file, line: r.line, message: r.message })),
       fix: f.fix,
       fingerprint: f.fingerprint,
+      ...(f.occurrences ? { occurrences: f.occurrences } : {}),
       ...(f.waiver ? { waiver: f.waiver } : {}),
       ...(f.baseline ? { baseline: f.baseline } : {}),
     })),

@@ -37,6 +37,9 @@ const SEVERITY_STYLE: Record<Severity, Style[]> = {
   info: ['gray'],
 };
 
+/** Related places printed under a finding; a root cause with more lists the rest in the JSON report. */
+const RELATED_SHOWN = 6;
+
 const GATE_STYLE = { PASS: 'green', CONCERNS: 'yellow', FAIL: 'red', WAIVED: 'cyan' } as const;
 
 export function renderText(result: AuditResult, options: TextOptions): string {
@@ -56,7 +59,9 @@ export function renderText(result: AuditResult, options: TextOptions): string {
       const tags = [f.waiver ? paint('cyan', '[waived]') : '', f.baseline === 'new' ? paint('bold', '[new]') : f.baseline === 'open' ? paint('dim', '[still open]') : ''].filter(Boolean).join(' ');
       out.push(`  ${paint('bold', rel(f.file, f.line))}  ${paint('dim', f.ruleId)}${tags ? ' ' + tags : ''}`);
       out.push(`    ${f.message}`);
-      for (const r of f.related) out.push(paint('dim', `    ↳ ${rel(r.file, r.line)}: ${r.message}`));
+      const shown = f.related.length > RELATED_SHOWN + 1 ? f.related.slice(0, RELATED_SHOWN) : f.related;
+      for (const r of shown) out.push(paint('dim', `    ↳ ${rel(r.file, r.line)}: ${r.message}`));
+      if (shown.length < f.related.length) out.push(paint('dim', `    ↳ … ${f.related.length - shown.length} more (every place: --format json, or --no-group)`));
       out.push(`    ${paint('green', 'fix:')} ${f.fix}`);
       if (f.waiver) out.push(paint('cyan', `    waived: ${f.waiver.reason}${f.waiver.approvedBy ? ` (approved by ${f.waiver.approvedBy})` : ''}`));
       for (const lapsed of lapsedWaivers(f, result.waivers)) {

@@ -5,6 +5,9 @@ export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 
+/** The most a finding that rests on an assumption can be (see ReportOptions.assumes). */
+export const ASSUMPTION_CAP: Severity = 'medium';
+
 /** Lower is worse. */
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
@@ -40,10 +43,30 @@ export interface ReportOptions {
   /** Overrides the rule's default severity for this occurrence, when the evidence makes it worse or milder. */
   severity?: Severity;
   /**
+   * What this occurrence takes for granted that the files do not prove (a link made by a name, a
+   * value that could not be resolved, a migration taken as pending). Severity is evidence: such a
+   * finding is at most medium, and its message ends with what it assumed.
+   */
+  assumes?: string;
+  /**
    * What identifies this occurrence across runs, when the offending line's text is not enough
    * (the fingerprint is rule + file + this key). Defaults to the text of the offending line.
    */
   key?: string;
+  /**
+   * The root cause this occurrence belongs to: occurrences of one rule with the same group key
+   * become one finding (the worst occurrence first, the others listed in `related`), unless the
+   * audit runs with --no-group. `label` names the occurrence in the merged message (a package, a
+   * variable); `acrossRules` merges occurrences of several rules that share the key (one SQL
+   * statement that several migration rules object to).
+   */
+  group?: GroupSpec;
+}
+
+export interface GroupSpec {
+  key: string;
+  label?: string;
+  acrossRules?: boolean;
 }
 
 /** A finding as a rule reports it, before the engine adds fingerprint, title and ignores. */
@@ -56,6 +79,7 @@ export interface RawFinding {
   loc?: Loc;
   related: RelatedLocation[];
   key?: string;
+  group?: GroupSpec;
 }
 
 export type Report<M extends string> = (

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { audit, type AuditResult } from '../../src/engine/audit.js';
+import { audit, type AuditOptions, type AuditResult } from '../../src/engine/audit.js';
 import type { Finding } from '../../src/engine/finding.js';
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
@@ -36,7 +36,7 @@ export function readExpected(dir: string): Expected {
  * Copies a fixture to a fresh temporary folder (so the project's own git repository does not leak
  * into it), makes it a git repository when it holds a `.fixture-git` marker, and audits it.
  */
-export async function auditFixture(dir: string): Promise<{ result: AuditResult; root: string; cleanup: () => void }> {
+export async function auditFixture(dir: string, options: AuditOptions = {}): Promise<{ result: AuditResult; root: string; cleanup: () => void }> {
   const root = mkdtempSync(join(tmpdir(), 'shipready-fixture-'));
   cpSync(dir, root, { recursive: true, verbatimSymlinks: true });
   if (existsSync(join(root, '.fixture-git'))) {
@@ -45,7 +45,7 @@ export async function auditFixture(dir: string): Promise<{ result: AuditResult; 
     git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'add', '-A');
     git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-q', '-m', 'fixture');
   }
-  const result = await audit(root, { now: FIXTURE_TODAY });
+  const result = await audit(root, { now: FIXTURE_TODAY, ...options });
   return { result, root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
@@ -68,4 +68,10 @@ export function ruleFixtureCases(): { ruleId: string; caseName: string; dir: str
     }
   }
   return cases.sort((a, b) => a.dir.localeCompare(b.dir));
+}
+
+/** Audit options a fixture case sets for itself in `.fixture-options.json` (none by default). */
+export function fixtureOptions(dir: string): AuditOptions {
+  const path = join(dir, '.fixture-options.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as AuditOptions) : {};
 }

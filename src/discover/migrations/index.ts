@@ -2,35 +2,31 @@ import type { DeploymentModel } from '../../model/index.js';
 import { LineMap } from '../../model/location.js';
 import { DEFAULT_POSTGRES_MAJOR, type MigrationFile, type MigrationStatement, type PostgresVersion } from '../../model/migrations.js';
 import { locateMigrations, type MigrationCandidate, type MigrationSelection } from './locate.js';
+import { choosePending, findChangeSet } from './pending.js';
 import { loadPgParser, type PgParser } from './pg.js';
 import { readScriptMigration } from './script.js';
 import { parseSql, quoteStatement } from './sql.js';
 
 export type { MigrationSelection } from './locate.js';
 
-let scopedSelection: MigrationSelection = {};
-
-/**
- * Runs `work` (an audit) with a migration selection: `shipready migrations` checks the files under
- * some paths, or changed since a git ref, with a --pg-version, through the same audit pipeline
- * (config, ignores, waivers, labels, gate) as `shipready audit`. One audit runs at a time per process.
- */
-export async function withMigrationSelection<T>(selection: MigrationSelection, work: () => Promise<T>): Promise<T> {
-  scopedSelection = selection;
-  try {
-    return await work();
-  } finally {
-    scopedSelection = {};
-  }
-}
-
 /**
  * Database migrations: plain SQL, Drizzle, Prisma, Knex, TypeORM, node-pg-migrate. Each file's SQL
  * is parsed by the real PostgreSQL parser; a statement that does not parse is recorded at its line
  * (rule migrations/parse-error) and the rest of the file is still checked.
  */
-export async function discoverMigrations(model: DeploymentModel, selection: MigrationSelection = scopedSelection): Promise<void> {
-  const candidates = (await locateMigrations(model.files, selection)).filter((c) => !forAnotherDatabase(model, c));
+export async function discoverMigrations(model: DeploymentModel, options: { migrations?: MigrationSelection } = {}): Promise<void> {
+  const selection = options.migrations ?? {};
+  const located = (await locateMigrations(model.files, selection)).filter((c) => !forAnotherDatabase(model, c));
+  if (located.length === 0) {
+    selection.onLocated?.([]);
+    return;
+  }
+  // Only the migrations the next deploy runs are read: applied ones cannot be changed any more.
+  const named = (selection.paths ?? []).length > 0;
+  const changes = named || selection.all ? undefined : findChangeSet(model.root, selection.since);
+  const { scope, pending } = choosePending(located.map((c) => c.path), { named, all: selection.all, changes });
+  model.migrationScope = scope;
+  const candidates = located.filter((c) => pending.has(c.path));
   selection.onLocated?.(candidates.map((c) => c.path));
   if (candidates.length === 0) return;
   const postgres = postgresVersion(model, selection);
@@ -47,7 +43,7 @@ export async function discoverMigrations(model: DeploymentModel, selection: Migr
     if (!file || (file.statements.length === 0 && file.parseErrors.length === 0)) continue;
     // A MySQL or SQLite migration in a folder called migrations is not ours to judge.
     if (file.parseErrors.some((e) => OTHER_DIALECT.test(e.message))) continue;
-    model.migrations.push({ ...file, postgres });
+    model.migrations.push({ ...file, postgres, pending: pending.get(candidate.path)! });
   }
 }
 
@@ -93,7 +89,7 @@ const OTHER_DIALECT = /at or near "(?:`|AUTO_INCREMENT|AUTOINCREMENT|ENGINE|UNSI
 const UP_MARKERS = /^--\s*(?:migrate:up\b|\+goose\s+up\b|\+migrate\s+up\b|up migration\b)/i;
 const DOWN_MARKERS = /^--\s*(?:migrate:down\b|\+goose\s+down\b|\+migrate\s+down\b|down migration\b)/i;
 
-function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgParser): Omit<MigrationFile, 'postgres'> {
+function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgParser): Omit<MigrationFile, 'postgres' | 'pending'> {
   // Only the up part: the down part undoes what up created and is destructive by design.
   let from = 0;
   let to = text.length;
@@ -117,7 +113,7 @@ function readSqlFile(candidate: MigrationCandidate, text: string, parser: PgPars
   const baseLine = text.slice(0, Math.min(from, text.length)).split('\n').length - 1;
   const parsed = parseSql(parser, region);
   const parseErrors = parsed.errors.map((e) => ({ message: e.message, loc: { file: candidate.path, line: baseLine + e.line } }));
-  const file: Omit<MigrationFile, 'postgres'> = { path: candidate.path, tool: candidate.tool, statements: [], parseErrors };
+  const file: Omit<MigrationFile, 'postgres' | 'pending'> = { path: candidate.path, tool: candidate.tool, statements: [], parseErrors };
   if (toolTransaction) file.toolTransaction = toolTransaction;
   file.statements = withTransactions(
     parsed.statements.map((s) => ({
@@ -183,7 +179,7 @@ function readScript(
   text: string,
   parser: PgParser,
   parseScript: OxcParse,
-): Omit<MigrationFile, 'postgres'> | undefined {
+): Omit<MigrationFile, 'postgres' | 'pending'> | undefined {
   const result = parseScript(candidate.path, text);
   if (result.errors.length > 0 && !result.program) return undefined;
   const lines = new LineMap(text);
@@ -213,7 +209,7 @@ function readScript(
       });
     }
   }
-  const file: Omit<MigrationFile, 'postgres'> = {
+  const file: Omit<MigrationFile, 'postgres' | 'pending'> = {
     path: candidate.path,
     tool: script.tool,
     statements: withTransactions(statements, toolTransaction),

@@ -8,8 +8,10 @@ import type { MigrationTool } from '../../model/migrations.js';
 export interface MigrationSelection {
   /** Repo-relative files or folders. A file named here is read as a migration even if no convention says so. */
   paths?: string[];
-  /** Only these repo-relative files (e.g. added or changed since a git ref). */
-  only?: ReadonlySet<string>;
+  /** Git ref: the migrations added or changed since it are the pending ones (default: found from git, see pending.ts). */
+  since?: string;
+  /** Judge every migration, applied or not (--all-migrations). */
+  all?: boolean;
   /** PostgreSQL major version for version-dependent checks (`--pg-version`). */
   postgresMajor?: number;
   /** Told which files were taken as migrations (before parsing). */
@@ -126,7 +128,6 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
       else if (SCRIPT_EXT.test(w)) candidates.push({ path: w, kind: 'script', tool: 'knex' });
     }
   }
-  if (selection.only) candidates = candidates.filter((c) => selection.only!.has(c.path));
   return candidates.sort((a, b) => a.path.localeCompare(b.path));
 }
 

@@ -17,7 +17,9 @@ export default defineRule({
   check(model, report) {
     const evidence = deployEvidence(model);
     if (!evidence) return;
-    const files = model.migrations.length > 0 ? model.migrations.map((m) => m.path) : model.files.paths.filter((p) => MIGRATION_FILE.test(p) && !p.endsWith('.d.ts'));
+    const scope = model.migrationScope;
+    const located = scope ? [...scope.judged, ...scope.notJudged].sort() : [];
+    const files = located.length > 0 ? located : model.files.paths.filter((p) => MIGRATION_FILE.test(p) && !p.endsWith('.d.ts'));
     if (files.length === 0) return;
     if (findActivity(model, 'migration-check')) return;
     for (const { workflow, step } of allSteps(model)) {

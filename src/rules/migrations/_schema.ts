@@ -13,6 +13,8 @@ import type {
 } from 'libpg-query';
 import type { DeploymentModel } from '../../model/index.js';
 import type { MigrationFile, MigrationStatement } from '../../model/migrations.js';
+import type { ReportOptions } from '../rule.js';
+import { migrationSequence } from '../../discover/migrations/pending.js';
 
 /**
  * What a migration file has created so far. Changing an object created earlier in the same file is
@@ -78,9 +80,16 @@ function notNullCheckColumn(constraint: Constraint): string | undefined {
  * object is updated after each yield: read it before asking for the next statement.
  */
 export function* migrationStatements(model: DeploymentModel): Generator<StatementInFile> {
-  for (const file of model.migrations) {
+  // Tables created by an earlier pending migration of the same folder are new too: the deploy
+  // creates them empty just before this one runs. (Not so for --all-migrations: history ran long ago.)
+  const newTablesByFolder = new Map<string, Set<string>>();
+  for (const file of [...model.migrations].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }))) {
+    const pendingTogether = file.pending.basis === 'changed' || file.pending.basis === 'newest';
+    const folder = migrationSequence(file.path).folder;
+    const earlierTables = pendingTogether ? (newTablesByFolder.get(folder) ?? new Set<string>()) : new Set<string>();
+    if (pendingTogether) newTablesByFolder.set(folder, earlierTables);
     const created: CreatedSoFar = {
-      tables: new Set(),
+      tables: earlierTables,
       columns: new Set(),
       indexes: new Set(),
       constraints: new Set(),
@@ -180,4 +189,16 @@ export function outsideTransactionHow(file: MigrationFile): string {
     default:
       return 'outside BEGIN … COMMIT, in a migration of its own';
   }
+}
+
+/**
+ * Options every migration finding takes: one finding per statement however many rules object to
+ * it (the worst first, the others under related), and, for a migration only assumed to be pending,
+ * that assumption (which keeps the finding at medium or below).
+ */
+export function statementOptions(file: MigrationFile, statement: Pick<MigrationStatement, 'text' | 'loc'>): ReportOptions {
+  return {
+    group: { key: `statement\u0000${file.path}\u0000${statement.text}`, acrossRules: true },
+    ...(file.pending.basis === 'newest' ? { assumes: file.pending.why } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Node } from 'libpg-query';
 import { defineRule } from '../rule.js';
-import { addedColumns, alterationsOfExistingTables, asConstraint, columnTypeName, SERIAL_TYPES } from './_schema.js';
+import { addedColumns, alterationsOfExistingTables, asConstraint, columnTypeName, SERIAL_TYPES, statementOptions } from './_schema.js';
 
 /**
  * Functions PostgreSQL marks VOLATILE that are common as column defaults. A volatile default must be
@@ -69,8 +69,8 @@ export default defineRule({
                 ? volatileCall(defaultExpr)
                 : undefined;
         const data = { column: column.colname ?? '?', table, statement: statement.text };
-        if (volatile) report('volatile', statement.loc, { ...data, default: volatile });
-        else if (defaultExpr && file.postgres.major < 11) report('anyDefault', statement.loc, { ...data, version: `${file.postgres.major}, ${file.postgres.source}` });
+        if (volatile) report('volatile', statement.loc, { ...data, default: volatile }, statementOptions(file, statement));
+        else if (defaultExpr && file.postgres.major < 11) report('anyDefault', statement.loc, { ...data, version: `${file.postgres.major}, ${file.postgres.source}` }, statementOptions(file, statement));
       }
     }
   },

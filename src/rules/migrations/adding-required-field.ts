@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { addedColumns, alterationsOfExistingTables, asConstraint, columnTypeName, SERIAL_TYPES } from './_schema.js';
+import { addedColumns, alterationsOfExistingTables, asConstraint, columnTypeName, SERIAL_TYPES, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/adding-required-field',
@@ -20,7 +20,7 @@ export default defineRule({
         // Defaults, identity, generated and serial columns fill existing rows themselves.
         const filled = constraints.some((c) => c?.contype === 'CONSTR_DEFAULT' || c?.contype === 'CONSTR_IDENTITY' || c?.contype === 'CONSTR_GENERATED');
         if (!required || filled || SERIAL_TYPES.has(columnTypeName(column))) continue;
-        report('required', entry.statement.loc, { column: column.colname ?? '?', table: entry.table, statement: entry.statement.text });
+        report('required', entry.statement.loc, { column: column.colname ?? '?', table: entry.table, statement: entry.statement.text }, statementOptions(entry.file, entry.statement));
       }
     }
   },

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asDrop, asIndex, migrationStatements, outsideTransactionHow } from './_schema.js';
+import { asDrop, asIndex, migrationStatements, outsideTransactionHow, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/ban-concurrent-index-creation-in-transaction',
@@ -26,10 +26,10 @@ export default defineRule({
       const operation = index?.concurrent ? 'CREATE INDEX' : drop?.concurrent && drop.removeType === 'OBJECT_INDEX' ? 'DROP INDEX' : reindexConcurrently ? 'REINDEX' : undefined;
       if (!operation) continue;
       const data = { operation, statement: statement.text, how: outsideTransactionHow(file) };
-      if (statement.inTransaction) report('inTransaction', statement.loc, { ...data, why: `it runs inside ${statement.inTransaction.startsWith('the BEGIN') ? statement.inTransaction : `a transaction: ${statement.inTransaction}`}` });
+      if (statement.inTransaction) report('inTransaction', statement.loc, { ...data, why: `it runs inside ${statement.inTransaction.startsWith('the BEGIN') ? statement.inTransaction : `a transaction: ${statement.inTransaction}`}` }, statementOptions(file, statement));
       else if (file.implicitTransaction) {
         // Newer Prisma versions split CREATE INDEX CONCURRENTLY out of the script; DROP INDEX is not split yet.
-        report('prismaImplicit', statement.loc, { ...data, why: file.implicitTransaction }, { severity: operation === 'CREATE INDEX' ? 'medium' : 'high' });
+        report('prismaImplicit', statement.loc, { ...data, why: file.implicitTransaction }, { ...statementOptions(file, statement), severity: operation === 'CREATE INDEX' ? 'medium' : 'high' });
       }
     }
   },

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterationsOfExistingTables, commandNames } from './_schema.js';
+import { alterationsOfExistingTables, commandNames, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/changing-column-type',
@@ -16,7 +16,7 @@ export default defineRule({
     for (const entry of alterationsOfExistingTables(model)) {
       const columns = commandNames(entry, 'AT_AlterColumnType');
       if (columns.length === 0) continue;
-      report('changeType', entry.statement.loc, { columns: columns.join(', '), table: entry.table, statement: entry.statement.text });
+      report('changeType', entry.statement.loc, { columns: columns.join(', '), table: entry.table, statement: entry.statement.text }, statementOptions(entry.file, entry.statement));
     }
   },
 });

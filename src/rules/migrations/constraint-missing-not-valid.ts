@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterationsOfExistingTables, asColumnDef, asConstraint } from './_schema.js';
+import { alterationsOfExistingTables, asColumnDef, asConstraint, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/constraint-missing-not-valid',
@@ -34,7 +34,7 @@ export default defineRule({
         if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
           const add = notValid.get(`${file.path}\0${table}.${cmd.name}`);
           if (add?.inTransaction && add.inTransaction === statement.inTransaction) {
-            report('validateSameTransaction', statement.loc, { name: cmd.name, table, addLine: add.line, why: add.inTransaction, statement: statement.text });
+            report('validateSameTransaction', statement.loc, { name: cmd.name, table, addLine: add.line, why: add.inTransaction, statement: statement.text }, statementOptions(file, statement));
           }
         }
         const constraints =
@@ -48,9 +48,9 @@ export default defineRule({
           if (!constraint || constraint.skip_validation) continue;
           const name = constraint.conname ?? '(unnamed)';
           if (constraint.contype === 'CONSTR_FOREIGN') {
-            report('foreignKey', statement.loc, { name, table, referenced: constraint.pktable?.relname ?? 'the referenced table', statement: statement.text });
+            report('foreignKey', statement.loc, { name, table, referenced: constraint.pktable?.relname ?? 'the referenced table', statement: statement.text }, statementOptions(file, statement));
           } else if (constraint.contype === 'CONSTR_CHECK') {
-            report('check', statement.loc, { name, table, statement: statement.text });
+            report('check', statement.loc, { name, table, statement: statement.text }, statementOptions(file, statement));
           }
         }
       }

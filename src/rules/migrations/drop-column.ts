@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterationsOfExistingTables, commandNames } from './_schema.js';
+import { alterationsOfExistingTables, commandNames, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/drop-column',
@@ -17,7 +17,7 @@ export default defineRule({
       // A column added earlier in the same migration is unknown to the running code.
       const columns = commandNames(entry, 'AT_DropColumn');
       if (columns.length === 0) continue;
-      report('dropColumn', entry.statement.loc, { columns: columns.join(', '), table: entry.table, statement: entry.statement.text });
+      report('dropColumn', entry.statement.loc, { columns: columns.join(', '), table: entry.table, statement: entry.statement.text }, statementOptions(entry.file, entry.statement));
     }
   },
 });

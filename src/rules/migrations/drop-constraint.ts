@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterationsOfExistingTables, commandNames } from './_schema.js';
+import { alterationsOfExistingTables, commandNames, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/drop-constraint',
@@ -17,7 +17,7 @@ export default defineRule({
       // Constraints added in the same file are helpers (e.g. the CHECK used to SET NOT NULL safely).
       const constraints = commandNames(entry, 'AT_DropConstraint', false).filter((c) => !entry.created.constraints.has(`${entry.table}.${c}`));
       if (constraints.length === 0) continue;
-      report('dropConstraint', entry.statement.loc, { table: entry.table, constraints: constraints.join(', '), statement: entry.statement.text });
+      report('dropConstraint', entry.statement.loc, { table: entry.table, constraints: constraints.join(', '), statement: entry.statement.text }, statementOptions(entry.file, entry.statement));
     }
   },
 });

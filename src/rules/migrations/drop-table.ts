@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asDrop, droppedNames, migrationStatements } from './_schema.js';
+import { asDrop, droppedNames, migrationStatements, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/drop-table',
@@ -13,13 +13,13 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const { statement, created } of migrationStatements(model)) {
+    for (const { file, statement, created } of migrationStatements(model)) {
       const drop = asDrop(statement.node);
       if (!drop || drop.removeType !== 'OBJECT_TABLE') continue;
       // A table created earlier in the same migration was never seen by a running task.
       const existing = droppedNames(drop).filter((t) => !created.tables.has(t));
       if (existing.length === 0) continue;
-      report('dropTable', statement.loc, { tables: existing.join(', '), statement: statement.text });
+      report('dropTable', statement.loc, { tables: existing.join(', '), statement: statement.text }, statementOptions(file, statement));
     }
   },
 });

@@ -14,6 +14,7 @@ import addingRequiredField from './adding-required-field.js';
 import addingFieldWithDefault from './adding-field-with-default.js';
 import banConcurrentIndexCreationInTransaction from './ban-concurrent-index-creation-in-transaction.js';
 import parseError from './parse-error.js';
+import appliedNotChecked from './applied-not-checked.js';
 
 /**
  * The destructive operations of the migration-safety table (seed 004): a pull request may approve
@@ -40,4 +41,4 @@ export const lockingMigrationRules: Rule[] = [
   banConcurrentIndexCreationInTransaction,
 ];
 
-export const migrationRules: Rule[] = [...destructiveMigrationRules, ...lockingMigrationRules, parseError];
+export const migrationRules: Rule[] = [...destructiveMigrationRules, ...lockingMigrationRules, parseError, appliedNotChecked];

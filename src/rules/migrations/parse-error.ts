@@ -12,7 +12,12 @@ export default defineRule({
   },
   check({ migrations }, report) {
     for (const file of migrations) {
-      for (const error of file.parseErrors) report('parse', error.loc, { error: error.message });
+      for (const error of file.parseErrors) {
+        report('parse', error.loc, { error: error.message }, {
+          group: { key: `parse\u0000${file.path}` },
+          ...(file.pending.basis === 'newest' ? { assumes: file.pending.why } : {}),
+        });
+      }
     }
   },
 });

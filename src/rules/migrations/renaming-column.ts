@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asRename, migrationStatements, tableName } from './_schema.js';
+import { asRename, migrationStatements, tableName, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/renaming-column',
@@ -13,12 +13,12 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const { statement, created } of migrationStatements(model)) {
+    for (const { file, statement, created } of migrationStatements(model)) {
       const rename = asRename(statement.node);
       if (!rename || rename.renameType !== 'OBJECT_COLUMN' || rename.relationType !== 'OBJECT_TABLE') continue;
       const table = tableName(rename.relation);
       if (created.tables.has(table) || created.columns.has(`${table}.${rename.subname}`)) continue;
-      report('renameColumn', statement.loc, { from: rename.subname ?? '?', to: rename.newname ?? '?', table, statement: statement.text });
+      report('renameColumn', statement.loc, { from: rename.subname ?? '?', to: rename.newname ?? '?', table, statement: statement.text }, statementOptions(file, statement));
     }
   },
 });

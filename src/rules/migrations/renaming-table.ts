@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asRename, migrationStatements, tableName } from './_schema.js';
+import { asRename, migrationStatements, tableName, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/renaming-table',
@@ -13,12 +13,12 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const { statement, created } of migrationStatements(model)) {
+    for (const { file, statement, created } of migrationStatements(model)) {
       const rename = asRename(statement.node);
       if (!rename || rename.renameType !== 'OBJECT_TABLE') continue;
       const table = tableName(rename.relation);
       if (created.tables.has(table)) continue;
-      report('renameTable', statement.loc, { from: table, to: rename.newname ?? '?', statement: statement.text });
+      report('renameTable', statement.loc, { from: table, to: rename.newname ?? '?', statement: statement.text }, statementOptions(file, statement));
     }
   },
 });

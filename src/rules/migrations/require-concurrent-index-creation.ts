@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterTable, asColumnDef, asConstraint, asIndex, migrationStatements, outsideTransactionHow, tableName } from './_schema.js';
+import { alterTable, asColumnDef, asConstraint, asIndex, migrationStatements, outsideTransactionHow, tableName, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/require-concurrent-index-creation',
@@ -25,7 +25,7 @@ export default defineRule({
       // An index on a table created in the same migration is built on an empty table.
       if (created.tables.has(table)) continue;
       if (index && !index.concurrent) {
-        report('createIndex', statement.loc, { table, statement: statement.text, how: outsideTransactionHow(file) });
+        report('createIndex', statement.loc, { table, statement: statement.text, how: outsideTransactionHow(file) }, statementOptions(file, statement));
       }
       // ADD CONSTRAINT … UNIQUE / PRIMARY KEY (and ADD COLUMN … UNIQUE) without USING INDEX.
       for (const cmd of alter?.cmds ?? []) {
@@ -34,7 +34,7 @@ export default defineRule({
         const building = constraints.find((c) => (c?.contype === 'CONSTR_UNIQUE' || c?.contype === 'CONSTR_PRIMARY') && !c.indexname);
         if (!building) continue;
         const kind = building.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'PRIMARY KEY';
-        report('constraintIndex', statement.loc, { kind, table, statement: statement.text, how: outsideTransactionHow(file) });
+        report('constraintIndex', statement.loc, { kind, table, statement: statement.text, how: outsideTransactionHow(file) }, statementOptions(file, statement));
         break;
       }
     }

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asDrop, droppedNames, migrationStatements, outsideTransactionHow } from './_schema.js';
+import { asDrop, droppedNames, migrationStatements, outsideTransactionHow, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/require-concurrent-index-deletion',
@@ -17,7 +17,7 @@ export default defineRule({
       const drop = asDrop(statement.node);
       if (!drop || drop.removeType !== 'OBJECT_INDEX' || drop.concurrent) continue;
       if (droppedNames(drop).every((name) => created.indexes.has(name))) continue;
-      report('dropIndex', statement.loc, { statement: statement.text, how: outsideTransactionHow(file) });
+      report('dropIndex', statement.loc, { statement: statement.text, how: outsideTransactionHow(file) }, statementOptions(file, statement));
     }
   },
 });

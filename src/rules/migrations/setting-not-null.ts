@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { alterationsOfExistingTables, commandNames } from './_schema.js';
+import { alterationsOfExistingTables, commandNames, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/setting-not-null',
@@ -18,7 +18,7 @@ export default defineRule({
       const proven = (column: string) => entry.file.postgres.major >= 12 && entry.created.validatedNotNull.has(`${entry.table}.${column}`);
       const columns = commandNames(entry, 'AT_SetNotNull').filter((c) => !proven(c));
       if (columns.length === 0) continue;
-      report('setNotNull', entry.statement.loc, { table: entry.table, columns: columns.join(', '), statement: entry.statement.text });
+      report('setNotNull', entry.statement.loc, { table: entry.table, columns: columns.join(', '), statement: entry.statement.text }, statementOptions(entry.file, entry.statement));
     }
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { asRangeVar, asTruncate, migrationStatements, tableName } from './_schema.js';
+import { asRangeVar, asTruncate, migrationStatements, tableName, statementOptions } from './_schema.js';
 
 export default defineRule({
   id: 'migrations/truncate-table',
@@ -13,13 +13,13 @@ export default defineRule({
     },
   },
   check(model, report) {
-    for (const { statement, created } of migrationStatements(model)) {
+    for (const { file, statement, created } of migrationStatements(model)) {
       const truncate = asTruncate(statement.node);
       if (!truncate) continue;
       const tables = (truncate.relations ?? []).map((r) => tableName(asRangeVar(r))).filter((t) => !created.tables.has(t));
       if (tables.length === 0) continue;
       const cascade = truncate.behavior === 'DROP_CASCADE' ? ' CASCADE (which also empties every table that references them)' : '';
-      report('truncate', statement.loc, { tables: tables.join(', '), cascade, statement: statement.text });
+      report('truncate', statement.loc, { tables: tables.join(', '), cascade, statement: statement.text }, statementOptions(file, statement));
     }
   },
 });
