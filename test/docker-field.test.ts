@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Analysis } from '../src/analysis/index.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -123,7 +124,7 @@ function check(rule: Rule, files: Record<string, string>, adjust?: (model: Deplo
     discoverPrisma(model);
     adjust?.(model);
     const findings: { id: string; file?: string; line?: number }[] = [];
-    rule.check(model, (id, loc) => findings.push({ id, file: loc?.file, line: loc?.line }));
+    rule.check(model, (id, loc) => findings.push({ id, file: loc?.file, line: loc?.line }), new Analysis(model));
     return findings;
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Analysis } from '../src/analysis/index.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,7 +35,7 @@ async function check(rule: Rule, files: Record<string, string>, adjust?: (model:
     const { model } = discover(root);
     adjust?.(model);
     const findings: { id: string; line?: number; file?: string; message: string; severity?: string; related: number }[] = [];
-    rule.check(model, (id, loc, _data, options) => findings.push({ id, line: loc?.line, file: loc?.file, message: id, severity: options?.severity, related: options?.related?.length ?? 0 }));
+    rule.check(model, (id, loc, _data, options) => findings.push({ id, line: loc?.line, file: loc?.file, message: id, severity: options?.severity, related: options?.related?.length ?? 0 }), new Analysis(model));
     return findings;
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -52,7 +53,7 @@ test('healthcheck: a missing HEALTHCHECK is reported only when no task definitio
   const without = await check(healthcheck, { ...SERVER, Dockerfile: NO_CHECK });
   assert.deepEqual(without.map((f) => [f.id, f.line]), [['missing', 1]]);
   const withTaskDefinition = await check(healthcheck, { ...SERVER, Dockerfile: NO_CHECK }, (model) => {
-    model.infra.taskDefinitions = [{ family: 'api' }] as unknown as typeof model.infra.taskDefinitions;
+    model.infra.taskDefinitions = [{ family: 'api', containers: [] }] as unknown as typeof model.infra.taskDefinitions;
   });
   assert.deepEqual(withTaskDefinition, []);
 });
@@ -108,7 +109,7 @@ test('secret-in-build: the value of a secret never appears in the finding', asyn
     writeFileSync(join(root, 'Dockerfile'), 'FROM node:20\nENV STRIPE_API_KEY=sk_live_abcdefghijklmnop\nENV GITHUB_PAT=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n');
     const { model } = discover(root);
     const messages: string[] = [];
-    secretInBuild.check(model, (id, loc, data) => messages.push(`${id} ${loc?.line} ${JSON.stringify(data)}`));
+    secretInBuild.check(model, (id, loc, data) => messages.push(`${id} ${loc?.line} ${JSON.stringify(data)}`), new Analysis(model));
     assert.equal(messages.length, 2);
     assert.ok(messages.every((m) => !m.includes('sk_live') && !m.includes('ghp_')), messages.join('\n'));
   } finally {
@@ -151,22 +152,11 @@ test('signals-not-forwarded: the fix names the node command the start script run
     writeFileSync(join(root, 'Dockerfile'), 'FROM node:20-alpine\nWORKDIR /srv\nCOPY package.json ./\nCOPY build ./build\nCMD ["npm", "start"]\n');
     const { model } = discover(root);
     const data: Record<string, string | number>[] = [];
-    signalsNotForwarded.check(model, (_id, _loc, d) => data.push(d ?? {}));
+    signalsNotForwarded.check(model, (_id, _loc, d) => data.push(d ?? {}), new Analysis(model));
     assert.equal(data.length, 1);
     assert.equal(data[0].direct, '["node", "--enable-source-maps", "build/server.js"]');
   } finally {
     rmSync(root, { recursive: true, force: true });
-  }
-});
-
-test('development Dockerfiles are told apart by name', async () => {
-  const { isDevelopmentDockerfile } = await import('../src/rules/docker/_build.js');
-  const named = (path: string) => ({ path }) as Parameters<typeof isDevelopmentDockerfile>[0];
-  for (const path of ['Dockerfile.dev', 'api/dev.Dockerfile', 'Dockerfile.development', 'Dockerfile-local', 'e2e/Dockerfile.test', '.devcontainer/Dockerfile']) {
-    assert.equal(isDevelopmentDockerfile(named(path)), true, path);
-  }
-  for (const path of ['Dockerfile', 'services/devices/Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'Dockerfile.worker', 'Dockerfile.devices']) {
-    assert.equal(isDevelopmentDockerfile(named(path)), false, path);
   }
 });
 

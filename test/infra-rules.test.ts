@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Analysis } from '../src/analysis/index.js';
 import type { DeploymentModel } from '../src/model/index.js';
 import { deploymentFacts, emptyInfraModel, recordDeployment, type ContainerDefinition, type InfraValue, type TaskDefinition } from '../src/model/infra.js';
 import type { Service } from '../src/model/source.js';
@@ -86,7 +87,7 @@ function run(rule: Rule, model: DeploymentModel): { key: string; line?: number; 
   rule.check(model, (key, loc, data) => {
     const spec = (rule.messages as Record<string, { message: string }>)[key];
     out.push({ key, file: loc?.file, line: loc?.line, message: spec.message.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, n: string) => String(data?.[n] ?? '')) });
-  });
+  }, new Analysis(model));
   return out;
 }
 

@@ -34,14 +34,16 @@ const KEYWORDS = new Set([
   'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
 
-/** Dockerfile, Dockerfile.api, api.Dockerfile, api.dockerfile, Containerfile. */
+/** Dockerfile, Dockerfile.api, Dockerfile-prod, api.Dockerfile, api.dockerfile, Containerfile. */
 export function isDockerfileName(name: string): boolean {
-  if (name.endsWith('.dockerignore')) return false;
+  if (name.endsWith('.dockerignore') || /\.(md|txt|sh|ya?ml|json)$/i.test(name)) return false;
   return (
     name === 'Dockerfile' ||
     name === 'dockerfile' ||
     name === 'Containerfile' ||
     name.startsWith('Dockerfile.') ||
+    name.startsWith('Dockerfile-') ||
+    name.startsWith('Dockerfile_') ||
     name.endsWith('.Dockerfile') ||
     name.endsWith('.dockerfile')
   );

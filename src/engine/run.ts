@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Analysis } from '../analysis/index.js';
 import type { DeploymentModel } from '../model/index.js';
 import { ASSUMPTION_CAP, fillTemplate, severityRank, type RawFinding, type Rule } from '../rules/rule.js';
 import type { Finding } from './finding.js';
@@ -15,6 +16,7 @@ export function runRules(model: DeploymentModel, rules: Rule[]): RuleRun {
   const raw: RawFinding[] = [];
   const passed: string[] = [];
   const errors: RuleRun['errors'] = [];
+  const analysis = new Analysis(model);
   for (const rule of rules) {
     const before = raw.length;
     try {
@@ -36,7 +38,7 @@ export function runRules(model: DeploymentModel, rules: Rule[]): RuleRun {
           key: options.key,
           ...(options.group ? { group: options.group } : {}),
         });
-      });
+      }, analysis);
     } catch (err) {
       raw.length = before;
       errors.push({ ruleId: rule.id, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -185,3 +185,18 @@ export function workflowDoes(workflow: Workflow, kind: StepActivityKind): StepAc
 export function hasTrigger(workflow: Workflow, ...events: string[]): boolean {
   return workflow.triggers.some((t) => events.includes(t.value));
 }
+
+/**
+ * An input written literally or through `${{ env.X }}` whose `env:` value (step, job, then workflow)
+ * is itself literal, as the AWS starter workflow writes `task-definition: ${{ env.ECS_TASK_DEFINITION }}`.
+ * Undefined when another expression remains or a script rewrites the variable through $GITHUB_ENV.
+ */
+export function literalValue(workflow: Workflow, job: WorkflowJob, step: WorkflowStep, value: string): string | undefined {
+  const out = value.replace(/\$\{\{\s*env\.([\w-]+)\s*\}\}/g, (whole, name: string) => {
+    const v = step.env.get(name) ?? job.env.get(name) ?? workflow.env.get(name);
+    if (!v || v.value.includes('${{')) return whole;
+    const rewritten = workflow.jobs.some((j) => j.steps.some((s) => s.run?.value.includes('GITHUB_ENV') && new RegExp(`\\b${name}=`).test(s.run.value)));
+    return rewritten ? whole : v.value;
+  });
+  return out.includes('${{') ? undefined : out;
+}

@@ -1,3 +1,4 @@
+import type { Analysis } from '../analysis/index.js';
 import type { DeploymentModel } from '../model/index.js';
 import type { Loc } from '../model/location.js';
 
@@ -90,7 +91,8 @@ export type Report<M extends string> = (
 ) => void;
 
 export interface Rule<M extends string = string> extends RuleMeta<M> {
-  check(model: DeploymentModel, report: Report<M>): void;
+  /** Reads the model and the facts the analysis layer derives from it (production scope, links); never the disk. */
+  check(model: DeploymentModel, report: Report<M>, analysis: Analysis): void;
 }
 
 /** Declares a rule. A rule reads the model only: it never touches the disk. */

@@ -1,3 +1,4 @@
+export { literalValue } from '../../model/workflow.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { Permissions, StepActivity, StepCommand, StepActivityKind, Workflow, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
@@ -157,17 +158,3 @@ export function workflowTouchesFile(workflow: Workflow, file: string, except?: (
   return false;
 }
 
-/**
- * An input written literally or through `${{ env.X }}` whose `env:` value (step, job, then workflow)
- * is itself literal, as the AWS starter workflow writes `task-definition: ${{ env.ECS_TASK_DEFINITION }}`.
- * Undefined when another expression remains or a script rewrites the variable through $GITHUB_ENV.
- */
-export function literalValue(workflow: Workflow, job: WorkflowJob, step: WorkflowStep, value: string): string | undefined {
-  const out = value.replace(/\$\{\{\s*env\.([\w-]+)\s*\}\}/g, (whole, name: string) => {
-    const v = step.env.get(name) ?? job.env.get(name) ?? workflow.env.get(name);
-    if (!v || v.value.includes('${{')) return whole;
-    const rewritten = workflow.jobs.some((j) => j.steps.some((s) => s.run?.value.includes('GITHUB_ENV') && new RegExp(`\\b${name}=`).test(s.run.value)));
-    return rewritten ? whole : v.value;
-  });
-  return out.includes('${{') ? undefined : out;
-}

@@ -222,31 +222,6 @@ export function flagValue(argv: string[], ...names: string[]): string | undefine
   return undefined;
 }
 
-/** Dockerfiles for local development or tests: Dockerfile.dev, dev.Dockerfile, Dockerfile.test, .devcontainer/. */
-const DEVELOPMENT_NAME = /(^|[.\-_])(dev|development|local|test|tests|e2e|debug)([.\-_]|$)/i;
-
-export function isDevelopmentDockerfile(dockerfile: Dockerfile): boolean {
-  if (dockerfile.path.split('/').includes('.devcontainer')) return true;
-  const name = posix.basename(dockerfile.path).replace(/dockerfile/i, '');
-  return DEVELOPMENT_NAME.test(name);
-}
-
-const productionCache = new WeakMap<Dockerfile[], Dockerfile[]>();
-
-/**
- * The Dockerfiles that may reach ECS: all but development ones (by name), unless a workflow builds
- * a development-named one anyway. Production-only checks (root user, toolchain, signals, health
- * checks, lockfile discipline) read these; secret checks read every Dockerfile.
- */
-export function productionDockerfiles(model: DeploymentModel): Dockerfile[] {
-  let list = productionCache.get(model.dockerfiles);
-  if (!list) {
-    list = model.dockerfiles.filter((d) => !isDevelopmentDockerfile(d) || d.contexts.some((c) => c.via === 'workflow'));
-    productionCache.set(model.dockerfiles, list);
-  }
-  return list;
-}
-
 const runtimePackagesCache = new WeakMap<Dockerfile, PackageJson[]>();
 
 /**

@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { BaseImage } from '../../model/docker.js';
 import type { Located } from '../../model/location.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, productionDockerfiles } from './_build.js';
+import {buildFacts } from './_build.js';
 
 /** The Node version a base image runs: "16", "18.19", "20.11.1"; undefined for lts/current/unknown tags. */
 export function nodeVersionOfImage(image: BaseImage): string | undefined {
@@ -52,8 +52,8 @@ export default defineRule({
       fix: 'use a node:{{suggested}} image (inside the declared range), or change engines.node if the package really supports Node {{version}}',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       const final = dockerfile.stages[dockerfile.stages.length - 1];
       // engines of the package the image builds, else of its workspace root.

@@ -2,7 +2,7 @@ import { dockerignoreFor, parseDockerignore, pathsUnder } from '../../discover/d
 import type { DockerIgnore } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, productionDockerfiles, type BuildContext } from './_build.js';
+import {buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, type BuildContext } from './_build.js';
 
 /** The .dockerignore line that excludes a path (the last matching pattern decides, as in Docker). */
 function excludingPattern(ignore: DockerIgnore, pathInContext: string): RelatedLocation {
@@ -55,8 +55,8 @@ export default defineRule({
       fix: 'stop excluding it in {{ignore}} (add "!{{pattern}}" after the excluding line) or do not copy it',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         const ignore = dockerignoreFor(model, dockerfile, context.dir);

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { finalStage } from '../../model/docker.js';
 import { effectiveArgv, toolArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { productionDockerfiles } from './_build.js';
+
 import { startSteps } from './_process.js';
 
 /** Programs that compile TypeScript in memory or restart on file changes: development tools. */
@@ -65,8 +65,8 @@ export default defineRule({
       fix: 'compile in a build stage (tsc, nest build, next build, vite build) and start the output with node, e.g. CMD ["node", "dist/main.js"]{{serverHint}}',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       const seen = new Set<number>();

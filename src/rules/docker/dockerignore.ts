@@ -3,7 +3,7 @@ import type { DockerIgnore } from '../../model/docker.js';
 import { dockerignoreFor } from '../../discover/dockerfiles.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, productionDockerfiles } from './_build.js';
+import {buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
 
 /** Files a developer keeps locally (and git ignores) that must never be sent to the build. */
 const LOCAL_ENV = /^\.env(\..+)?$/;
@@ -23,11 +23,11 @@ export default defineRule({
       fix: 'add {{patterns}} to {{path}} (Docker matches "node_modules" only at the context root; "**/node_modules" matches every level)',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const reported = new Set<string>();
     // One finding per context without a .dockerignore: one file fixes every Dockerfile built from it.
     const missingByContext = new Map<string, { loc: Loc; data: Record<string, string>; related: RelatedLocation[]; others: Loc[] }>();
-    for (const dockerfile of productionDockerfiles(model)) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         // Only a folder copy (COPY . ., COPY services/api ./) carries the clutter into the image.

@@ -3,7 +3,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Dockerfile, Stage } from '../../model/docker.js';
 import { effectiveArgv, splitShell } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { imageTools, productionDockerfiles, stageChain, stageCommands } from './_build.js';
+import {imageTools, stageChain, stageCommands } from './_build.js';
 
 /** `apk add curl`, `apt-get install -y curl wget`, `dnf install curl`. */
 function installsTool(dockerfile: Dockerfile, stage: Stage, tool: string): boolean {
@@ -82,9 +82,9 @@ export default defineRule({
       fix: 'define the check where ECS reads it: the task definition\'s healthCheck (and the target group). Without one, add HEALTHCHECK CMD ["node", "-e", …] requesting the health route',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const hasTaskDefinition = model.infra.taskDefinitions.length > 0;
-    for (const dockerfile of productionDockerfiles(model)) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
       const image = stage.rootImage.raw;

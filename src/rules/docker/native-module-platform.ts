@@ -6,7 +6,7 @@ import type { Loc } from '../../model/location.js';
 import type { Dependency } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, productionDockerfiles, runtimeArchs, runtimePackages, stageChain, type Arch } from './_build.js';
+import {buildFacts, runtimeArchs, runtimePackages, stageChain, type Arch } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /**
@@ -104,8 +104,8 @@ export default defineRule({
       fix: 'add node_modules (and **/node_modules in a monorepo) to {{dockerignore}}, or copy only what the build needs (COPY src ./src) after the install',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const final = finalStage(dockerfile);
       if (!final || final.from.unresolved) continue;
       const natives: { dependency: Dependency; libc: boolean }[] = [];

@@ -7,7 +7,7 @@ import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, toolArgv, ty
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { dockerignoreFor } from '../../discover/dockerfiles.js';
 import { contextCopies, contextPath } from '../../model/docker.js';
-import { buildFacts, filteredNames, packageBySelector, packagesByDir, productionDockerfiles, stageChain } from './_build.js';
+import {buildFacts, filteredNames, packageBySelector, packagesByDir, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** Executables whose package has another name. Others are looked up under their own name. */
@@ -65,8 +65,8 @@ export default defineRule({
       fix: 'set NODE_ENV=production (or the .npmrc production/omit setting) only for the runtime stage, after the build, or install dev dependencies for the build explicitly: {{fixInstall}}',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       const analysis = imageAnalysis(model, dockerfile, facts.contexts[0]?.dir ?? dockerfile.dir);
       const byDir = packagesByDir(model);

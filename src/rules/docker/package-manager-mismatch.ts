@@ -4,7 +4,7 @@ import type { CopyInstruction, Stage } from '../../model/docker.js';
 import type { Lockfile, Project } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, productionDockerfiles, stageChain, stageCommands } from './_build.js';
+import {buildFacts, stageChain, stageCommands } from './_build.js';
 
 /** Why the project uses its manager, as a related location. */
 function managerEvidence(project: Project): RelatedLocation | undefined {
@@ -44,8 +44,8 @@ export default defineRule({
       fix: 'COPY {{lockfile}} (with package.json{{workspaceFile}}) before this install and make it frozen',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       const project = facts.project;
       const manager = project?.manager;

@@ -1,7 +1,7 @@
 import { finalStage } from '../../model/docker.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, productionDockerfiles } from './_build.js';
+import {buildFacts } from './_build.js';
 import { PrismaGeneration, prismaUses } from './_prisma.js';
 
 export default defineRule({
@@ -18,8 +18,8 @@ export default defineRule({
       fix: 'copy node_modules from the stage that ran prisma generate (COPY --from=<that stage> /app/node_modules ./node_modules), or run "npx prisma generate" in the final stage after its install (with the schema and the prisma CLI available)',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       // A client generated into a custom output folder that is committed to the repository ships with the code.

@@ -1,6 +1,6 @@
 import { finalStage, prismaEngineFor } from '../../model/docker.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { productionDockerfiles, runtimeArchs } from './_build.js';
+import {runtimeArchs } from './_build.js';
 import { PrismaGeneration, prismaUses } from './_prisma.js';
 
 export default defineRule({
@@ -13,8 +13,8 @@ export default defineRule({
       fix: 'add "{{engine}}" to binaryTargets in the generator block of {{schema}} (keep "native" for local development), or run prisma generate in a stage built from the same base image as the final stage',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved || !stage.os) continue;
       const uses = prismaUses(model, dockerfile);

@@ -4,7 +4,7 @@ import { known } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { productionDockerfiles, stageChain } from './_build.js';
+import {stageChain } from './_build.js';
 import { NON_ROOT_BASES } from './runs-as-root.js';
 
 /** Ports below this need root or CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start defaults to 1024). */
@@ -123,8 +123,8 @@ export default defineRule({
       fix: 'listen on a port of 1024 or above (e.g. ENV PORT=8080, containerPort 8080; the load balancer keeps 80/443 on its listener), or grant the server binary the capability in the image (RUN setcap cap_net_bind_service=+ep "$(command -v node)", with libcap installed)',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       const user = nonRootUser(stage);

@@ -1,6 +1,6 @@
 import { finalStage } from '../../model/docker.js';
 import { defineRule } from '../rule.js';
-import { productionDockerfiles } from './_build.js';
+
 
 /** Images whose default user is not root, so no USER line is needed. */
 export const NON_ROOT_BASES = /(^|\/)(distroless\/.*:nonroot|.*-nonroot)$|^gcr\.io\/distroless\/.*:(nonroot|debug-nonroot)/;
@@ -20,8 +20,8 @@ export default defineRule({
       fix: 'switch to an unprivileged user ({{userFix}}); do root-only setup before it',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const stage = finalStage(dockerfile);
       if (!stage || stage.from.unresolved) continue;
       const image = stage.rootImage.tag ? `${stage.rootImage.name}:${stage.rootImage.tag}` : stage.rootImage.name;

@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { classifyMigrationCommand, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, productionDockerfiles, scriptFor } from './_build.js';
+import {buildFacts, flagValue, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
 import { imageAnalysis, type ImageAnalysis, type Presence } from './_image.js';
 
 /** The process argv the final stage starts, with the instruction that says so. */
@@ -172,8 +172,8 @@ export default defineRule({
       fix: 'copy the migration files into the final stage, e.g. COPY --from=build /app/prisma ./prisma (schema and migrations folder)',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
       const workdirForMigrations = stage.workdir?.value ?? '/';

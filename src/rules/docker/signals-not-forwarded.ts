@@ -3,7 +3,7 @@ import type { CommandSpec } from '../../model/docker.js';
 import { effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { imageAnalysis } from './_image.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, productionDockerfiles, scriptFor } from './_build.js';
+import {buildFacts, forwardsArguments, isEntrypointScript, nodeEntry, packagesByDir, scriptFor } from './_build.js';
 
 /** Init processes that forward signals to their child and reap zombies. */
 const INITS = /^(tini|tini-static|dumb-init|catatonit|s6-svscan|\/init)$/;
@@ -58,8 +58,8 @@ export default defineRule({
       fix: 'end {{script}} with exec "$@" (and keep CMD in exec form) or exec the server directly',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const stage = dockerfile.stages[dockerfile.stages.length - 1];
       if (!stage || stage.from.unresolved) continue;
       /**

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { classifyInstall, effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, productionDockerfiles } from './_build.js';
+import {buildFacts } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** System packages that compile native modules and have no use at run time. */
@@ -51,8 +51,8 @@ export default defineRule({
       fix: 'build in a separate stage and copy only the output, then install with {{prod}} in the final stage (or run npm prune --omit=dev after the build)',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       const final = dockerfile.stages[dockerfile.stages.length - 1];
       if (!final || final.from.unresolved) continue;
       const facts = buildFacts(model, dockerfile);

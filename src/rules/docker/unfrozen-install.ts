@@ -1,7 +1,7 @@
 import { classifyInstall, type InstallCommand } from '../../model/shell.js';
 import type { Stage } from '../../model/docker.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, productionDockerfiles, stageChain, stageCommands } from './_build.js';
+import {buildFacts, stageChain, stageCommands } from './_build.js';
 
 /** pnpm and Yarn 2+ install frozen by default when CI is set in the environment. */
 function ciEnvSet(chain: Stage[]): boolean {
@@ -29,8 +29,8 @@ export default defineRule({
       fix: 'resolve the peer conflict (align versions or add overrides) and drop {{flag}}',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.productionDockerfiles()) {
       for (const stage of buildFacts(model, dockerfile).reachable) {
         const ci = ciEnvSet(stageChain(dockerfile, stage));
         for (const command of stageCommands(stage)) {

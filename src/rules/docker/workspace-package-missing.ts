@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import type { PackageJson } from '../../model/packages.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { buildFacts, productionDockerfiles, stageCommands } from './_build.js';
+import {buildFacts, stageCommands } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** Bundlers inline workspace code into the output: then the package folder is not needed at run time. */
@@ -30,8 +30,8 @@ export default defineRule({
       fix: 'build the dependency before or with the service (pnpm --filter {{packageName}}... build, or pnpm --filter {{dependency}} build first) in the stage whose output reaches the final image',
     },
   },
-  check(model, report) {
-    for (const dockerfile of productionDockerfiles(model)) {
+  check(model, report, analysis) {
+    for (const dockerfile of analysis.scope.nodeDockerfiles()) {
       const facts = buildFacts(model, dockerfile);
       const service = facts.packages[0];
       const project = facts.project;
