@@ -7,7 +7,7 @@ import { auditFixture, fixtureOptions, readExpected, ruleFixtureCases, toLine } 
  * with "fires" list the findings they must produce (file:line ruleId) in expected.txt; "silent"
  * cases have an empty expected.txt. A case compares the findings of its own rule, plus any other
  * rule its expected.txt names, or every finding when it says "# mode: all". Every migration of a
- * fixture is judged (--all-migrations).
+ * fixture is judged (--all-migrations), and every place of a grouped cause is listed apart (--no-group).
  */
 for (const { ruleId, caseName, dir } of ruleFixtureCases()) {
   test(`${ruleId} ${caseName}`, async () => {
@@ -15,7 +15,7 @@ for (const { ruleId, caseName, dir } of ruleFixtureCases()) {
     // A rule fixture tests the rule's judgement of each migration it holds, so every migration is
     // judged; which migrations are pending is tested on its own (migrations-pending.test.ts).
     // A case may choose its own options in .fixture-options.json (e.g. the default pending selection).
-    const { result, cleanup } = await auditFixture(dir, { migrations: { all: true }, ...fixtureOptions(dir) });
+    const { result, cleanup } = await auditFixture(dir, { migrations: { all: true }, group: false, ...fixtureOptions(dir) });
     try {
       const ruleIds = new Set([ruleId, ...expected.lines.map((l) => l.split(' ').pop()!)]);
       const actual = result.findings

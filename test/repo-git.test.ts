@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audit } from '../src/engine/audit.js';
+import { auditFixture, FIXTURES } from './helpers/fixtures.js';
 
 /** A throwaway git repository; `commit` returns the full hash of the new commit. */
 function gitRepo() {
@@ -78,7 +79,7 @@ test('an .env deleted from git but kept on disk (now ignored) points at the file
 test('an .env still tracked although .gitignore lists it is reported once, at its first credential', async () => {
   const repo = gitRepo();
   try {
-    repo.write('services/api/.env', 'PORT=3000\nLOG_LEVEL=info\nREDIS_URL=redis://:s3cret@cache:6379\n');
+    repo.write('services/api/.env', 'PORT=3000\nLOG_LEVEL=info\nREDIS_URL=redis://:s3cret@cache.internal:6379\n');
     const added = repo.commit('api settings');
     repo.write('.gitignore', '.env\n');
     repo.commit('ignore env files');
@@ -130,5 +131,15 @@ test('examples and templates in history are not reported; a secret in an untrack
     assert.doesNotMatch(secrets[0].message, /AKIA4HQZ7RB2LWNX3KPD/);
   } finally {
     repo.cleanup();
+  }
+});
+
+test('committed env files of stand-in values are hygiene (low), never a leak', async () => {
+  const { result, cleanup } = await auditFixture(join(FIXTURES, 'repo', 'env-file-committed', 'fires-low-stand-in-values'));
+  try {
+    const findings = result.findings.filter((f) => f.ruleId === 'repo/env-file-committed');
+    assert.deepEqual(findings.map((f) => `${f.file} ${f.severity}`).sort(), ['packages/client/.env.production low', 'packages/server/.env low']);
+  } finally {
+    cleanup();
   }
 });

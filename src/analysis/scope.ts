@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { DeploymentModel } from '../model/index.js';
-import { finalStage, type Dockerfile, type Stage } from '../model/docker.js';
+import { contextCopies, contextPath, dockerignoreFor, finalStage, isGlob, type CopyInstruction, type Dockerfile, type Stage } from '../model/docker.js';
 import type { Loc } from '../model/location.js';
 import type { Service } from '../model/source.js';
 import { literalValue } from '../model/workflow.js';
@@ -214,6 +214,38 @@ export class ProductionScope {
     if (service.dockerfiles.length > 0) {
       const scopes = service.dockerfiles.map((d) => this.dockerfile(d));
       return `it is built only by ${service.dockerfiles.map((d, i) => `${d.path} (${scopes[i].reason})`).join(', ')}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The production image that a repository file ends up in, through a copy from the build context
+   * into the final stage (or a stage the final one is built FROM) that no .dockerignore excludes.
+   * Builder stages are left out: their layers are not part of the pushed image.
+   */
+  copiedIntoImage(path: string): { dockerfile: Dockerfile; copy: CopyInstruction } | undefined {
+    for (const dockerfile of this.productionDockerfiles()) {
+      const chain: Stage[] = [];
+      for (let stage = finalStage(dockerfile); stage; stage = stage.from.stageRef !== undefined ? dockerfile.stages[stage.from.stageRef] : undefined) {
+        if (chain.includes(stage)) break;
+        chain.push(stage);
+      }
+      for (const context of dockerfile.contexts) {
+        const inContext = context.dir === '' ? path : path.startsWith(context.dir + '/') ? path.slice(context.dir.length + 1) : undefined;
+        if (inContext === undefined) continue;
+        if (dockerignoreFor(this.model, dockerfile, context.dir)?.ignores(inContext)) continue;
+        for (const stage of chain) {
+          for (const copy of contextCopies(stage)) {
+            const covers = copy.sources.some((source) => {
+              if (isGlob(source.value) && source.value !== '*' && source.value !== './*') return false;
+              const from = source.value === '*' || source.value === './*' ? '.' : source.value;
+              const p = contextPath(context.dir, from);
+              return p !== undefined && (p === context.dir || p === path || path.startsWith(p + '/'));
+            });
+            if (covers) return { dockerfile, copy };
+          }
+        }
+      }
     }
     return undefined;
   }

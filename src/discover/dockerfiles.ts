@@ -309,16 +309,6 @@ export function parseDockerignore(text: string, path: string): DockerIgnore {
   };
 }
 
-/**
- * The .dockerignore that applies to a Dockerfile built from a context: `<Dockerfile>.dockerignore`
- * next to the Dockerfile wins (BuildKit), then `.dockerignore` at the context root.
- */
-export function dockerignoreFor(model: DeploymentModel, dockerfile: Dockerfile, contextDir: string): DockerIgnore | undefined {
-  const specific = model.dockerignores.get(`${dockerfile.path}.dockerignore`);
-  if (specific) return specific;
-  return model.dockerignores.get(contextDir ? `${contextDir}/.dockerignore` : '.dockerignore');
-}
-
 export function parseDockerfile(text: string, path: string, buildInputs: DockerBuildInputs = { scripts: new Map(), tsconfigs: new Map(), cacheDirs: [] }): Dockerfile {
   const ast = DockerfileParser.parse(text);
   const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);

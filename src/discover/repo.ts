@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { DeploymentModel } from '../model/index.js';
 import { LineMap } from '../model/location.js';
-import type { CommittedEnvFile, EnvKey, GitFacts, SecretCandidate } from '../model/repo.js';
+import { isStandInValue, type CommittedEnvFile, type EnvKey, type GitFacts, type SecretCandidate } from '../model/repo.js';
 import { SKIPPED_DIRS } from './files.js';
 
 /**
@@ -21,23 +21,22 @@ export function isEnvExampleName(name: string): boolean {
   return /(example|sample|template|dist|defaults?|schema)/i.test(name);
 }
 
-const PLACEHOLDER_VALUE = /^(test(ing)?|secret|password|pass|changeme|change[-_]?me|example|sample|dummy|fake|local|dev|development|todo|tbd|none|null|x{3,}|\*{3,}|\.{3}|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|your[-_].*|.*[-_]here)$/i;
-const LOCAL_URL = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)(?::\d+)?(?:[/?#]|$)/i;
-
-/** A value that stands in for a credential rather than being one. */
-function isTrivialValue(value: string): boolean {
-  return PLACEHOLDER_VALUE.test(value) || LOCAL_URL.test(value);
-}
-
-/** The `KEY=value` lines of an env file's text; values are judged, never kept. */
-export function parseEnvKeys(text: string, path: string): EnvKey[] {
+/**
+ * The `KEY=value` lines of an env file's text; values are judged, never kept. With `commented`, the
+ * `# KEY=value` lines too (an example file documents optional variables that way), marked as such.
+ */
+export function parseEnvKeys(text: string, path: string, options: { commented?: boolean } = {}): EnvKey[] {
   const keys: EnvKey[] = [];
   text.split('\n').forEach((raw, i) => {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(raw);
-    if (!m) return;
+    if (!m) {
+      const c = options.commented ? /^\s*#+\s*(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*=/.exec(raw) : null;
+      if (c) keys.push({ name: c[1], loc: { file: path, line: i + 1 }, hasValue: false, commented: true });
+      return;
+    }
     const value = m[2].trim().replace(/(^|\s+)#.*$/, '').replace(/^["']|["']$/g, '');
     const key: EnvKey = { name: m[1], loc: { file: path, line: i + 1 }, hasValue: value !== '' };
-    if (key.hasValue && isTrivialValue(value)) key.trivialValue = true;
+    if (key.hasValue && isStandInValue(value, m[1])) key.trivialValue = true;
     keys.push(key);
   });
   return keys;
@@ -50,7 +49,8 @@ export function discoverEnvFiles(model: DeploymentModel): void {
     if (!isEnvFileName(name)) continue;
     const text = model.files.read(path);
     if (text === undefined) continue;
-    model.envFiles.push({ path, isExample: isEnvExampleName(name), keys: parseEnvKeys(text, path) });
+    const isExample = isEnvExampleName(name);
+    model.envFiles.push({ path, isExample, keys: parseEnvKeys(text, path, { commented: isExample }) });
   }
 }
 

@@ -336,3 +336,13 @@ export function prismaEngineFor(os: ImageOs, arch: 'x64' | 'arm64'): string | un
   if (arch === 'arm64') return `linux-arm64-${ssl}`;
   return `${os.family}-${ssl}`;
 }
+
+/**
+ * The .dockerignore that applies to a Dockerfile built from a context: `<Dockerfile>.dockerignore`
+ * next to the Dockerfile wins (BuildKit), then `.dockerignore` at the context root.
+ */
+export function dockerignoreFor(model: { dockerignores: Map<string, DockerIgnore> }, dockerfile: Dockerfile, contextDir: string): DockerIgnore | undefined {
+  const specific = model.dockerignores.get(`${dockerfile.path}.dockerignore`);
+  if (specific) return specific;
+  return model.dockerignores.get(contextDir ? `${contextDir}/.dockerignore` : '.dockerignore');
+}

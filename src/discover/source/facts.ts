@@ -240,7 +240,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
           if (isFunction(node.init)) functions.set(node.id.name, node.init);
           if (!browser) requiredList(node);
         }
-        if (!browser && node.id?.type === 'ObjectPattern' && node.init && isProcessEnv(node.init)) destructuredEnv(node);
+        if (!browser && node.id?.type === 'ObjectPattern' && node.init && isProcessEnv(node.init)) destructuredEnv(node, anc);
         break;
       case 'FunctionDeclaration':
         if (node.id?.name) functions.set(node.id.name, node);
@@ -544,7 +544,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     for (const n of names) listNames.push({ name: n.name!, loc: loc(n.node) });
   }
 
-  function destructuredEnv(declarator: Node): void {
+  function destructuredEnv(declarator: Node, anc: Node[]): void {
+    const scope = enclosingScope(anc, anc.length - 1);
     for (const p of declarator.id.properties) {
       if (p.type !== 'Property') continue;
       const name = propertyName(p.key, p.computed);
@@ -552,7 +553,11 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       const value = unwrap(p.value);
       const hasDefault = value?.type === 'AssignmentPattern';
       const defaultValue = hasDefault ? stringValue(value.right) ?? numberValue(value.right)?.toString() : undefined;
-      facts.env.push({ name, loc: loc(p), required: !hasDefault && !PLATFORM_ENV.has(name), ...(defaultValue !== undefined ? { defaultValue } : {}), via: 'destructuring of process.env' });
+      // `const { JWT_SECRET } = process.env; if (!JWT_SECRET) throw …`: enforced; checked otherwise: optional.
+      const local = value?.type === 'Identifier' ? value : undefined;
+      const use = !hasDefault && local && scope ? variableUse(scope, local.name, local) : undefined;
+      const required = !hasDefault && !PLATFORM_ENV.has(name) && use !== 'guarded';
+      facts.env.push({ name, loc: loc(p), required, ...(required && use === 'enforced' ? { enforced: true } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}), via: 'destructuring of process.env' });
     }
   }
 
@@ -569,6 +574,9 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (anc[i]?.type === 'CallExpression' && anc[i].arguments?.[0] === child && /^(Number|parseInt|parseFloat|String|Number\.parseInt|Number\.parseFloat)$/.test(calleePath(anc[i]) ?? '')) {
       child = anc[i--];
       skipWrappers();
+    } else if (anc[i]?.type === 'UnaryExpression' && anc[i].operator === '+') {
+      child = anc[i--]; // `+process.env.X || 500`
+      skipWrappers();
     }
     const parent = anc[i];
     if (parent?.type === 'AssignmentExpression' && parent.left === child) return; // a write, not a read
@@ -576,6 +584,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     let required = true;
     let enforced = false;
     let defaultValue: string | undefined;
+    const optional = optionalUse(child, parent, anc, i);
     if (parent?.type === 'TSNonNullExpression') required = true;
     else if (parent?.type === 'LogicalExpression' && (parent.operator === '??' || parent.operator === '||') && parent.left === child) {
       required = false;
@@ -587,15 +596,106 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       const consequent = (test?.type === 'IfStatement' || test?.type === 'ConditionalExpression') && test.test === parent ? test.consequent : undefined;
       required = !!consequent && /\bthrow\b|process\.exit|exit\(/.test(text.slice(consequent.start, consequent.end));
       enforced = required;
-    } else if (
-      ((parent?.type === 'IfStatement' || parent?.type === 'ConditionalExpression') && parent.test === child) ||
-      (parent?.type === 'LogicalExpression' && parent.operator === '&&' && parent.left === child) ||
-      (parent?.type === 'BinaryExpression' && ['===', '!==', '==', '!='].includes(parent.operator))
-    ) {
-      required = false; // checked before use, or compared with a value: a feature switch
-    } else if (parent?.type === 'CallExpression' && /(^|\.)(Boolean)$/.test(calleePath(parent) ?? '')) required = false;
+    } else if (optional) {
+      required = false;
+      if (optional.defaultValue !== undefined) defaultValue = optional.defaultValue;
+    }
     if (PLATFORM_ENV.has(name) || inDevOnlyBranch(member, anc) || (required && behindEnvCondition(member, anc))) required = false;
     facts.env.push({ name, loc: loc(member), required, enforced: required && enforced, ...(defaultValue !== undefined ? { defaultValue } : {}), via });
+  }
+
+  /**
+   * A read the code is ready to see undefined: checked before use, compared with a value, given a
+   * default by the helper it is passed to (`parseEnvInt(process.env.X, 60)`), parsed as a flag
+   * (`stringToBoolean(process.env.X)`), a fallback after another variable (`A || process.env.B`), read
+   * only on one branch of a condition, only to build an error message, or kept in a variable that the
+   * code checks before use (`const dsn = process.env.SENTRY_DSN; if (dsn) …`).
+   */
+  function optionalUse(child: Node, parent: Node | undefined, anc: Node[], i: number): { defaultValue?: string } | undefined {
+    if (!parent) return undefined;
+    if (((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement') && parent.test === child) ||
+      (parent.type === 'LogicalExpression' && parent.left === child) ||
+      (parent.type === 'BinaryExpression' && ['===', '!==', '==', '!=', 'in'].includes(parent.operator)) ||
+      (parent.type === 'UnaryExpression' && (parent.operator === 'typeof' || parent.operator === 'void')) ||
+      (parent.type === 'MemberExpression' && parent.object === child && parent.optional) ||
+      (parent.type === 'ChainExpression')) {
+      return {};
+    }
+    // `A || process.env.B`, `A ?? process.env.B`: a fallback; which one is set is the caller's choice.
+    if (parent.type === 'LogicalExpression' && parent.right === child && (parent.operator === '||' || parent.operator === '??')) return {};
+    // Read only on one branch: `cond ? process.env.A : process.env.B`, `cond && process.env.A`.
+    if (parent.type === 'ConditionalExpression' && parent.test !== child) return {};
+    if (parent.type === 'LogicalExpression' && parent.operator === '&&' && parent.right === child) return {};
+    if (parent.type === 'CallExpression' || parent.type === 'NewExpression') {
+      const callee = calleePath(parent) ?? '';
+      if (/(^|\.)Boolean$|bool|flag|enabled|truthy|isTrue|isSet|isDefined|exists/i.test(callee)) return {};
+      const args: Node[] = parent.arguments ?? [];
+      if (args.includes(child)) {
+        // A default handed to the helper next to the read: `toInt(process.env.X, 65000)`, `getEnv(process.env.X, 'dev')`.
+        const parser = /parse|int$|number|float|bool|env|default|fallback|coerce|^get|\.get/i.test(callee);
+        for (const arg of args) {
+          if (arg === child) continue;
+          const a = unwrap(arg);
+          const literal = stringValue(a) ?? numberValue(a)?.toString() ?? (a?.type === 'Literal' && typeof a.value === 'boolean' ? String(a.value) : undefined);
+          if (literal !== undefined) return { defaultValue: literal };
+          // `parseEnvInt(process.env.X, 2 * 60 * 1000)`, `toNumber(process.env.X, DEFAULT_WINDOW)`: a default the helper falls back to.
+          if (parser && a && args.indexOf(arg) > args.indexOf(child) && !isProcessEnvRead(a)) return {};
+          const defaultProperty = objectProperties(a).get('default') ?? objectProperties(a).get('defaultValue') ?? objectProperties(a).get('fallback');
+          if (defaultProperty) return { defaultValue: stringValue(defaultProperty.value) ?? numberValue(defaultProperty.value)?.toString() ?? '' };
+        }
+      }
+    }
+    // Inside the message of an error being built: read to say what is missing, not to run with.
+    for (let k = i; k >= 0; k--) {
+      const a = anc[k];
+      if (isFunction(a)) break;
+      if (a.type === 'ThrowStatement' || (a.type === 'NewExpression' && /Error$/.test(calleePath(a) ?? ''))) return {};
+    }
+    // `const dsn = process.env.SENTRY_DSN;` then `if (dsn)`, `dsn ? … : …`, `dsn ?? x`, `dsn === 'none'`.
+    if (parent.type === 'VariableDeclarator' && parent.init === child && parent.id?.type === 'Identifier') {
+      const scope = enclosingScope(anc, i);
+      if (scope && variableUse(scope, parent.id.name, parent.id) === 'guarded') return {};
+    }
+    return undefined;
+  }
+
+  function isProcessEnvRead(node: Node): boolean {
+    return node.type === 'MemberExpression' && isProcessEnv(node.object);
+  }
+
+  function enclosingScope(anc: Node[], from: number): Node | undefined {
+    for (let k = from; k >= 0; k--) if (isFunction(anc[k])) return anc[k].body;
+    return program;
+  }
+
+  /**
+   * How the code treats a variable holding an env value: `enforced` when it stops without it
+   * (`if (!x) throw …`, `process.exit`), `guarded` when it checks it before use (`if (x)`, `x ?? d`,
+   * `x === 'none'`), undefined when it only uses it.
+   */
+  function variableUse(scope: Node, variable: string, declaration: Node): 'enforced' | 'guarded' | undefined {
+    let result: 'enforced' | 'guarded' | undefined;
+    walk(scope, (node, ancestors) => {
+      if (result === 'enforced' || node.type !== 'Identifier' || node.name !== variable || node === declaration) return;
+      let j = ancestors.length - 1;
+      let c: Node = node;
+      while (j >= 0 && ['TSAsExpression', 'ParenthesizedExpression', 'TSNonNullExpression'].includes(ancestors[j].type)) c = ancestors[j--];
+      const p = ancestors[j];
+      if (!p) return;
+      if (p.type === 'UnaryExpression' && p.operator === '!') {
+        const test = ancestors[j - 1];
+        const consequent = (test?.type === 'IfStatement' || test?.type === 'ConditionalExpression') && test.test === p ? test.consequent : undefined;
+        result = consequent && /\bthrow\b|process\.exit|exit\(/.test(text.slice(consequent.start, consequent.end)) ? 'enforced' : 'guarded';
+        return;
+      }
+      if (((p.type === 'IfStatement' || p.type === 'ConditionalExpression' || p.type === 'WhileStatement') && p.test === c) ||
+        (p.type === 'LogicalExpression' && p.left === c) ||
+        (p.type === 'UnaryExpression' && p.operator === 'typeof') ||
+        (p.type === 'BinaryExpression' && ['===', '!==', '==', '!='].includes(p.operator)) ||
+        (p.type === 'MemberExpression' && p.object === c && p.optional) ||
+        (p.type === 'CallExpression' && /(^|\.)Boolean$|bool|valid|isSet|isDefined/i.test(calleePath(p) ?? '') && p.arguments?.includes(c))) result = 'guarded';
+    });
+    return result;
   }
 
   /** Name of the nearest enclosing named function or method (`close` for `class X { close() { … } }`). */

@@ -5,8 +5,9 @@ import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
-import { dockerignoreFor, pathsUnder } from '../../discover/dockerfiles.js';
+import { pathsUnder } from '../../discover/dockerfiles.js';
 import { contextPath, filteredNames, flagValue, isGlob, packageBySelector, packagesByDir, stageChain } from './_build.js';
+import { dockerignoreFor } from '../../model/docker.js';
 
 /**
  * What is in an image at a path, worked out from the Dockerfile without building it: context

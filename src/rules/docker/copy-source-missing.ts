@@ -1,8 +1,9 @@
-import { dockerignoreFor, parseDockerignore, pathsUnder } from '../../discover/dockerfiles.js';
+import { parseDockerignore, pathsUnder } from '../../discover/dockerfiles.js';
 import type { DockerIgnore } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import {buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, type BuildContext } from './_build.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource, type BuildContext } from './_build.js';
+import { dockerignoreFor } from '../../model/docker.js';
 
 /** The .dockerignore line that excludes a path (the last matching pattern decides, as in Docker). */
 function excludingPattern(ignore: DockerIgnore, pathInContext: string): RelatedLocation {

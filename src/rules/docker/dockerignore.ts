@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import type { DockerIgnore } from '../../model/docker.js';
-import { dockerignoreFor } from '../../discover/dockerfiles.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import {buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
+import { buildFacts, contextCopies, contextPath, isGlob, isLiteralSource } from './_build.js';
+import { dockerignoreFor } from '../../model/docker.js';
 
 /** Files a developer keeps locally (and git ignores) that must never be sent to the build. */
 const LOCAL_ENV = /^\.env(\..+)?$/;

@@ -1,12 +1,11 @@
 import { posix } from 'node:path';
-import { dockerignoreFor } from '../../discover/dockerfiles.js';
-import { contextPath, finalStage, isGlob, isLiteralSource, type CopyInstruction, type Dockerfile, type Stage } from '../../model/docker.js';
+import { contextPath, type CopyInstruction, type Dockerfile, dockerignoreFor, finalStage, isGlob, isLiteralSource, type Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import type { Dependency } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import {buildFacts, runtimeArchs, runtimePackages, stageChain, type Arch } from './_build.js';
+import { buildFacts, runtimeArchs, runtimePackages, stageChain, type Arch } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /**

@@ -5,9 +5,8 @@ import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell, toolArgv, type InstallCommand } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { dockerignoreFor } from '../../discover/dockerfiles.js';
-import { contextCopies, contextPath } from '../../model/docker.js';
-import {buildFacts, filteredNames, packageBySelector, packagesByDir, stageChain } from './_build.js';
+import { contextCopies, contextPath, dockerignoreFor } from '../../model/docker.js';
+import { buildFacts, filteredNames, packageBySelector, packagesByDir, stageChain } from './_build.js';
 import { imageAnalysis } from './_image.js';
 
 /** Executables whose package has another name. Others are looked up under their own name. */

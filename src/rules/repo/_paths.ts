@@ -1,5 +1,3 @@
-import type { DeploymentModel } from '../../model/index.js';
-
 /**
  * Folders of test data: packages, keys and env files there are inputs to tests, not parts of the
  * deployment, and are often deliberately broken or fake.
@@ -8,7 +6,7 @@ const TEST_DATA_DIR = /(^|\/)(fixtures?|__fixtures__|test-?fixtures|testdata|__m
 
 /** Folders and files of tests in general (they still reach an image built with `COPY . .`). */
 const TEST_DIR = /(^|\/)(tests?|__tests__|spec|e2e)(\/|$)/;
-const TEST_FILE = /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/;
+const TEST_FILE = /\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$|(^|\/|[.-])(mocks?|fixtures?|stubs?|fakes?|test-?utils?)\.[cm]?[jt]sx?$/;
 
 export function isTestDataPath(path: string): boolean {
   return TEST_DATA_DIR.test(path);
@@ -23,12 +21,4 @@ const SAMPLE_DIR = /(^|\/)(examples?|samples?|templates?|boilerplates?)(\/|$)/;
 
 export function isSampleOrTestDataPath(path: string): boolean {
   return TEST_DATA_DIR.test(path) || SAMPLE_DIR.test(path);
-}
-
-/**
- * Whether `COPY . .` from the repository root would take this file into an image: the repository
- * builds images at all, and the root .dockerignore does not exclude it.
- */
-export function reachesImages(model: Pick<DeploymentModel, 'dockerfiles' | 'dockerignores'>, path: string): boolean {
-  return model.dockerfiles.length > 0 && !model.dockerignores.get('.dockerignore')?.ignores(path);
 }

@@ -1,13 +1,25 @@
 import type { EnvKey } from '../../model/repo.js';
 import { defineRule, type Severity } from '../rule.js';
-import { isTestDataPath, reachesImages } from './_paths.js';
+import { isTestDataPath, isTestPath } from './_paths.js';
 
 /** Key names that hold credentials or connection strings with credentials in them. */
 const SECRET_KEY_NAME = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|SIGNING|SALT|DSN|WEBHOOK|(DATABASE|DB|MONGO(DB)?|REDIS|POSTGRES|MYSQL|AMQP|RABBITMQ)_?(URL|URI))/i;
 
+/**
+ * Prefixes of variables a bundler inlines into browser code (Next, Vite, Create React App, Nx, Expo,
+ * Gatsby, Nuxt, Vue CLI, Storybook): public by construction, never secrets.
+ */
+const PUBLIC_PREFIX = /^(NEXT_PUBLIC_|VITE_|REACT_APP_|NX_REACT_APP_|NX_PUBLIC_|EXPO_PUBLIC_|GATSBY_|NUXT_PUBLIC_|VUE_APP_|STORYBOOK_|PUBLIC_)/;
+
+/** Names of settings that only look like secrets: `PRIVATE_KEY_ROTATION_GRACE_PERIOD`, `TOKEN_TTL`, `BCRYPT_SALT_ROUNDS`, `AUTH_ENABLED`. */
+const SETTING_SUFFIX = /(_TTL|_TIMEOUT|_PERIOD|_ROUNDS|_LENGTH|_EXPIRES?(_IN)?|_EXPIRY|_ENABLED|_DISABLED|_ENABLE|_MODE|_TYPE|_URL_PATH|_REDIRECT(_URL|_URI)?|_CALLBACK(_URL)?|_PROVIDER|_ISSUER|_AUDIENCE|_HEADER|_NAME|_ID)$/;
+
 function secretLooking(names: string[]): string[] {
-  return [...new Set(names.filter((n) => SECRET_KEY_NAME.test(n)))];
+  return [...new Set(names.filter((n) => SECRET_KEY_NAME.test(n) && !PUBLIC_PREFIX.test(n) && !SETTING_SUFFIX.test(n)))];
 }
+
+/** Env files of tests and emulators (`.env.test`, `.env.ci`, `.env.e2e`, `.env.emulated`): fixtures, not configuration. */
+const TEST_ENV_FILE = /(^|\/)\.env\.(test|testing|ci|e2e|emulated|emulator|mock)(\.|$)/i;
 
 /** At most five names, then a count: the message lists names only, never values. */
 function listNames(names: string[]): string {
@@ -35,19 +47,20 @@ export default defineRule({
       fix: '{{rotate}}: deleting the file does not remove it from history, and rewriting history (git filter-repo) does not help once it was pushed; keep {{file}} in .gitignore',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const { git, files } = model;
     if (!git) return;
     const historyByPath = new Map(git.envFilesInHistory.map((h) => [h.path, h]));
     for (const envFile of git.trackedEnvFiles) {
-      if (isTestDataPath(envFile.path)) continue;
+      if (isTestPath(envFile.path) || TEST_ENV_FILE.test(envFile.path)) continue;
       // Placeholders and URLs to localhost are not credentials: a file of only those is hygiene, not a leak.
       const withValue = envFile.keys.filter((k) => k.hasValue);
       const realValues = withValue.filter((k) => !k.trivialValue);
       const secrets = secretLooking(realValues.map((k) => k.name));
-      const firstSecret: EnvKey | undefined = realValues.find((k) => SECRET_KEY_NAME.test(k.name));
+      const firstSecret: EnvKey | undefined = realValues.find((k) => secrets.includes(k.name));
       const loc = (firstSecret ?? realValues[0] ?? withValue[0])?.loc ?? { file: envFile.path, line: 1 };
       const added = historyByPath.get(envFile.path);
+      const imageCopy = analysis.scope.copiedIntoImage(envFile.path);
       const severity: Severity = secrets.length > 0 ? 'high' : 'low';
       const content = secrets.length > 0
         ? `it holds values for ${listNames(secrets)}`
@@ -64,7 +77,7 @@ export default defineRule({
           since: added ? ` (added in ${shortCommit(added.commit)}, ${added.date})` : '',
           ignoredNote: files.isGitignored(envFile.path) ? ' although .gitignore lists it (it was committed before the ignore rule)' : '',
           content,
-          image: reachesImages(model, envFile.path) ? ', and an image built with `COPY . .` keeps it in a layer' : '',
+          image: imageCopy ? `, and ${imageCopy.dockerfile.path}:${imageCopy.copy.loc.line} copies it into the image` : '',
           example: `${envFile.path}.example`,
           rotate: secrets.length > 0 ? `rotate ${listNames(secrets)}: they are in the history of every clone` : 'move real values out of the repository',
         },
@@ -73,7 +86,7 @@ export default defineRule({
     }
     for (const entry of git.envFilesInHistory) {
       if (entry.stillTracked || git.trackedEnvFiles.some((t) => t.path === entry.path)) continue;
-      if (isTestDataPath(entry.path)) continue;
+      if (isTestDataPath(entry.path) || isTestPath(entry.path) || TEST_ENV_FILE.test(entry.path)) continue;
       const keys = entry.keysWithValue;
       const secrets = secretLooking(keys ?? []);
       // An env file that was committed empty leaked nothing.

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { isTestPath, reachesImages } from './_paths.js';
+import { isTestPath } from './_paths.js';
 
 export default defineRule({
   id: 'repo/hardcoded-secret',
@@ -12,11 +12,12 @@ export default defineRule({
       fix: 'revoke and rotate this credential now, then read it at runtime from the environment (on ECS: task definition `secrets` from Secrets Manager or SSM Parameter Store) instead of the file{{testNote}}',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const { secretCandidates, git } = model;
     for (const candidate of secretCandidates) {
       const inTests = isTestPath(candidate.loc.file);
-      const image = reachesImages(model, candidate.loc.file) ? ', and `COPY . .` puts it into the image' : '';
+      const copied = analysis.scope.copiedIntoImage(candidate.loc.file);
+      const image = copied ? `, and ${copied.dockerfile.path}:${copied.copy.loc.line} copies it into the image` : '';
       const exposure = !git
         ? `whoever gets the repository has it${image}`
         : candidate.tracked
