@@ -145,16 +145,32 @@ test('every docker rule survives odd Dockerfiles without throwing', async () => 
   }
 });
 
+test('signals-not-forwarded: exec form cannot set variables, so the fix moves them to ENV', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-docker-'));
+  try {
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'web', scripts: { start: 'HOSTNAME=0.0.0.0 node server.js' } }));
+    writeFileSync(join(root, 'Dockerfile'), 'FROM node:22-bookworm-slim\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n');
+    const { model } = discover(root);
+    const data: Record<string, string | number>[] = [];
+    signalsNotForwarded.check(model, (_id, _loc, d) => data.push(d ?? {}), new Analysis(model));
+    assert.equal(data[0].direct, '["node", "server.js"]');
+    assert.match(String(data[0].envNote), /ENV HOSTNAME=0\.0\.0\.0/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('signals-not-forwarded: the fix names the node command the start script runs', async () => {
   const root = mkdtempSync(join(tmpdir(), 'shipready-docker-'));
   try {
     writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'api', scripts: { start: 'node --enable-source-maps build/server.js' } }));
-    writeFileSync(join(root, 'Dockerfile'), 'FROM node:20-alpine\nWORKDIR /srv\nCOPY package.json ./\nCOPY build ./build\nCMD ["npm", "start"]\n');
+    writeFileSync(join(root, 'Dockerfile'), 'FROM node:20-slim\nWORKDIR /srv\nCOPY package.json ./\nCOPY build ./build\nCMD ["npm", "start"]\n');
     const { model } = discover(root);
     const data: Record<string, string | number>[] = [];
     signalsNotForwarded.check(model, (_id, _loc, d) => data.push(d ?? {}), new Analysis(model));
     assert.equal(data.length, 1);
     assert.equal(data[0].direct, '["node", "--enable-source-maps", "build/server.js"]');
+    assert.match(String(data[0].reason), /dash \(the \/bin\/sh of node:20-slim \(a Debian or Ubuntu image\)\) does not pass it on to node/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
