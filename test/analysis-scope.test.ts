@@ -108,6 +108,7 @@ jobs:
     'web/Dockerfile': 'FROM node:22 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\n',
     'stats/Dockerfile': 'FROM python:3.12-slim\nCOPY . .\nCMD ["python", "main.py"]\n',
     'builder/Dockerfile.builder': 'FROM node:22\nRUN npm i -g pnpm\n',
+    'docker-compose.yml': 'services:\n  web:\n    build: ./web\n  stats:\n    build: ./stats\n',
   });
   assert.deepEqual(roles, {
     'Dockerfile.base': 'base not-production node',
@@ -135,4 +136,36 @@ test('paths: examples, templates, tests, devcontainers and CI folders are not pr
   assert.equal(nonProductionPath('.github/actions/triage/package.json'), '.github/ holds CI configuration');
   assert.equal(nonProductionPath('apps/api/src/test.ts'), undefined, 'a file named test is not a test folder');
   assert.equal(nonProductionPath('apps/api/src/server.ts'), undefined);
+});
+
+test('when CI builds images, a Dockerfile nothing names is not shipped; one a script names is', async () => {
+  const { roles } = await scopeOf({
+    'apps/api/Dockerfile': NODE_SERVICE,
+    'apps/worker/Dockerfile': NODE_SERVICE,
+    'apps/legacy/Dockerfile': NODE_SERVICE,
+    'packages/generator/src/server/static/Dockerfile': NODE_SERVICE,
+    'apps/web/Dockerfile': 'FROM node:22-alpine AS build\nRUN npm ci && npm run build\nFROM node:22-alpine\nCOPY --from=build /app/dist ./dist\nCMD ["npx", "http-server", "dist"]\n',
+    'scripts/build-worker.sh': '#!/bin/sh\npnpm-context -- apps/worker/Dockerfile | docker buildx build --push -t acme/worker -\n',
+    '.github/workflows/release.yml': `on: push
+jobs:
+  api:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: apps/api/Dockerfile
+          tags: acme/api:\${{ github.sha }}
+          push: true
+      - run: ./scripts/build-worker.sh
+      - run: docker build -f apps/web/Dockerfile -t acme/web .
+`,
+  });
+  assert.deepEqual(roles, {
+    'apps/api/Dockerfile': 'service production node',
+    'apps/worker/Dockerfile': 'service production node',
+    'apps/legacy/Dockerfile': 'non-production not-production node',
+    'packages/generator/src/server/static/Dockerfile': 'non-production not-production node',
+    'apps/web/Dockerfile': 'service production static',
+  });
 });

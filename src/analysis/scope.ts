@@ -109,10 +109,10 @@ const NODE_IMAGE = /(^|\/)(node|nodejs|bun|deno|javascript-node|typescript-node|
 const OTHER_LANGUAGE_IMAGE = /(^|\/)(python|pypy|golang|go|openjdk|eclipse-temurin|amazoncorretto|maven|gradle|ruby|php|rust|dotnet\/.*|aspnet|sdk|perl|elixir|erlang|swift|haskell|clojure|julia|r-base|tomcat|jetty)$/i;
 
 /** Programs that mean the stage runs Node (or a JavaScript runtime). */
-const NODE_PROGRAM = /^(node|nodejs|npm|npx|pnpm|yarn|bun|bunx|deno|tsx|ts-node|nest|next|nuxt|remix|pm2|pm2-runtime|nodemon|serve|http-server)$/;
+const NODE_PROGRAM = /^(node|nodejs|npm|npx|pnpm|yarn|bun|bunx|deno|tsx|ts-node|nest|next|nuxt|remix|pm2|pm2-runtime|nodemon)$/;
 
 /** Programs of static file servers, when the final stage starts one itself. */
-const STATIC_PROGRAM = /^(nginx|caddy|httpd|lighttpd|static-web-server)$/;
+const STATIC_PROGRAM = /^(nginx|caddy|httpd|lighttpd|static-web-server|http-server|serve)$/;
 
 function stageImage(stage: Stage): string {
   return stage.rootImage.name;
@@ -133,6 +133,8 @@ export function runtimeOf(dockerfile: Dockerfile): RuntimeKind {
   const image = stageImage(stage);
   const programs = startedPrograms(stage);
   const installsNode = stage.osPackages.some((p) => /^(nodejs|nodejs-current|npm|yarn)(=|$)/.test(p.value)) || /nodesource|nvm install|n install|fnm install/.test(stage.runs.map((r) => r.command.text).join('\n'));
+  // `npx serve dist`, `http-server ./build`: a Node program, but one that only serves files.
+  if (programs.some((p) => STATIC_PROGRAM.test(p)) && !programs.some((p) => p === 'node' || p === 'nodejs')) return 'static';
   if (programs.some((p) => NODE_PROGRAM.test(p))) return 'node';
   if (!stage.rootImage.unresolved && NODE_IMAGE.test(image)) {
     // A Node image whose final stage only starts a static server (rare) is still judged by what it starts.
@@ -328,8 +330,43 @@ export class ProductionScope {
       // A development-named Dockerfile that a workflow builds is judged all the same (it may be what ships).
       if (!dockerfile.contexts.some((c) => c.via === 'workflow')) return { role: 'development', production: false, runtime, reason: `its name (${posix.basename(dockerfile.path)}) says development or tests` };
     }
+    const builtByWorkflow = dockerfile.contexts.some((c) => c.via === 'workflow');
     const path = nonProductionPath(dockerfile.path);
-    if (path && !dockerfile.contexts.some((c) => c.via === 'workflow')) return { role: 'non-production', production: false, runtime, reason: path };
-    return { role: 'service', production: true, runtime, reason: dockerfile.contexts.some((c) => c.via === 'workflow') ? 'a workflow builds it' : 'nothing says it is not shipped' };
+    if (path && !builtByWorkflow) return { role: 'non-production', production: false, runtime, reason: path };
+    // `packages/generator/src/server/static/Dockerfile`: a file a code generator writes into the projects it makes.
+    if (dockerfile.path.split('/').slice(0, -1).includes('src') && !builtByWorkflow) {
+      return { role: 'non-production', production: false, runtime, reason: 'it sits inside a source folder (a template that code writes out)' };
+    }
+    // When CI builds images, a Dockerfile that no workflow, compose file or script names is not one of them.
+    if (!builtByWorkflow && this.ciBuildsImages && !this.namedSomewhere(dockerfile)) {
+      return { role: 'non-production', production: false, runtime, reason: 'the repository\'s workflows build other Dockerfiles, and nothing (workflow, compose file, script) builds this one' };
+    }
+    return { role: 'service', production: true, runtime, reason: builtByWorkflow ? 'a workflow builds it' : 'nothing says it is not shipped' };
+  }
+
+  /** Some workflow of the repository builds a Dockerfile of it. */
+  private get ciBuildsImages(): boolean {
+    return this.model.dockerfiles.some((d) => d.contexts.some((c) => c.via === 'workflow'));
+  }
+
+  private referenceText?: string;
+
+  /**
+   * Whether something names this Dockerfile: a compose build, a workflow or package script, a shell
+   * script, a Makefile or an Nx/bake configuration (scripts that pipe a generated context into
+   * `docker build -` name the Dockerfile, not a context folder).
+   */
+  private namedSomewhere(dockerfile: Dockerfile): boolean {
+    if (dockerfile.contexts.some((c) => c.via === 'compose')) return true;
+    this.referenceText ??= [
+      ...this.model.workflows.flatMap((w) => w.jobs.flatMap((j) => j.steps.flatMap((s) => [s.run?.value ?? '', ...[...s.with.values()].map((v) => v.value)]))),
+      ...this.model.packages.flatMap((p) => [...p.scripts.values()].map((v) => v.value)),
+      ...this.model.files.paths.filter((p) => /\.(sh|bash|mk|hcl)$|(^|\/)(Makefile|project\.json|docker-bake\.json)$/.test(p)).map((p) => this.model.files.read(p) ?? ''),
+    ].join('\n');
+    const text = this.referenceText;
+    const base = posix.basename(dockerfile.path);
+    if (text.includes(dockerfile.path) || (base !== 'Dockerfile' && text.includes(base))) return true;
+    // `docker build apps/api`: the folder of a plain Dockerfile, on a line that builds.
+    return dockerfile.dir !== '' && base === 'Dockerfile' && text.split('\n').some((line) => /docker|build|image/i.test(line) && line.includes(dockerfile.dir));
   }
 }
