@@ -343,6 +343,8 @@ export interface IamRole {
    * `!Ref`'d managed policy, `managed_policy_arns` as an expression): what the role may do is unknown.
    */
   policiesUnresolved?: boolean;
+  /** AWS services its trust policy lets assume it (`ecs-tasks.amazonaws.com`); undefined when not read. */
+  trustedServices?: string[];
   loc: Loc;
 }
 

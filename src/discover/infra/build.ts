@@ -534,3 +534,21 @@ export function buildPolicyStatements(doc: InfraNode, ctx: ResourceContext, role
   });
 }
 
+
+/**
+ * The AWS services a role's trust policy lets assume it (`Principal.Service`): `ecs-tasks.amazonaws.com`
+ * for a task role, `application-autoscaling.amazonaws.com` for a scaling role. Undefined when the
+ * document is not literal.
+ */
+export function trustedServices(doc: InfraNode | undefined): string[] | undefined {
+  if (!doc || doc.kind !== 'object') return undefined;
+  const services: string[] = [];
+  for (const statement of items(get(doc, 'statement')).list) {
+    const principal = get(statement, 'principal');
+    if (!principal) continue;
+    const list = strList(principal, 'service');
+    if (!list || !list.complete) return undefined;
+    for (const item of list.items) if (typeof item.value === 'string') services.push(item.value);
+  }
+  return services;
+}

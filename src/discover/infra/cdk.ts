@@ -15,7 +15,7 @@ import type {
 } from '../../model/infra.js';
 import { buildContainer, buildPolicyStatements, parseImage } from './build.js';
 import { asString, bool, get, literal, num, str, type InfraNode, type ObjectNode } from './tree.js';
-import { known } from '../../model/infra.js';
+import { isUnresolved, known } from '../../model/infra.js';
 
 /**
  * CDK TypeScript source read statically (no synth): the common ECS/ELBv2/ECR/IAM constructs and the
@@ -519,7 +519,9 @@ class CdkReader {
         ? { value: 'TCP', loc }
         : certificate
           ? { value: 'HTTPS', loc: this.keyLoc(props, 'certificate') }
-          : { value: 'HTTP', loc };
+          : isUnresolved(num(props, 'listenerPort')?.value)
+            ? { value: { unresolved: 'listenerPort' }, loc: this.keyLoc(props, 'listenerPort') }
+            : { value: 'HTTP', loc };
     const https = protocol && protocol.value === 'HTTPS';
     const lb = {
       format: 'cdk' as const,
@@ -538,6 +540,7 @@ class CdkReader {
       resourceName: `${id}/LB/PublicListener`,
       loc: protocolNode || certificate ? this.keyLoc(props, protocolNode ? 'protocol' : 'certificate') : loc,
       loadBalancer: lb,
+      // `listenerPort: config.certificateArn ? 443 : 80`: an expression decides the port (and so the protocol).
       port: num(props, 'listenerPort') ?? { value: https ? 443 : 80, loc },
       protocol,
       certificates: certificate ? [{ value: { unresolved: 'certificate' }, loc: this.keyLoc(props, 'certificate') }] : [],

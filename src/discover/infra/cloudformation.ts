@@ -9,6 +9,7 @@ import {
   buildTargetGroup,
   buildTaskDefinition,
   type ResourceContext,
+  trustedServices,
 } from './build.js';
 import { get, items, literal, num, refOf, str, type InfraNode } from './tree.js';
 
@@ -70,6 +71,7 @@ export function readCloudFormation(root: InfraNode, file: string, infra: InfraMo
           resourceName: key,
           loc: keyLoc,
           name: undefined,
+          trustedServices: trustedServices(get(props, 'AssumeRolePolicyDocument')),
           managedPolicyArns: items(get(props, 'ManagedPolicyArns')).list.flatMap((m) => {
             const arn = managedPolicyArn(m);
             return arn === undefined ? [] : [{ value: arn, loc: m.loc }];

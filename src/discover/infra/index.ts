@@ -12,6 +12,7 @@ import {
   buildTargetGroup,
   buildTaskDefinition,
   type ResourceContext,
+  trustedServices,
 } from './build.js';
 import { isCloudFormation, readCloudFormation } from './cloudformation.js';
 import { parseJsonTree } from './json-tree.js';
@@ -259,7 +260,16 @@ function readTerraform(blocks: Awaited<ReturnType<typeof import('./terraform.js'
         break;
       }
       case 'aws_iam_role': {
-        const role = { format: 'terraform' as const, file: block.file, resourceName: block.address, name: str(body, 'name'), managedPolicyArns: [] as InfraValue<string>[], loc: block.loc };
+        const trust = get(body, 'assume_role_policy');
+        const role = {
+          format: 'terraform' as const,
+          file: block.file,
+          resourceName: block.address,
+          name: str(body, 'name'),
+          managedPolicyArns: [] as InfraValue<string>[],
+          trustedServices: trust && trust.kind !== 'unresolved' ? trustedServices(jsonInString(trust)) : undefined,
+          loc: block.loc,
+        };
         infra.iamRoles.push(role);
         roles.set(block.address, role);
         for (const inline of getAll(body, 'inline_policy')) {

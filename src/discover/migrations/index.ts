@@ -83,7 +83,7 @@ function forAnotherDatabase(model: DeploymentModel, candidate: MigrationCandidat
 }
 
 /** Parser errors at tokens only other SQL dialects have: MySQL backtick identifiers and table options, SQLite's AUTOINCREMENT. */
-const OTHER_DIALECT = /at or near "(?:`|AUTO_INCREMENT|AUTOINCREMENT|ENGINE|UNSIGNED|COLLATE=|CHARSET)/i;
+const OTHER_DIALECT = /at or near "(?:`|AUTO_INCREMENT|AUTOINCREMENT|ENGINE|UNSIGNED|COLLATE=|CHARSET|CODEC|MergeTree|LowCardinality|TTL)/i;
 
 /** Comment markers of SQL migration runners that keep up and down in one file. */
 const UP_MARKERS = /^--\s*(?:migrate:up\b|\+goose\s+up\b|\+migrate\s+up\b|up migration\b)/i;

@@ -28,6 +28,9 @@ export interface MigrationCandidate {
   knexNoTransaction?: string;
 }
 
+/** Folders named for a database engine other than PostgreSQL. */
+const OTHER_ENGINE_FOLDER = /^(clickhouse|mysql|mariadb|sqlite|sqlite3|mongo|mongodb|cassandra|scylla|mssql|sqlserver|oracle|dynamodb)$/i;
+
 /** Folder names that hold migrations by convention (Knex, TypeORM, node-pg-migrate, dbmate, Supabase, golang-migrate…). */
 const MIGRATION_DIRS = new Set(['migrations', 'migration', 'migrate']);
 const SCRIPT_EXT = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
@@ -117,7 +120,8 @@ export async function locateMigrations(files: FileIndex, selection: MigrationSel
     }
   }
 
-  let candidates = [...found.values()];
+  // `db/clickhouse/migrations/`, `mysql/migrations/`: a folder named for another database engine.
+  let candidates = [...found.values()].filter((c) => !c.path.split('/').some((segment) => OTHER_ENGINE_FOLDER.test(segment)));
   if (selection.paths && selection.paths.length > 0) {
     const wanted = selection.paths.map(normalize);
     candidates = candidates.filter((c) => wanted.some((w) => w === '' || c.path === w || c.path.startsWith(w + '/')));

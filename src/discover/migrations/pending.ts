@@ -113,7 +113,32 @@ export function migrationSequence(path: string): { folder: string; order: string
 
 const naturalOrder = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
-/** The newest migration of each folder, by the numbers and timestamps migration tools put in names. */
+/** How long before the repository's newest migration another folder's newest one counts as long applied. */
+const STALE_DAYS = 90;
+
+/**
+ * The date a migration tool wrote into a name: `20240602101756_init` (Prisma, Knex), `1700000000000-Orders`
+ * (TypeORM, epoch ms), `1700000000_orders` (epoch seconds). Undefined for sequence numbers (`0003_x`).
+ */
+export function migrationDate(order: string): Date | undefined {
+  const stamp = /^(\d{14})(?!\d)/.exec(order)?.[1];
+  if (stamp) {
+    const d = new Date(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(8, 10)}:${stamp.slice(10, 12)}:${stamp.slice(12, 14)}Z`);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  const epoch = /^(\d{13}|\d{10})(?!\d)/.exec(order)?.[1];
+  if (epoch) {
+    const d = new Date(epoch.length === 13 ? Number(epoch) : Number(epoch) * 1000);
+    return d.getUTCFullYear() >= 2000 && d.getUTCFullYear() < 2100 ? d : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The newest migration of each folder, by the numbers and timestamps migration tools put in names.
+ * A folder whose newest migration is dated months before the repository's newest one is history too:
+ * nothing is pending there.
+ */
 export function newestOfEachFolder(paths: string[]): Set<string> {
   const newest = new Map<string, { path: string; order: string }>();
   for (const path of paths) {
@@ -121,7 +146,16 @@ export function newestOfEachFolder(paths: string[]): Set<string> {
     const current = newest.get(folder);
     if (!current || naturalOrder(order, current.order) > 0) newest.set(folder, { path, order });
   }
-  return new Set([...newest.values()].map((n) => n.path));
+  const dates = [...newest.values()].map((n) => migrationDate(n.order)?.getTime()).filter((t): t is number => t !== undefined);
+  const latest = dates.length > 1 ? Math.max(...dates) : undefined;
+  return new Set(
+    [...newest.values()]
+      .filter((n) => {
+        const date = migrationDate(n.order)?.getTime();
+        return latest === undefined || date === undefined || latest - date <= STALE_DAYS * 24 * 3600 * 1000;
+      })
+      .map((n) => n.path),
+  );
 }
 
 export interface PendingChoice {

@@ -8,6 +8,8 @@ function protocolOf(l: Listener): string | undefined {
   if (l.protocol) return undefined;
   // Without a protocol, ALB listeners are HTTP unless they carry a certificate.
   if (l.certificates.length > 0) return 'HTTPS';
+  // `listenerPort: config.certificateArn ? 443 : 80`: the protocol follows a value the code decides.
+  if (l.port && known(l.port) === undefined) return undefined;
   return known(l.port) === 443 ? undefined : 'HTTP';
 }
 

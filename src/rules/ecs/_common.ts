@@ -11,6 +11,7 @@ import {
 } from '../../model/infra.js';
 import type { RouteFact, Service } from '../../model/source.js';
 import type { Loc } from '../../model/location.js';
+import type { Report } from '../rule.js';
 
 /** The infra model, tolerant of hand-built models that only set `taskDefinitions`. */
 export function infraOf(model: DeploymentModel): InfraModel {
@@ -24,6 +25,27 @@ export interface LinkedContainer {
   link: ContainerLink;
   /** "container 'api' (linked to service 'server' by container name)" */
   label: string;
+  /**
+   * Set when the link rests on a name (the container's or its image repository's): findings across
+   * it are then at most medium and say so.
+   */
+  assumes?: string;
+}
+
+/**
+ * Links made from the files on both sides: the workflow that builds and deploys the image, a CDK
+ * asset, a compose build, or the repository's only service in its only application container (an
+ * image of someone else's, such as a public one, is never linked that way).
+ */
+const PROVEN_LINKS = new Set<ContainerLink['via']>(['dockerfile', 'compose-service', 'only-service']);
+
+/**
+ * The report function for findings across a container link: a link that rests on a name carries
+ * its assumption into every finding (severity is evidence).
+ */
+export function linkedReport<M extends string>(report: Report<M>, linked: LinkedContainer): Report<M> {
+  if (!linked.assumes) return report;
+  return (id, loc, data, options = {}) => report(id, loc, data, { ...options, assumes: options.assumes ?? linked.assumes });
 }
 
 /** Containers that run a service of this repository: the only ones a cross-check may judge. */
@@ -34,7 +56,8 @@ export function linkedContainers(model: DeploymentModel): LinkedContainer[] {
       const link = container.link;
       // A browser app's code runs in the browser: its reads and routes say nothing about the container.
       if (!link || link.service.kind === 'frontend') continue;
-      out.push({ task, container, service: link.service, link, label: `container '${containerName(container)}' (${describeLink(link)})` });
+      const assumes = PROVEN_LINKS.has(link.via) ? undefined : `that container '${containerName(container)}' runs service '${link.service.name}', which rests on ${link.evidence} only`;
+      out.push({ task, container, service: link.service, link, label: `container '${containerName(container)}' (${describeLink(link)})`, ...(assumes ? { assumes } : {}) });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { describeValue } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
-import { imageEnv, linkedContainers, PLATFORM_ENV, related } from './_common.js';
+import { imageEnv, linkedContainers, PLATFORM_ENV, related, linkedReport } from './_common.js';
 
 export default defineRule({
   id: 'ecs/env-missing',
@@ -18,8 +18,10 @@ export default defineRule({
       fix: 'add {{name}} to the container\'s "secrets" (valueFrom a Secrets Manager or SSM ARN) if it is sensitive, otherwise to "environment"; if it is optional, give it a default in the code',
     },
   },
-  check(model, report) {
-    for (const { container, service, label, task } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { container, service, label, task } = linked;
+      const report = linkedReport(reportAny, linked);
       // Only a list the audit can read whole can prove a variable is absent (no expressions, no env files).
       if (!container.environmentComplete || !container.secretsComplete || container.environmentFiles.length > 0) continue;
       const set = new Set([...container.environment.map((e) => e.name), ...container.secrets.map((s) => s.name)]);

@@ -2,7 +2,7 @@ import type { Stage } from '../../model/docker.js';
 import { isUnresolved } from '../../model/infra.js';
 import { splitShell } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
-import { healthCheckUrls, linkedContainers, related } from './_common.js';
+import { healthCheckUrls, linkedContainers, related, linkedReport } from './_common.js';
 
 type ImageKind = 'alpine' | 'slim' | 'distroless' | 'full';
 
@@ -64,8 +64,10 @@ export default defineRule({
       fix: 'probe http://127.0.0.1 instead of localhost, or listen on :: (all addresses, IPv4 and IPv6)',
     },
   },
-  check(model, report) {
-    for (const { task, container, service } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service } = linked;
+      const report = linkedReport(reportAny, linked);
       const hc = container.healthCheck;
       if (!hc || isUnresolved(hc.command.value)) continue;
       const cmd = hc.command.value;

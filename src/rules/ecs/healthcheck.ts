@@ -2,7 +2,7 @@ import { healthRoutes } from '../../model/source.js';
 import { isUnresolved, known, servicesRunning, type TargetGroup } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import { defineRule } from '../rule.js';
-import { appPorts, containerName, healthCheckUrls, infraOf, linkedContainers, related, routesAreReadable, servesPath } from './_common.js';
+import { appPorts, containerName, healthCheckUrls, infraOf, linkedContainers, related, routesAreReadable, servesPath, linkedReport } from './_common.js';
 
 interface HttpCheck {
   source: 'container' | 'target group';
@@ -36,9 +36,11 @@ export default defineRule({
       fix: 'add a container "healthCheck" that calls the app\'s health route{{suggestionSuffix}}, e.g. ["CMD-SHELL", "wget -qO- http://127.0.0.1:PORT/health || exit 1"], or attach the service to a target group with a health check path',
     },
   },
-  check(model, report) {
+  check(model, reportAny) {
     const infra = infraOf(model);
-    for (const { task, container, service, label } of linkedContainers(model)) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const checks: HttpCheck[] = [];
       const hc = container.healthCheck;
       if (hc && !isUnresolved(hc.command.value)) {

@@ -7,7 +7,7 @@ import type { Service } from '../../model/source.js';
 import { classifyMigrationCommand, splitShell } from '../../model/shell.js';
 import { startSteps } from '../docker/_process.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { infraOf, linkedContainers, related } from './_common.js';
+import { infraOf, linkedContainers, related, linkedReport } from './_common.js';
 
 /** One command a container runs at start, with where it is written. */
 export interface ContainerStartStep {
@@ -81,8 +81,10 @@ export default defineRule({
       fix: 'run migrations once per deploy, before the service update: a one-off `aws ecs run-task` with the same task definition and a command override (or a CI step), and start the service with the server only',
     },
   },
-  check(model, report) {
-    for (const { task, container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const services = multiTaskServices(model, task);
       if (services.length === 0) continue;
       const migration = migrationAtStart(model, container, service);

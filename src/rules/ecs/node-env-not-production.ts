@@ -3,7 +3,7 @@ import { known } from '../../model/infra.js';
 import type { Loc } from '../../model/location.js';
 import { nodeMajorOfImage } from '../../model/packages.js';
 import { defineRule } from '../rule.js';
-import { linkedContainers, related } from './_common.js';
+import { linkedContainers, related, linkedReport } from './_common.js';
 import { containerStartSteps } from './migrations-on-boot.js';
 
 /** Public base images known not to set NODE_ENV themselves (a company base image might). */
@@ -33,8 +33,10 @@ export default defineRule({
       fix: 'add ENV NODE_ENV=production to the final stage of {{dockerfile}}, or NODE_ENV=production to the container environment in the task definition',
     },
   },
-  check(model, report) {
-    for (const { container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const fromTask = container.environment.find((e) => e.name === 'NODE_ENV');
       if (fromTask && known(fromTask.value) === undefined) continue;
       const steps = containerStartSteps(model, container, service);

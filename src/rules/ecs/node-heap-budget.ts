@@ -6,7 +6,7 @@ import { nodeMajorOfImage } from '../../model/packages.js';
 import { effectiveArgv } from '../../model/shell.js';
 import type { Service } from '../../model/source.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { containerName, linkedContainers, related } from './_common.js';
+import { containerName, linkedContainers, related, linkedReport } from './_common.js';
 import { containerStartSteps } from './migrations-on-boot.js';
 
 const HEAP_SIZE = /--max[-_]old[-_]space[-_]size[= ](\d+)\b/;
@@ -91,8 +91,10 @@ export default defineRule({
       fix: 'set the cap to about 75% of the {{budget}} MiB left (--max-old-space-size={{suggested}}), or raise the task memory',
     },
   },
-  check(model, report) {
-    for (const { task, container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const taskMemory = known(task.memory);
       if (taskMemory === undefined) continue;
       const found = heapCapOf(model, container, service);

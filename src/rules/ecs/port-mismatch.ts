@@ -1,6 +1,6 @@
 import { isUnresolved, known } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
-import { appPorts, containerName, infraOf, linkedContainers, related } from './_common.js';
+import { appPorts, containerName, infraOf, linkedContainers, related, linkedReport } from './_common.js';
 
 export default defineRule({
   id: 'ecs/port-mismatch',
@@ -25,8 +25,11 @@ export default defineRule({
       fix: 'use one of the container\'s containerPort values ({{containerPorts}}) in the service\'s load balancer block, or add a port mapping for {{port}}',
     },
   },
-  check(model, report) {
-    for (const { container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    const report = reportAny;
+    for (const linked of linkedContainers(model)) {
+      const { container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       if (!container.portMappingsComplete || container.portMappings.length === 0) continue;
       const mapped = container.portMappings.map((p) => known(p.containerPort));
       if (mapped.some((p) => p === undefined)) continue;

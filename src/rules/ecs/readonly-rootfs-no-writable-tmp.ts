@@ -3,7 +3,7 @@ import { finalStage } from '../../model/docker.js';
 import { known, type ContainerDefinition } from '../../model/infra.js';
 import type { Service } from '../../model/source.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import { containerName, imageEnv, linkedContainers, related } from './_common.js';
+import { containerName, imageEnv, linkedContainers, related, linkedReport } from './_common.js';
 
 /**
  * Packages that write files under os.tmpdir() (/tmp) whatever the app passes them, or under the
@@ -70,8 +70,10 @@ export default defineRule({
       fix: 'log to stdout/stderr (the awslogs or FireLens driver ships it), or mount a writable volume at {{dir}}',
     },
   },
-  check(model, report) {
-    for (const { task, container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const ro = container.readonlyRootFilesystem;
       if (known(ro) !== true) continue;
       // TMPDIR moved elsewhere: os.tmpdir() no longer means /tmp and the audit does not follow it.

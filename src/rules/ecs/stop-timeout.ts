@@ -1,6 +1,6 @@
 import { isUnresolved, known } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
-import { containerName, imageEnv, linkedContainers, related } from './_common.js';
+import { containerName, imageEnv, linkedContainers, related, linkedReport } from './_common.js';
 
 /** ECS waits this long after SIGTERM before SIGKILL when stopTimeout is not set. */
 const DEFAULT_STOP_TIMEOUT_S = 30;
@@ -24,8 +24,10 @@ export default defineRule({
       fix: 'use a stopTimeout of at most 120 seconds and keep the app\'s shutdown deadline a few seconds below it',
     },
   },
-  check(model, report) {
-    for (const { task, container, service, label } of linkedContainers(model)) {
+  check(model, reportAny) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       const stop = container.stopTimeoutSeconds;
       if (stop && isUnresolved(stop.value)) continue;
       const stopSeconds = known(stop) ?? DEFAULT_STOP_TIMEOUT_S;

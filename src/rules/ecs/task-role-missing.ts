@@ -1,7 +1,7 @@
 import { known } from '../../model/infra.js';
 import { defineRule } from '../rule.js';
 import type { ExternalImport } from '../../model/source.js';
-import { linkedContainers, related } from './_common.js';
+import { linkedContainers, related, linkedReport } from './_common.js';
 
 /** Packages that make AWS API calls with the credentials of the task role. */
 function isAwsSdk(packageName: string): boolean {
@@ -21,9 +21,11 @@ export default defineRule({
       fix: 'create a task role trusted by ecs-tasks.amazonaws.com with the permissions the code needs ({{sdk}}) and set taskRoleArn (task_role_arn in Terraform, TaskRoleArn in CloudFormation) to it',
     },
   },
-  check(model, report) {
+  check(model, reportAny) {
     const seen = new Set<string>();
-    for (const { task, container, service, label } of linkedContainers(model)) {
+    for (const linked of linkedContainers(model)) {
+      const { task, container, service, label } = linked;
+      const report = linkedReport(reportAny, linked);
       // CDK task definitions always get a task role; terraform-aws-modules/ecs creates one by default.
       if (task.format === 'cdk' || task.resourceName.startsWith('module.') || task.taskRoleArn) continue;
       // On EC2 the SDK can fall back to the container instance's role: only Fargate has nothing else.
