@@ -7,6 +7,12 @@
  *   npm run corpus -- ../corpus --out /tmp/reports    # also one JSON report per repository
  *   npm run corpus -- ../corpus --compare /tmp/reports-before   # per-rule differences with an earlier --out
  *   npm run corpus -- ../corpus --list ci/permissions # every finding of one rule, one line each
+ *   npm run corpus -- ../corpus --review review.md    # every medium+ finding as a review packet
+ *   npm run corpus -- ../corpus --review review.md --sample 150 --seed 7   # a reproducible sample
+ *
+ * A review packet lists each finding (F1, F2, …) with its repository, place, message, fix and
+ * related places, for reviewers who judge it TRUE / FALSE / NOISE against the repository without
+ * reading shipready's code (docs/precision.md).
  *
  * The repositories are not part of this project; docs/precision.md says how to get them.
  */
@@ -21,8 +27,10 @@ interface ReportedFinding {
   ruleId: string;
   severity: Severity;
   message: string;
+  fix: string;
   file: string | null;
   line: number | null;
+  related: { file: string; line: number; message: string }[];
 }
 
 const { values, positionals } = parseArgs({
@@ -31,6 +39,9 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     compare: { type: 'string' },
     list: { type: 'string' },
+    review: { type: 'string' },
+    sample: { type: 'string' },
+    seed: { type: 'string', default: '1' },
     'no-group': { type: 'boolean', default: false },
   },
 });
@@ -46,6 +57,7 @@ const repos = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDire
 const perRule = new Map<string, Map<string, number>>();
 const perRepo: { repo: string; critical: number; high: number; medium: number; ms: number }[] = [];
 const listed: string[] = [];
+const forReview: { repo: string; finding: ReportedFinding }[] = [];
 
 if (values.out) mkdirSync(values.out, { recursive: true });
 for (const repo of repos) {
@@ -61,6 +73,7 @@ for (const repo of repos) {
     byRepo.set(repo, (byRepo.get(repo) ?? 0) + 1);
     perRule.set(f.ruleId, byRepo);
     if (values.list === f.ruleId) listed.push(`${repo} ${f.severity} ${f.file}:${f.line} ${f.message}`);
+    forReview.push({ repo, finding: f });
   }
   perRepo.push({ repo, ...counts, ms });
 }
@@ -92,4 +105,30 @@ for (const id of ids) {
 if (values.list) {
   console.log('');
   for (const l of listed) console.log(l);
+}
+
+if (values.review) {
+  // A seeded shuffle (mulberry32), so that the same corpus and seed give the same sample.
+  let state = Number(values.seed) >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let chosen = forReview;
+  const size = values.sample ? Number(values.sample) : undefined;
+  if (size !== undefined && size < forReview.length) {
+    const order = forReview.map((item, i) => ({ item, i, r: random() }));
+    chosen = order.sort((a, b) => a.r - b.r).slice(0, size).sort((a, b) => a.i - b.i).map((x) => x.item);
+  }
+  const lines: string[] = [];
+  chosen.forEach(({ repo, finding: f }, n) => {
+    lines.push(`### F${n + 1} — ${f.ruleId} [${f.severity}]`, `repository: ${resolve(dir, repo)}`, `at: ${f.file ?? '(repository)'}${f.line ? `:${f.line}` : ''}`, `message: ${f.message}`, `fix: ${f.fix}`);
+    for (const r of f.related) lines.push(`related: ${r.file}:${r.line} — ${r.message}`);
+    lines.push('');
+  });
+  writeFileSync(values.review, lines.join('\n'));
+  console.log(`\n${chosen.length} finding(s) of ${forReview.length} written to ${values.review}`);
 }
