@@ -176,3 +176,67 @@ test('an undeclared package is reported (medium with npm); one the workspace roo
     cleanup();
   }
 });
+
+test('an undeclared package named only as a decorated parameter type is kept and marked; one named only in types is dropped', async () => {
+  const { root, cleanup } = repo({
+    'package.json': pkg({ dependencies: { '@nestjs/common': '10', '@nestjs/core': '10' } }),
+    'tsconfig.json': '{ "compilerOptions": { "outDir": "dist", "rootDir": "src", "experimentalDecorators": true, "emitDecoratorMetadata": true } }',
+    'src/index.ts': [
+      "import { NestFactory } from '@nestjs/core';",
+      "import { Controller, Get, Module, Req } from '@nestjs/common';",
+      "import { Request } from 'express'; // the type of a decorated parameter: decorator metadata may name it",
+      "import { Document } from 'mongoose'; // only in an interface: erased",
+      "import { Redis } from 'ioredis'; // used as a value",
+      "interface Item extends Pick<Document, '_id'> { name: string }",
+      "@Controller('items')",
+      'class ItemsController {',
+      '  private readonly cache = new Redis();',
+      '  @Get()',
+      '  list(@Req() req: Request): Item[] { return []; }',
+      '}',
+      '@Module({ controllers: [ItemsController] })',
+      'class AppModule {}',
+      'const app = await NestFactory.create(AppModule);',
+      'app.enableShutdownHooks();',
+      'await app.listen(3000);',
+    ].join('\n'),
+  });
+  try {
+    const { model } = await discover(root);
+    const imports = model.services[0].externalImports.map((i) => `${i.packageName}${i.metadataOnly ? ' (metadata only)' : ''}`).sort();
+    assert.deepEqual(imports, ['@nestjs/common', '@nestjs/core', 'express (metadata only)', 'ioredis']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a require() in a try block is optional; a lockfile entry hoisted for another package is recorded', async () => {
+  const { root, cleanup } = repo({
+    'package.json': pkg({ dependencies: { koa: '2' } }),
+    'package-lock.json': JSON.stringify({
+      name: 'svc',
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name: 'svc', dependencies: { koa: '2' } }, 'node_modules/koa': { version: '2.15.3' }, 'node_modules/escape-html': { version: '1.0.3' } },
+    }),
+    'src/index.js': [
+      "const Koa = require('koa');",
+      "const escape = require('escape-html');",
+      'let nr = null;',
+      "try { nr = require('newrelic'); } catch { nr = null; }",
+      'const app = new Koa();',
+      'app.use((ctx) => { ctx.body = escape(String(ctx.query.q)); });',
+      'const server = app.listen(3000);',
+      "process.on('SIGTERM', () => server.close());",
+    ].join('\n'),
+  });
+  try {
+    const { model } = await discover(root);
+    const byName = new Map(model.services[0].externalImports.map((i) => [i.packageName, i]));
+    assert.equal(byName.get('newrelic')?.optional, true);
+    assert.equal(byName.get('escape-html')?.installedThrough?.entry, 'node_modules/escape-html');
+    assert.equal(byName.get('koa')?.installedThrough, undefined);
+  } finally {
+    cleanup();
+  }
+});

@@ -64,6 +64,11 @@ export interface RouteFact {
   answersOnly?: boolean;
   /** The object it was registered on (`app`, `router`), for ordering it against middleware. */
   on?: string;
+  /**
+   * A static-file middleware mounted at this path (`app.use(express.static('public'))`): it answers
+   * GET with the files of its folder (index.html at `/`) without running any code of the service.
+   */
+  static?: boolean;
 }
 
 /** A timeout written on an HTTP server: `server.keepAliveTimeout = 65000`, `fastify({ keepAliveTimeout })`. */
@@ -173,6 +178,25 @@ export interface ExternalImport {
   chain: ImportStep[];
   /** True when every path from the entry to it goes through at least one dynamic `import()`. */
   viaDynamicImport: boolean;
+  /** Every import of it sits in a `try` block (`try { nr = require('newrelic') } catch {}`): the code runs on without it. */
+  optional?: boolean;
+  /**
+   * Every import of it names only the types of decorated parameters or properties (`@Req() req:
+   * Request`): it is loaded only when the compiler emits those types into decorator metadata.
+   */
+  metadataOnly?: boolean;
+  /**
+   * The owning package lists it in peerDependencies (often next to devDependencies, the library
+   * pattern): the package that depends on the library is to install it.
+   */
+  peerOfOwner?: boolean;
+  /**
+   * Where a lockfile of the repository installs it within reach of the importing file (Node walks up
+   * the node_modules folders), read only when the owning package does not declare it for production:
+   * npm's `node_modules/<name>` entry (with its dev flag), or a yarn descriptor when yarn's
+   * node-modules linker hoists what it installs.
+   */
+  installedThrough?: { lockfile: string; entry: string; loc: Loc; dev?: boolean };
 }
 
 /** TLS certificate verification turned off in code. */
@@ -183,6 +207,12 @@ export interface TlsFact {
   text: string;
   /** What the options object configures, when known from its surroundings ("ssl", "pg Pool", "https.Agent"…). */
   context?: string;
+  /**
+   * The condition of the branch it is set on, when that branch is one of libpq's non-verifying
+   * sslmodes chosen by configuration and the code also has a verifying mode
+   * (`sslMode === 'require' || sslMode === 'prefer'` next to `verify-full`).
+   */
+  sslModeBranch?: string;
   loc: Loc;
 }
 

@@ -10,6 +10,8 @@ export interface FileJob {
   detectorNames: string[];
   /** devDependencies of the file's package (and its workspace root) that are not also dependencies. */
   devPackages: string[];
+  /** Packages a production install gives the file's package: dependencies, optional and peer dependencies (its own and its workspace root's). */
+  installedPackages?: string[];
   browser: boolean;
 }
 
@@ -31,7 +33,16 @@ export function analyseFile(parseSync: typeof ParseSync, job: FileJob): FileResu
     const fatal = parsed.errors.find((e) => e.severity === 'Error');
     if (fatal && parsed.program.body.length === 0) return { file, browser, facts: emptyFacts(), problem: `${file} does not parse: ${fatal.message}` };
     const enabled = detectors.filter((d) => job.detectorNames.includes(d.name));
-    return { file, browser, facts: extractFacts({ file, text, parsed: parsed as never, detectors: enabled, browser, devPackages: job.devPackages }) };
+    // Type annotations matter only for decorator metadata; the file is parsed with them on demand.
+    const typedProgram = () => {
+      const typed = parseSync(file, text, { lang, sourceType: 'unambiguous', astType: 'ts', preserveParens: false });
+      return typed.program as never;
+    };
+    return {
+      file,
+      browser,
+      facts: extractFacts({ file, text, parsed: parsed as never, detectors: enabled, browser, devPackages: job.devPackages, ...(job.installedPackages ? { installedPackages: job.installedPackages } : {}), typedProgram }),
+    };
   } catch (err) {
     return { file, browser, facts: emptyFacts(), problem: `${file} could not be read as JavaScript/TypeScript: ${(err as Error).message}` };
   }

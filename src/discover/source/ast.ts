@@ -171,7 +171,8 @@ export function devOnlyBranch(test: Node): 'consequent' | 'alternate' | undefine
   const path = memberPath(n);
   if (path) {
     const last = path.split('.').pop() ?? '';
-    if (path === 'import.meta.env.DEV' || /^(is)?(dev|development|devMode|isDevMode|local|isLocal)$/i.test(last)) return 'consequent';
+    // `EnvSet.values.isIntegrationTest`, `isTest`: a flag only a test run sets; what it guards never runs in the task.
+    if (path === 'import.meta.env.DEV' || /^(is)?(dev|development|devMode|isDevMode|local|isLocal|test|testing|unitTest|integrationTest|e2eTest|e2e)$/i.test(last)) return 'consequent';
     if (path === 'import.meta.env.PROD' || /^(is)?(prod|production)$/i.test(last)) return 'alternate';
   }
   return undefined;

@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import type { Loc, Located } from '../../model/location.js';
 import { LineMap } from '../../model/location.js';
 import type { PortOrDuration, SourceFacts } from '../../model/source.js';
@@ -27,6 +28,17 @@ export interface ImportSite {
   kind: 'static' | 'require' | 'dynamic';
   /** Inside a development-only branch (`if (NODE_ENV !== 'production')`): not loaded in production. */
   devOnly: boolean;
+  /**
+   * A `require()`/`import()` inside a `try` block of the same function: the code is written to run
+   * on without the module (`try { nr = require('newrelic') } catch { return }`).
+   */
+  optional?: boolean;
+  /**
+   * Its names appear only as the type of a decorated parameter or property (`@Req() req: Request`):
+   * the import stays in the output only when the compiler writes that type into decorator metadata
+   * as a value (swc does; tsc does for classes, not for interfaces).
+   */
+  metadataOnly?: boolean;
 }
 
 /** A call that closes something (`pool.end()`), matched later to the connections of the service. */
@@ -40,6 +52,8 @@ export interface CloseCall {
    * DatabaseConnectionFactory): it only runs if something calls that wrapper.
    */
   wrapper?: string;
+  /** The named function or method the call sits in (`onApplicationShutdown` for `this.shutdown()` in a Nest hook). */
+  caller?: string;
 }
 
 /** Everything read from one file. Files are parsed once, however many services include them. */
@@ -58,7 +72,7 @@ export function emptyFieldFacts(): Pick<FileFacts, 'serverTimeouts' | 'gateMiddl
 }
 
 /** Text that tells the walker a file may hold a fact of the core (detectors bring their own hints). */
-const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\bz\.object|Joi\.object|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener|exit)\b|setTimeout|setInterval|schedule|consume|subscribe|\.run\(|\.process\(|\.start\(|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate)\s*\(/;
+const CORE_HINTS = /process\.env|validationSchema|cleanEnv|createEnv|\bz\.object|Joi\.object|\(\s*['"][A-Z][A-Z0-9_]+['"]|process\.(on|once|addListener|exit)\b|setTimeout|setInterval|schedule|consume|subscribe|\.run\(|\.process\(|\.start\(|SIG(TERM|INT)|rejectUnauthorized|checkServerIdentity|require\s*\(|import\s*\(|\.(end|close|quit|disconnect|\$disconnect|destroy|terminate|shutdown)\s*\(/;
 
 /** Calls that keep a process running after its entry returns: timers, schedulers, queue consumers. */
 const BACKGROUND_WORK = /^(setInterval|cron\.schedule|schedule\.scheduleJob)$|(^|\.)(consume|subscribe)$|(^|\.)(consumer\.run|queue\.process|job\.start)$/;
@@ -87,10 +101,21 @@ export interface ExtractOptions {
    * of one whose names are used only as types is elided by TypeScript: it is checked, not assumed.
    */
   devPackages?: string[];
+  /**
+   * Packages a production install gives the file's package (its and its workspace root's
+   * dependencies, optional and peer dependencies). An import of any other package is checked the
+   * same way: TypeScript drops an import whose names are only used as types, `import type` or not.
+   */
+  installedPackages?: string[];
+  /**
+   * The file parsed again with its type annotations (the facts read the JavaScript shape): needed
+   * only when a decorated class may name an imported type in its emitted metadata.
+   */
+  typedProgram?: () => Node | undefined;
 }
 
 /** Reads the imports of a file and, when its text can hold one, its facts. */
-export function extractFacts({ file, text, parsed, detectors, browser, devPackages = [] }: ExtractOptions): FileFacts {
+export function extractFacts({ file, text, parsed, detectors, browser, devPackages = [], installedPackages, typedProgram }: ExtractOptions): FileFacts {
   const facts = emptyFacts();
   const lines = new LineMap(text);
   const loc = (node: Node | number): Loc => {
@@ -102,15 +127,31 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   const importedNames = new Map<string, { module: string; imported: string }>();
   const importedModules = new Set<string>();
   const typeScript = /\.[cm]?tsx?$/.test(file);
-  let valueNames: Set<string> | undefined;
+  let usage: NameUsage | undefined;
+  const installed = installedPackages ? new Set(installedPackages) : undefined;
+  /** A package the production install may not have: a devDependency, or one the package does not declare. */
+  const notInstalled = (specifier: string) => {
+    if (devPackages.some((p) => specifier === p || specifier.startsWith(p + '/'))) return true;
+    if (!installed || /^[./#]|^node:/.test(specifier)) return false;
+    const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+    return !installed.has(name) && !builtinModules.includes(name);
+  };
   for (const imp of parsed.module.staticImports) {
     const specifier = imp.moduleRequest.value;
     const runtime = imp.entries.length === 0 || imp.entries.some((e) => !e.isType);
     if (!runtime) continue;
-    if (typeScript && imp.entries.length > 0 && devPackages.some((p) => specifier === p || specifier.startsWith(p + '/'))) {
-      // `import { Config } from 'vite'` used only in types: TypeScript drops it from the output.
-      valueNames ??= identifiersInValues(parsed.program);
-      if (!imp.entries.some((e) => !e.isType && valueNames!.has(e.localName.value))) continue;
+    if (typeScript && imp.entries.length > 0 && notInstalled(specifier)) {
+      // `import { Config } from 'vite'`, `import { Document } from 'mongoose'` used only in types:
+      // TypeScript drops the import from its output whether or not it says `import type`.
+      usage ??= identifiersInValues(parsed.program, text, typedProgram);
+      const names = imp.entries.filter((e) => !e.isType).map((e) => e.localName.value);
+      if (!names.some((n) => usage!.values.has(n))) {
+        if (usage.metadata && !names.some((n) => usage!.metadata!.has(n))) continue;
+        // Named only in decorator metadata (or metadata could not be read): kept, marked.
+        importedModules.add(specifier);
+        facts.imports.push({ specifier, line: lines.line(imp.start), kind: 'static', devOnly: false, metadataOnly: true });
+        continue;
+      }
     }
     importedModules.add(specifier);
     facts.imports.push({ specifier, line: lines.line(imp.start), kind: 'static', devOnly: false });
@@ -252,7 +293,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         break;
       case 'ImportExpression': {
         const specifier = stringValue(node.source);
-        if (specifier !== undefined) facts.imports.push({ specifier, line: loc(node).line, kind: 'dynamic', devOnly: inDevOnlyBranch(node, anc) });
+        if (specifier !== undefined) facts.imports.push({ specifier, line: loc(node).line, kind: 'dynamic', devOnly: inDevOnlyBranch(node, anc), ...(insideTry(anc) ? { optional: true } : {}) });
         break;
       }
       case 'CallExpression':
@@ -357,7 +398,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (callee?.type === 'Identifier' && callee.name === 'require' && node.arguments.length === 1) {
       const specifier = stringValue(node.arguments[0]);
       if (specifier !== undefined) {
-        facts.imports.push({ specifier, line: loc(node).line, kind: 'require', devOnly: inDevOnlyBranch(node, anc) });
+        facts.imports.push({ specifier, line: loc(node).line, kind: 'require', devOnly: inDevOnlyBranch(node, anc), ...(insideTry(anc) ? { optional: true } : {}) });
         importedModules.add(specifier);
         const parent = anc[anc.length - 1];
         const locals: string[] = [];
@@ -387,6 +428,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       const literal = stringValue(signalNode);
       if (literal !== undefined) signals = [literal];
       else if (/['"`]SIGTERM['"`]/.test(text)) signals = ['SIGTERM']; // `for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, …)`
+      // `if (EnvSet.values.isIntegrationTest) process.on('SIGTERM', …)`: the task never registers it.
+      if (inDevOnlyBranch(node, anc)) return;
       for (const signal of signals.filter((s) => s.startsWith('SIG'))) {
         const handler = node.arguments[1];
         facts.signalHandlers.push({ signal, loc: loc(node), calls: handler ? ctx.callsOf(handler) : [] });
@@ -409,7 +452,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       // `getPool().end()`, `(await db()).close()`: kept as text, matched by method.
       if (method && CLOSE_METHODS.has(method)) {
         const wrapper = enclosingName(anc);
-        facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node), ...(wrapper && CLOSE_METHODS.has(wrapper) ? { wrapper } : {}) });
+        facts.closes.push({ object: object ?? text.slice(callee.object.start, callee.object.end), method, loc: loc(node), ...(wrapper && CLOSE_METHODS.has(wrapper) ? { wrapper } : {}), ...(wrapper ? { caller: wrapper } : {}) });
       }
       // zod: `z.object({ A: z.string(), B: z.string().optional() })`; envalid: `cleanEnv(process.env, { A: str() })`; t3: `createEnv({ server: {...} })`
       if (method === 'object' && (object === 'z' || importedNames.get(object ?? '')?.module === 'zod')) schemaObject(node.arguments[0], 'zod schema', boundName(anc));
@@ -734,15 +777,50 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     if (!reject && !identity) return;
     if (inDevOnlyBranch(node, anc)) return;
     const context = tlsContext(anc);
+    const chosen = sslModeBranch(anc);
+    const extra = { ...(context ? { context } : {}), ...(chosen ? { sslModeBranch: chosen } : {}) };
     if (reject) {
       const v = unwrap(reject.value);
       if ((v?.type === 'Literal' && (v.value === false || v.value === 0)) || (v?.type === 'UnaryExpression' && v.operator === '!' && numberValue(v.argument) === 1)) {
-        facts.tls.push({ setting: 'rejectUnauthorized', text: text.slice(reject.start, reject.end), ...(context ? { context } : {}), loc: loc(reject) });
+        facts.tls.push({ setting: 'rejectUnauthorized', text: text.slice(reject.start, reject.end), ...extra, loc: loc(reject) });
       }
     }
     if (identity && acceptsEveryCertificate(identity.value)) {
-      facts.tls.push({ setting: 'checkServerIdentity', text: text.slice(identity.start, identity.end).split('\n')[0], ...(context ? { context } : {}), loc: loc(identity) });
+      facts.tls.push({ setting: 'checkServerIdentity', text: text.slice(identity.start, identity.end).split('\n')[0], ...extra, loc: loc(identity) });
     }
+  }
+
+  /**
+   * The condition of the branch the options sit on when it picks one of libpq's sslmodes that do not
+   * verify (`if (sslMode === 'require' || sslMode === 'prefer')`), in a function that also has a
+   * verifying mode (`verify-full`/`verify-ca`): the operator chose encryption without verification.
+   */
+  function sslModeBranch(anc: Node[]): string | undefined {
+    let child: Node | undefined;
+    let test: Node | undefined;
+    let fn: Node | undefined;
+    for (let i = anc.length - 1; i >= 0; i--) {
+      const a = anc[i];
+      if (!test) {
+        if ((a.type === 'IfStatement' && a.consequent === child) || (a.type === 'ConditionalExpression' && a.consequent === child)) test = a.test;
+        else if (a.type === 'SwitchCase' && a.test) test = a.test;
+      }
+      if (isFunction(a)) {
+        fn = a;
+        break;
+      }
+      child = a;
+    }
+    if (!test) return undefined;
+    const modes = new Set<string>();
+    walk(test, (n) => {
+      const value = stringValue(n);
+      if (value !== undefined) modes.add(value.toLowerCase());
+    });
+    if (modes.size === 0 || ![...modes].every((m) => ['require', 'prefer', 'allow', 'no-verify'].includes(m))) return undefined;
+    const scope = fn ?? program;
+    if (!/['"`]verify-(full|ca)['"`]/.test(text.slice(scope.start, scope.end))) return undefined;
+    return text.slice(test.start, test.end);
   }
 
   /** `ssl` option of `new Pool(...)`, `https.Agent`, …: the nearest key and constructor above the options. */
@@ -755,6 +833,8 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
         if (key) parts.push(`the "${key}" option`);
       } else if (a.type === 'NewExpression' || a.type === 'CallExpression') {
         const path = memberPath(a.callee);
+        // `new Promise((resolve) => …)`, `Object.assign(…)`: a wrapper around the options, not what they configure.
+        if (path && /^(Promise|Object\.assign|resolve|reject|Promise\.(resolve|all))$/.test(path)) continue;
         if (path) {
           parts.push(a.type === 'NewExpression' ? `new ${path}()` : `${path}()`);
           break;
@@ -821,14 +901,91 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   }
 }
 
-/** Names used as values anywhere in a program (the JavaScript-shaped AST has no type annotations). */
-function identifiersInValues(program: Node): Set<string> {
+/** The node sits in the `try` block of a try statement of its own function: a failure there is caught. */
+function insideTry(anc: Node[]): boolean {
+  for (let i = anc.length - 1; i > 0; i--) {
+    const a = anc[i];
+    if (isFunction(a)) return false;
+    if (anc[i - 1].type === 'TryStatement' && anc[i - 1].block === a) return true;
+  }
+  return false;
+}
+
+/**
+ * Names used as values anywhere in a program (the JavaScript-shaped AST has no type annotations).
+ * With decorators, TypeScript's emitDecoratorMetadata also writes the class a constructor parameter,
+ * a decorated property or a decorated method names as its type (`design:paramtypes`): such a name is
+ * a runtime reference, read from the file parsed with its types.
+ */
+interface NameUsage {
+  /** Names used as values. */
+  values: Set<string>;
+  /** Names TypeScript may write into decorator metadata; undefined when the file has decorators but its types could not be read (any name may be). */
+  metadata?: Set<string>;
+}
+
+function identifiersInValues(program: Node, text: string, typedProgram?: () => Node | undefined): NameUsage {
   const names = new Set<string>();
+  let decorated = false;
   walk(program, (node, ancestors) => {
+    if (node.type === 'Decorator') decorated = true;
     if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
     const parent = ancestors[ancestors.length - 1];
     if (parent?.type === 'ImportSpecifier' || parent?.type === 'ImportDefaultSpecifier' || parent?.type === 'ImportNamespaceSpecifier') return;
     names.add(node.name);
   });
-  return names;
+  if (decorated && /@[A-Za-z_$]/.test(text)) {
+    const typed = typedProgram?.();
+    return typed ? { values: names, metadata: metadataTypeNames(typed) } : { values: names };
+  }
+  return { values: names, metadata: new Set() };
+}
+
+/** Names TypeScript serializes into decorator metadata: the type of constructor parameters, decorated properties and methods. */
+function metadataTypeNames(program: Node): Set<string> {
+  const out = new Set<string>();
+  const serialized = (annotation: Node | undefined): void => {
+    let type = annotation?.type === 'TSTypeAnnotation' ? annotation.typeAnnotation : annotation;
+    if (type?.type === 'TSUnionType') {
+      // `Foo | undefined` serializes as Foo; a union of different types as Object.
+      const rest = type.types.filter((t: Node) => !['TSNullKeyword', 'TSUndefinedKeyword'].includes(t.type) && !(t.type === 'TSLiteralType' && t.literal?.value === null));
+      type = rest.length === 1 ? rest[0] : undefined;
+    }
+    if (type?.type !== 'TSTypeReference') return;
+    let name = type.typeName;
+    while (name?.type === 'TSQualifiedName') name = name.left;
+    if (name?.type === 'Identifier') out.add(name.name);
+  };
+  const visit = (node: Node): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') {
+      const members: Node[] = node.body?.body ?? [];
+      const classDecorated = (node.decorators?.length ?? 0) > 0;
+      for (const m of members) {
+        const own = (m.decorators?.length ?? 0) > 0;
+        const fn = m.value;
+        const params: Node[] = fn?.params ?? [];
+        const paramDecorated = params.some((p) => (p.decorators?.length ?? 0) > 0);
+        if (m.kind === 'constructor' && (classDecorated || paramDecorated)) {
+          for (const p of params) serialized((p.type === 'TSParameterProperty' ? p.parameter : p).typeAnnotation);
+        } else if (m.type === 'PropertyDefinition' && own) {
+          serialized(m.typeAnnotation);
+        } else if (m.type === 'MethodDefinition' && (own || paramDecorated)) {
+          for (const p of params) serialized((p.type === 'TSParameterProperty' ? p.parameter : p).typeAnnotation);
+          serialized(fn?.returnType);
+        }
+      }
+    }
+    for (const key in node) {
+      if (key === 'start' || key === 'end' || key === 'type') continue;
+      const value = node[key];
+      if (value && typeof value === 'object') visit(value);
+    }
+  };
+  visit(program);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { builtinModules } from 'node:module';
 import { join, posix, relative, sep } from 'node:path';
 import type { DeploymentModel } from '../../model/index.js';
-import type { Dockerfile } from '../../model/docker.js';
+import { contextCopies, finalStage, type Dockerfile } from '../../model/docker.js';
 import type { PackageJson } from '../../model/packages.js';
 import type { ExternalImport, ImportStep, Service } from '../../model/source.js';
 import { splitShell } from '../../model/shell.js';
@@ -16,6 +16,8 @@ import {
   type EntryCandidate,
 } from './entries.js';
 import { analyseFile, type FileJob, type FileResult } from './analyse.js';
+import { isRecord, parseJsonDocument } from '../json.js';
+import { parse as parseYaml } from 'yaml';
 import { emptyFacts, emptyFieldFacts, type CloseCall, type FileFacts } from './facts.js';
 import { conventionEntries, enabledDetectors, FRONTEND_PACKAGES, SERVER_PACKAGES, WORKER_PACKAGES } from './frameworks/index.js';
 
@@ -23,6 +25,13 @@ const BUILTINS = new Set(builtinModules);
 
 /** Names under which code keeps its HTTP server: their close() stops the server, not a connection. */
 const SERVER_LIKE = /^(server|httpServer|httpsServer|app|application|fastify|instance|io|wss|srv)$/i;
+
+/** Nest lifecycle hooks: Nest calls them when the application closes (on SIGTERM with enableShutdownHooks()). */
+const NEST_SHUTDOWN_HOOK = /^(onModuleDestroy|beforeApplicationShutdown|onApplicationShutdown)$/;
+
+/** Libraries a command-line program is built on: argument parsers and interactive prompts. */
+const CLI_PACKAGES = new Set(['commander', 'yargs', 'cac', 'meow', 'sade', 'citty', 'clipanion', '@oclif/core', 'vorpal', 'caporal', '@caporal/core']);
+const PROMPT_PACKAGES = new Set(['inquirer', '@inquirer/prompts', 'prompts', 'enquirer', '@clack/prompts', 'readline-sync']);
 
 /** Adapters that run an HTTP framework inside AWS Lambda. */
 const LAMBDA_ADAPTERS = new Set(['serverless-http', '@vendia/serverless-express', '@codegenie/serverless-express', 'aws-serverless-express', '@fastify/aws-lambda']);
@@ -43,7 +52,7 @@ interface Candidate {
 
 /** Services, their production entries, module graphs and the facts read from their source. */
 export async function discoverSources(model: DeploymentModel): Promise<void> {
-  const packagesByDir = new Map(model.packages.map((p) => [p.dir, p]));
+  const packagesByDir = new Map(model.packages.filter((p) => !isTemplatePackage(model, p)).map((p) => [p.dir, p]));
   const tsconfigCache = new Map<string, ReturnType<typeof tsconfigDirs>>();
   const depsCache = new Map<string, Set<string>>();
   /** Dependencies available to a package: its own and its project root's (hoisted in a workspace). */
@@ -56,6 +65,22 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     if (root && root !== pkg) for (const d of root.dependencies.keys()) deps.add(d);
     depsCache.set(pkg.path, deps);
     return deps;
+  };
+
+  const installedCache = new Map<string, string[]>();
+  /** Packages a production install of this package provides: its and its root's dependencies, optional and peer dependencies. */
+  const installedPackages = (pkg: PackageJson | undefined): string[] | undefined => {
+    if (!pkg) return undefined;
+    const cached = installedCache.get(pkg.path);
+    if (cached) return cached;
+    const root = packagesByDir.get(pkg.projectDir);
+    const out = new Set<string>();
+    for (const p of root && root !== pkg ? [pkg, root] : [pkg]) {
+      for (const dep of p.dependencies.values()) if (dep.kind !== 'devDependencies') out.add(dep.name);
+      for (const name of p.alsoInDevDependencies.keys()) out.add(name);
+    }
+    installedCache.set(pkg.path, [...out]);
+    return installedCache.get(pkg.path);
   };
 
   const devCache = new Map<string, string[]>();
@@ -98,7 +123,8 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     if (text === undefined) return undefined;
     const pkg = owningPackage(packagesByDir, file);
     const detectorNames = enabledDetectors(depsOf(pkg)).map((d) => d.name);
-    return { file, text, detectorNames, devPackages: devOnlyPackages(pkg), browser };
+    const installed = installedPackages(pkg);
+    return { file, text, detectorNames, devPackages: devOnlyPackages(pkg), ...(installed ? { installedPackages: installed } : {}), browser };
   };
   const store = (result: FileResult) => {
     if (result.problem) model.problems.push({ kind: 'parse-error', artifact: 'source file', message: result.problem, loc: { file: result.file, line: 1 } });
@@ -135,7 +161,10 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     if (!bare) {
       const local = resolveRelative(model, from, specifier);
       if (local) return local;
-    } else if (!pathAliases && !specifier.startsWith('#')) {
+    } else if (specifier.startsWith('#')) {
+      const mapped = subpathImport(from, specifier);
+      if (mapped) return mapped;
+    } else if (!pathAliases) {
       return resolveBare(specifier);
     }
     const res = resolver.resolveFileSync(join(model.root, from), specifier);
@@ -148,7 +177,56 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
       }
     }
     if (!bare) return { kind: 'unresolved' };
+    // `src/generated/prisma/client` under tsconfig `baseUrl: "./"`, `@/lib/x` under `paths`: a file of the
+    // repository that does not exist yet (generated at build time), not an npm package.
+    if (pathAlias(from, specifier)) return { kind: 'unresolved' };
     return resolveBare(specifier);
+  };
+
+  /**
+   * `#src/routes/init.js` through the package.json `imports` of the importing file's package
+   * (`"#src/*": "./build/*"`), back to the source file the build output comes from.
+   */
+  const subpathImport = (from: string, specifier: string): Resolved | undefined => {
+    const pkg = owningPackage(packagesByDir, from);
+    if (!pkg) return undefined;
+    const imports = packageJsonField(model, pkg, 'imports');
+    if (!isObject(imports)) return undefined;
+    for (const [pattern, value] of Object.entries(imports)) {
+      const star = pattern.indexOf('*');
+      let matched: string | undefined;
+      if (star < 0) matched = pattern === specifier ? '' : undefined;
+      else if (specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1))) {
+        matched = specifier.slice(star, specifier.length - (pattern.length - star - 1));
+      }
+      if (matched === undefined) continue;
+      for (const target of exportTargets(value)) {
+        if (!target.startsWith('./')) continue;
+        const file = sourceFileFor(model, posix.normalize(posix.join(pkg.dir, target.split('*').join(matched))), pkg, tsconfigCache);
+        if (file && model.files.has(file)) return SOURCE_EXTENSIONS.some((e) => file.endsWith(e)) ? { kind: 'file', file } : { kind: 'asset' };
+      }
+      return { kind: 'unresolved' };
+    }
+    return undefined;
+  };
+
+  const aliasCache = new Map<string, { baseDirs: string[]; prefixes: string[] }>();
+  const pathAlias = (from: string, specifier: string): boolean => {
+    const pkg = owningPackage(packagesByDir, from);
+    const dirs = [...new Set([pkg?.dir ?? '', pkg?.projectDir ?? ''])];
+    const first = specifier.split('/')[0];
+    const declared = (name: string) => [pkg, pkg ? packagesByDir.get(pkg.projectDir) : undefined].some((p) => p?.dependencies.has(name));
+    for (const dir of dirs) {
+      let aliases = aliasCache.get(dir);
+      if (!aliases) {
+        aliases = tsconfigAliases(model, dir);
+        aliasCache.set(dir, aliases);
+      }
+      if (aliases.prefixes.some((p) => specifier === p || specifier.startsWith(p.endsWith('/') ? p : p + '/'))) return true;
+      if (declared(packageNameOf(specifier) ?? first)) continue;
+      if (aliases.baseDirs.some((base) => model.files.under(base ? `${base}/${first}` : first).length > 0)) return true;
+    }
+    return false;
   };
   const resolveBare = (specifier: string): Resolved => {
     const name = packageNameOf(specifier);
@@ -161,8 +239,31 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     return { kind: 'package', name };
   };
 
+  /**
+   * Why an entry found from package.json is a command-line program rather than a service: the
+   * package's `bin`, a `#!/usr/bin/env node` file built on an argument parser, an interactive
+   * program, or a developer script under scripts/ or tools/. What an image runs is a service whatever it is.
+   */
+  const commandLine = (c: Candidate, entry: EntryCandidate): string | undefined => {
+    if (/Dockerfile|CMD/.test(entry.via)) return undefined;
+    const pkg = c.pkg;
+    if (pkg?.bin.some((b) => sourceFileFor(model, posix.join(pkg.dir, b.value), pkg, tsconfigCache) === entry.file)) return `the "bin" of ${pkg.path}`;
+    const rel = pkg?.dir ? entry.file.slice(pkg.dir.length + 1) : entry.file;
+    if (/^(scripts?|tools)\//.test(rel)) return 'a developer script';
+    const imports = factsOf(entry.file, false).imports.map((i) => packageNameOf(i.specifier) ?? '');
+    const prompt = imports.find((i) => PROMPT_PACKAGES.has(i));
+    if (prompt) return `an interactive program (${prompt})`;
+    const parser = imports.find((i) => CLI_PACKAGES.has(i));
+    if (parser && model.files.read(entry.file)?.startsWith('#!')) return `a #! program built on ${parser}`;
+    return undefined;
+  };
+
   for (const c of candidates) {
-    const service = buildService(c, model, factsOf, resolveImport, packagesByDir);
+    const kept = c.entries.filter((e) => !commandLine(c, e));
+    // A package whose only entries are command-line tools and that no Dockerfile builds runs on a developer's machine.
+    if (kept.length === 0 && c.entries.length > 0 && c.dockerfiles.length === 0) continue;
+    c.entries = kept;
+    const service = buildService(c, model, factsOf, resolveImport, packagesByDir, installedPackages);
     model.services.push(service);
   }
 }
@@ -187,6 +288,122 @@ function resolveRelative(model: DeploymentModel, from: string, specifier: string
   for (const ext of SOURCE_EXTENSIONS) if (files.has(`${base}/index${ext}`)) return { kind: 'file', file: `${base}/index${ext}` };
   if (files.has(base + '.json')) return { kind: 'asset' };
   return undefined;
+}
+
+/**
+ * Where a lockfile installs a package within reach of a file: the node_modules entry Node's
+ * resolution finds first walking up from the file (npm), or any descriptor of the package when yarn
+ * links with node-modules (Yarn 1, or `nodeLinker: node-modules`), which hoists it to the root.
+ * pnpm links only what a package declares, and Plug'n'Play refuses undeclared imports: none there.
+ */
+function installedThrough(model: DeploymentModel, file: string, name: string): ExternalImport['installedThrough'] {
+  const projects = model.projects.filter((p) => p.dir === '' || file.startsWith(p.dir + '/')).sort((a, b) => b.dir.length - a.dir.length);
+  for (const project of projects) {
+    for (const lock of project.lockfiles) {
+      const contents = lock.contents();
+      if (!contents) continue;
+      if (lock.manager === 'npm' && contents.nodes) {
+        const rel = lock.dir ? file.slice(lock.dir.length + 1) : file;
+        const parts = posix.dirname(rel) === '.' ? [] : posix.dirname(rel).split('/');
+        for (let k = parts.length; k >= 0; k--) {
+          const base = parts.slice(0, k).join('/');
+          const entry = `${base ? base + '/' : ''}node_modules/${name}`;
+          const node = contents.nodes.get(entry);
+          if (node && !node.link) return { lockfile: lock.path, entry, loc: node.loc, ...(node.dev ? { dev: true } : {}) };
+        }
+      } else if (lock.manager === 'yarn' && contents.descriptors && yarnNodeModulesLinker(model, project.dir, contents.version)) {
+        for (const [descriptor, loc] of contents.descriptors) {
+          if (descriptor.startsWith(`${name}@`)) return { lockfile: lock.path, entry: descriptor, loc };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Yarn 1 always installs into node_modules; Yarn 2+ only with `nodeLinker: node-modules` in .yarnrc.yml (Plug'n'Play by default). */
+function yarnNodeModulesLinker(model: DeploymentModel, dir: string, version: string | undefined): boolean {
+  if (version === '1') return true;
+  const path = dir ? `${dir}/.yarnrc.yml` : '.yarnrc.yml';
+  const text = model.files.read(path);
+  if (text === undefined) return false;
+  try {
+    const config = parseYaml(text) as unknown;
+    return isObject(config) && config.nodeLinker === 'node-modules';
+  } catch {
+    return false;
+  }
+}
+
+const packageJsonTexts = new WeakMap<DeploymentModel, Map<string, Record<string, unknown>>>();
+
+/** A package.json as plain JSON (fields the package model does not keep: `imports`, `peerDependencies` next to devDependencies). */
+function packageJsonOf(model: DeploymentModel, pkg: PackageJson): Record<string, unknown> {
+  let cache = packageJsonTexts.get(model);
+  if (!cache) packageJsonTexts.set(model, (cache = new Map()));
+  let json = cache.get(pkg.path);
+  if (!json) {
+    try {
+      const parsed = JSON.parse(model.files.read(pkg.path) ?? '{}') as unknown;
+      json = isObject(parsed) ? parsed : {};
+    } catch {
+      json = {}; // an unreadable package.json is reported by the packages discoverer
+    }
+    cache.set(pkg.path, json);
+  }
+  return json;
+}
+
+function packageJsonField(model: DeploymentModel, pkg: PackageJson, field: string): unknown {
+  return packageJsonOf(model, pkg)[field];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The paths an `exports`/`imports` value can stand for, in the order Node tries the conditions it knows. */
+function exportTargets(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(exportTargets);
+  if (isObject(value)) return ['source', 'node', 'import', 'require', 'default'].flatMap((k) => (k in value ? exportTargets(value[k]) : []));
+  return [];
+}
+
+/**
+ * A package.json inside the source folder of another package, that no workspace lists: a file a
+ * code generator copies into what it generates (`src/admin/package-json/package.json`, named
+ * "admin-template"), not the boundary of the files around it.
+ */
+function isTemplatePackage(model: DeploymentModel, pkg: PackageJson): boolean {
+  if (!pkg.dir) return false;
+  if (model.projects.some((p) => p.members.includes(pkg))) return false;
+  const segments = pkg.dir.split('/');
+  // A package at the repository root is left out: `src/lambda/package.json` beside a root package.json is often its own deployable.
+  for (let k = 1; k < segments.length; k++) {
+    if (segments[k] !== 'src') continue;
+    const outer = segments.slice(0, k).join('/');
+    if (model.packages.some((p) => p !== pkg && p.dir === outer)) return true;
+  }
+  return false;
+}
+
+/** tsconfig `baseUrl` folders and `paths` prefixes of a package folder (its tsconfig files and the ones they extend in the repository). */
+function tsconfigAliases(model: DeploymentModel, dir: string): { baseDirs: string[]; prefixes: string[] } {
+  const baseDirs = new Set<string>();
+  const prefixes = new Set<string>();
+  const read = (path: string, depth: number): void => {
+    if (depth > 3 || !model.files.has(path)) return;
+    const doc = parseJsonDocument(model.files.read(path) ?? '', path, { allowComments: true });
+    if (!isRecord(doc.value)) return;
+    const here = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    const options = isRecord(doc.value.compilerOptions) ? doc.value.compilerOptions : {};
+    if (typeof options.baseUrl === 'string') baseDirs.add(posix.normalize(posix.join(here, options.baseUrl)).replace(/\/$/, '').replace(/^\.$/, ''));
+    if (isRecord(options.paths)) for (const key of Object.keys(options.paths)) prefixes.add(key.replace(/\*$/, '').replace(/\/$/, ''));
+    if (typeof doc.value.extends === 'string' && doc.value.extends.startsWith('.')) read(posix.normalize(posix.join(here, doc.value.extends.endsWith('.json') ? doc.value.extends : `${doc.value.extends}.json`)), depth + 1);
+  };
+  for (const name of ['tsconfig.json', 'tsconfig.build.json', 'tsconfig.app.json', 'tsconfig.base.json']) read(dir ? `${dir}/${name}` : name, 0);
+  return { baseDirs: [...baseDirs], prefixes: [...prefixes].filter(Boolean) };
 }
 
 type Resolved = { kind: 'file'; file: string } | { kind: 'package'; name: string } | { kind: 'builtin' } | { kind: 'asset' } | { kind: 'unresolved' };
@@ -265,21 +482,32 @@ function findCandidates(
   const packageDirs = [...packagesByDir.keys()];
 
   /** The entry a script of a package runs (`npm start` → `node dist/server.js` → src/server.ts). */
-  const entryOfScript = (pkg: PackageJson, scriptName: string, depth = 0): string | undefined => {
-    const script = pkg.scripts.get(scriptName);
+  const entryOfScript = (start: PackageJson, scriptName: string, depth = 0): string | undefined => scriptEntry(start, scriptName, depth)?.file;
+  /** The entry a script runs and the package it runs in (another one after `cd packages/core`). */
+  const scriptEntry = (start: PackageJson, scriptName: string, depth = 0): { file: string; pkg: PackageJson } | undefined => {
+    const script = start.scripts.get(scriptName);
     if (!script || depth > 3) return undefined;
+    // `cd packages/core && npm start`: what follows runs in (and with the scripts of) that package.
+    let pkg = start;
     for (const cmd of splitShell(script.value)) {
+      if (cmd.argv[0] === 'cd' && cmd.argv[1]) {
+        const moved = packagesByDir.get(posix.normalize(posix.join(pkg.dir, cmd.argv[1])).replace(/^\.$/, '').replace(/\/$/, ''));
+        if (moved) pkg = moved;
+        continue;
+      }
       const target = scriptFileOf(cmd.argv);
       if (!target) continue;
       if ('file' in target) {
-        const file = sourceFileFor(model, posix.join(pkg.dir, target.file), pkg, tsconfigCache);
-        if (file && model.files.has(file)) return file;
+        // `node .`: the package's main.
+        const path = target.file === '.' || target.file === './' ? (pkg.main ? posix.join(pkg.dir, pkg.main.value) : undefined) : posix.join(pkg.dir, target.file);
+        const file = path ? sourceFileFor(model, path, pkg, tsconfigCache) : undefined;
+        if (file && model.files.has(file)) return { file, pkg };
       } else if ('script' in target) {
-        const nested = entryOfScript(pkg, target.script, depth + 1);
+        const nested = scriptEntry(pkg, target.script, depth + 1);
         if (nested) return nested;
       } else {
         const main = ['src/main.ts', 'src/main.js'].map((f) => (pkg.dir ? `${pkg.dir}/${f}` : f)).find((f) => model.files.has(f));
-        if (main) return main;
+        if (main) return { file: main, pkg };
       }
     }
     return undefined;
@@ -303,17 +531,27 @@ function findCandidates(
       }
     } else {
       // `npm start` / `nest start`: the package at the WORKDIR of the build context.
+      // `COPY app/package*.json ./` then `CMD ["npm", "start"]`: the package the final stage copies into its WORKDIR.
+      const stage = finalStage(dockerfile);
+      const copied = (stage ? contextCopies(stage) : []).flatMap((copy) =>
+        copy.sources
+          .map((src) => src.value.replace(/\/?package(\*|-lock)?\.json$/, '').replace(/\/$/, ''))
+          .filter((src) => src && src !== '.' && !/[*?[]/.test(src))
+          .flatMap((src) => dockerfile.contexts.map((c) => posix.normalize(posix.join(c.dir, src)))),
+      );
       const pkgs = [
         ...packageDirs.filter((d) => d && (command.workdir === `/${d}` || command.workdir.endsWith(`/${d}`))),
         ...dockerfile.contexts.map((c) => c.dir),
         dockerfile.dir,
+        ...copied,
       ]
         .map((d) => packagesByDir.get(d))
         .filter((p): p is PackageJson => !!p);
       for (const pkg of pkgs) {
-        const file = 'script' in target ? entryOfScript(pkg, target.script) : entryOfScript(pkg, 'start');
-        if (file) {
-          found = { file, pkg };
+        // A root script that changes into a package (`cd packages/core && npm start`) runs that package.
+        const started = 'script' in target ? scriptEntry(pkg, target.script) : scriptEntry(pkg, 'start');
+        if (started) {
+          found = started;
           break;
         }
       }
@@ -335,7 +573,8 @@ function findCandidates(
   // 2. What the packages say they run, and the frameworks' conventions.
   const dependedOn = new Set<string>();
   for (const p of model.packages) for (const d of p.dependencies.keys()) dependedOn.add(d);
-  for (const pkg of model.packages) {
+  // A template package.json (generated code's, inside another package's src/) is no package to run.
+  for (const pkg of packagesByDir.values()) {
     const deps = depsOf(pkg);
     const ownDeps = new Set(pkg.dependencies.keys());
     const isWorkspaceRoot = pkg.workspaces.length > 0 || model.projects.some((p) => p.dir === pkg.dir && p.members.length > 1);
@@ -392,6 +631,7 @@ function buildService(
   factsOf: (file: string, browser: boolean) => FileFacts,
   resolveImport: (from: string, specifier: string) => Resolved,
   packagesByDir: Map<string, PackageJson>,
+  installedOf: (pkg: PackageJson | undefined) => string[] | undefined,
 ): Service {
   const service: Service = {
     name: (c.pkg?.name?.value ?? (c.dir ? posix.basename(c.dir) : posix.basename(model.root))) + (c.variant ? ` (${c.variant})` : ''),
@@ -449,8 +689,25 @@ function buildService(
         const owner = owningPackage(packagesByDir, file);
         const key = `${resolved.name}\0${owner?.path ?? ''}`;
         const prev = external.get(key);
-        if (!prev || (prev.viaDynamicImport && !dynamic)) {
-          external.set(key, { packageName: resolved.name, ownerPackage: owner?.path ?? '', chain: [...here.chain, step], viaDynamicImport: dynamic });
+        const optional = !!site.optional;
+        const metadataOnly = !!site.metadataOnly;
+        // A required import beats an optional one, a value import one named only in decorator metadata, and a static path a dynamic one.
+        const weaker = (p: ExternalImport) => (p.optional ? 2 : 0) + (p.metadataOnly ? 1 : 0);
+        const strength = (optional ? 2 : 0) + (metadataOnly ? 1 : 0);
+        if (!prev || weaker(prev) > strength || (weaker(prev) === strength && prev.viaDynamicImport && !dynamic)) {
+          const peers = owner ? packageJsonField(model, owner, 'peerDependencies') : undefined;
+          const declared = owner && installedOf(owner)?.includes(resolved.name);
+          const locked = declared ? undefined : installedThrough(model, file, resolved.name);
+          external.set(key, {
+            packageName: resolved.name,
+            ownerPackage: owner?.path ?? '',
+            chain: [...here.chain, step],
+            viaDynamicImport: dynamic,
+            ...(optional ? { optional } : {}),
+            ...(metadataOnly ? { metadataOnly } : {}),
+            ...(isObject(peers) && resolved.name in peers ? { peerOfOwner: true } : {}),
+            ...(locked ? { installedThrough: locked } : {}),
+          });
         }
       }
     }
@@ -497,6 +754,8 @@ function buildService(
   };
   const wrapperCalled = (wrapper: string, except: CloseCall): boolean =>
     closes.some((o) => o !== except && o.method === wrapper && otherReceiver(o.object)) ||
+    // `onApplicationShutdown() { await this.shutdown(); }`: Nest runs the hook, the hook runs the wrapper of the same class.
+    closes.some((o) => o !== except && o.method === wrapper && o.object === 'this' && o.loc.file === except.loc.file && NEST_SHUTDOWN_HOOK.test(o.caller ?? '')) ||
     service.signalHandlers.some((h) => h.calls.some((c) => c.value === wrapper || (c.value.endsWith(`.${wrapper}`) && otherReceiver(c.value.slice(0, -wrapper.length - 1)))));
   for (const conn of service.connections) {
     const name = conn.name;

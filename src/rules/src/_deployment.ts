@@ -1,3 +1,4 @@
+import type { Analysis } from '../../analysis/index.js';
 import type { DeploymentModel } from '../../model/index.js';
 import {
   emptyInfraModel,
@@ -24,6 +25,27 @@ function infraOf(model: DeploymentModel): InfraModel {
   return { ...emptyInfraModel(), ...(model.infra ?? {}) };
 }
 
+/**
+ * Why a service of the code is not one ECS runs, or undefined when it is (or may be): it lies
+ * outside production (examples/, playground/, built only by a development image), or no image of
+ * the repository runs it while the repository ships its other services as images (a package meant
+ * to run on a server or a laptop, next to the containerised ones).
+ */
+export function notRunOnEcs(model: DeploymentModel, analysis: Analysis, service: Service): string | undefined {
+  const outside = analysis.scope.serviceOutside(service);
+  if (outside) return outside;
+  if (service.dockerfiles.some((d) => analysis.scope.dockerfile(d).production)) return undefined;
+  if (infraOf(model).taskDefinitions.some((t) => t.containers.some((c) => c.link?.service === service))) return undefined;
+  const images = analysis.scope.nodeDockerfiles();
+  if (images.length === 0) return undefined;
+  // An image that runs no other service of the code and whose build context holds this one may be
+  // what runs it (`CMD pm2-runtime start ecosystem.config.js` in a root Dockerfile).
+  const claimed = new Set(model.services.filter((s) => s !== service).flatMap((s) => s.dockerfiles));
+  const holds = (d: (typeof images)[number]) => d.contexts.some((c) => c.dir === '' || service.dir === c.dir || service.dir.startsWith(`${c.dir}/`));
+  if (images.some((d) => !claimed.has(d) && holds(d))) return undefined;
+  return `no Dockerfile of the repository builds it (the images it ships are ${images.slice(0, 3).map((d) => d.path).join(', ')}${images.length > 3 ? ', …' : ''})`;
+}
+
 /** ECS services (in the repository) whose task runs a container linked to this service. */
 export function ecsServicesOf(model: DeploymentModel, service: Service): EcsService[] {
   const infra = infraOf(model);
@@ -44,6 +66,11 @@ export interface LoadBalancerEvidence {
   loc: Loc;
   /** The load balancer itself, for messages: "aws_lb.main (infra/alb.tf:3)". */
   where: string;
+  /**
+   * Set when nothing links the load balancer to the service's image (no task definition of the
+   * repository is linked to it): what the finding then takes for granted.
+   */
+  assumed?: string;
 }
 
 const isApplication = (lb: LoadBalancer) => (known(lb.type) ?? 'application').toLowerCase() === 'application';
@@ -78,13 +105,16 @@ function idleOf(lbs: LoadBalancer[]): LoadBalancerEvidence | undefined {
 }
 
 /**
- * The application load balancer in front of the service, on proof only:
- * - the service's container runs in an ECS service with a load balancer: that load balancer's idle
- *   timeout (or, when it is not in the repository, the repository's only ALB, else the 60 s default);
- * - the service is not linked to an ECS service, but the repository defines an ALB (or target groups):
- *   the tightest idle timeout among its ALBs (60 s default when only target groups are there).
+ * The application load balancer in front of the service:
+ * - the service's container runs in an ECS service with a load balancer (the task definition is
+ *   linked to the image it builds): that load balancer's idle timeout (or, when it is not in the
+ *   repository, the repository's only ALB, else the 60 s default);
+ * - the service is built into an image but no task definition of the repository is linked to it,
+ *   and the repository defines an ALB (or target groups): the tightest idle timeout among its ALBs,
+ *   marked `assumed` (a load balancer is not in front of a service because it is the only one).
  * Undefined when nothing in the repository shows a load balancer, when the linked ECS services have
- * none, when the load balancers are network load balancers, or when an idle timeout is an expression.
+ * none, when the load balancers are network load balancers, when an idle timeout is an expression,
+ * or when the service is not built into an image at all (nothing can put it behind a load balancer).
  */
 export function loadBalancerInFront(model: DeploymentModel, service: Service): LoadBalancerEvidence | undefined {
   const infra = infraOf(model);
@@ -102,10 +132,18 @@ export function loadBalancerInFront(model: DeploymentModel, service: Service): L
     const first = balanced[0];
     return { where: `the load balancer of ${first.resourceName} (${first.file}:${first.loc.line})`, idleSeconds: DEFAULT_ALB_IDLE_SECONDS, description: `idle timeout default ${DEFAULT_ALB_IDLE_SECONDS} s (the load balancer of ${first.resourceName}, ${first.file}:${first.loc.line}, is not in the repository)`, loc: first.loc };
   }
-  if (albs.length > 0) return idleOf(albs);
+  if (service.dockerfiles.length === 0) return undefined;
+  const tasks = infra.taskDefinitions.filter((t) => t.containers.some((c) => c.link?.service === service));
+  const assumed = tasks.length > 0
+    ? `that the load balancer fronts the ECS service running ${tasks.map((t) => (t.resourceName === t.file ? t.file : `${t.resourceName} (${t.file})`)).join(', ')}, which is not defined in the repository`
+    : `that the load balancer fronts this service: no task definition of the repository is linked to ${service.dockerfiles.map((d) => d.path).join(', ')}`;
+  if (albs.length > 0) {
+    const evidence = idleOf(albs);
+    return evidence ? { ...evidence, assumed } : undefined;
+  }
   if (infra.loadBalancers.length === 0 && infra.targetGroups.length > 0) {
     const tg = infra.targetGroups[0];
-    return { where: `the load balancer of target group ${tg.resourceName} (${tg.file}:${tg.loc.line})`, idleSeconds: DEFAULT_ALB_IDLE_SECONDS, description: `idle timeout default ${DEFAULT_ALB_IDLE_SECONDS} s (target group ${tg.resourceName}, ${tg.file}:${tg.loc.line}; the load balancer is not in the repository)`, loc: tg.loc };
+    return { where: `the load balancer of target group ${tg.resourceName} (${tg.file}:${tg.loc.line})`, idleSeconds: DEFAULT_ALB_IDLE_SECONDS, description: `idle timeout default ${DEFAULT_ALB_IDLE_SECONDS} s (target group ${tg.resourceName}, ${tg.file}:${tg.loc.line}; the load balancer is not in the repository)`, loc: tg.loc, assumed };
   }
   return undefined;
 }

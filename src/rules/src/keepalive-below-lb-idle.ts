@@ -1,9 +1,35 @@
 import { defineRule } from '../rule.js';
+import type { Analysis } from '../../analysis/index.js';
+import { finalStage } from '../../model/docker.js';
+import { nodeMajorOfImage } from '../../model/packages.js';
 import type { ServerTimeoutFact, Service } from '../../model/source.js';
-import { firstAtPlace, loadBalancerInFront } from './_deployment.js';
+import { firstAtPlace, loadBalancerInFront, notRunOnEcs } from './_deployment.js';
 
-/** Node's http.Server keepAliveTimeout when nothing sets it (Express, Koa, Nest on Express, plain http). */
+/** Node's http.Server keepAliveTimeout when nothing sets it (Express, Koa, Nest on Express, plain http), since Node 8. */
 const NODE_KEEP_ALIVE_MS = 5_000;
+/**
+ * Before Node 8 there is no keepAliveTimeout: an idle keep-alive socket lives until the socket
+ * timeout, `server.timeout`, 120 s by default, longer than any common ALB idle timeout.
+ */
+const FIRST_KEEP_ALIVE_MAJOR = 8;
+const PRE_8_SOCKET_TIMEOUT_MS = 120_000;
+
+/**
+ * The Node major the service's production image runs, when every such image says it: `node:20-alpine`,
+ * and the common rebuilds named `…-node` or `…/node` with a numeric tag (`mhart/alpine-node:7.10.1`).
+ */
+function imageNodeMajor(service: Service, analysis: Analysis): { major: number; image: string } | undefined {
+  const images = service.dockerfiles.filter((d) => analysis.scope.dockerfile(d).production).map((d) => finalStage(d)?.rootImage);
+  let found: { major: number; image: string } | undefined;
+  for (const image of images) {
+    if (!image || image.unresolved) return undefined;
+    const numeric = /^(\d+)(?:[.-]|$)/.exec(image.tag ?? '');
+    const major = nodeMajorOfImage(image) ?? (/(^|[/-])node$/.test(image.name) && numeric ? Number(numeric[1]) : undefined);
+    if (major === undefined || (found && found.major !== major)) return undefined;
+    found = { major, image: `${image.raw} (${image.loc.file}:${image.loc.line})` };
+  }
+  return found;
+}
 /** Fastify sets its server's keepAliveTimeout to 72 s unless told otherwise. */
 const FASTIFY_KEEP_ALIVE_MS = 72_000;
 
@@ -28,6 +54,11 @@ export default defineRule({
         'the {{framework}} server started here keeps idle connections for {{keepAlive}} ({{origin}}), not longer than the load balancer in front of it: {{lb}}. The ALB reuses idle connections to the task, sends a request into one Node has just closed and answers 502',
       fix: 'set server.keepAliveTimeout above the idle timeout and headersTimeout above that, e.g. `const server = app.listen(port); server.keepAliveTimeout = {{suggested}}; server.headersTimeout = {{suggestedHeaders}};`',
     },
+    socketTimeout: {
+      message:
+        'the {{framework}} server started here runs on Node {{major}} ({{image}}), which has no keepAliveTimeout: an idle connection lives until the 120 s socket timeout (server.timeout), not longer than the load balancer in front of it: {{lb}}. The ALB sends requests into connections Node is closing: random 502s',
+      fix: 'set `server.timeout = {{suggested}}` above the idle timeout, or move the image to a supported Node and set keepAliveTimeout/headersTimeout',
+    },
     fastifyDefault: {
       message:
         "the fastify server started here keeps idle connections for 72 s (Fastify's default, nothing sets keepAliveTimeout), not longer than the load balancer in front of it: {{lb}}. The ALB reuses idle connections to the task, sends a request into one the server has just closed and answers 502",
@@ -42,12 +73,15 @@ export default defineRule({
       fix: 'set headersTimeout one second above keepAliveTimeout: {{suggestedHeaders}} ms',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const once = firstAtPlace();
     for (const service of model.services) {
       if (service.kind !== 'http' || service.servers.length === 0) continue;
+      if (notRunOnEcs(model, analysis, service)) continue;
       const lb = loadBalancerInFront(model, service);
       if (!lb) continue;
+      const assumes = lb.assumed ? { assumes: lb.assumed } : {};
+      const node = imageNodeMajor(service, analysis);
       const idleMs = lb.idleSeconds * 1000;
       const suggested = idleMs + 5000;
       const related = [{ file: lb.loc.file, line: lb.loc.line, message: `load balancer ${lb.description}` }];
@@ -55,13 +89,22 @@ export default defineRule({
       const fastify = onFastify(service);
       let keepAliveMs: number | undefined;
       let keepAliveFrom = '';
+      if (node && node.major < FIRST_KEEP_ALIVE_MAJOR) {
+        // Node 7 and older have neither keepAliveTimeout nor headersTimeout: only the socket timeout closes an idle connection.
+        if (PRE_8_SOCKET_TIMEOUT_MS > idleMs) continue;
+        const server = service.servers[0];
+        if (once(server.loc)) {
+          report('socketTimeout', server.loc, { framework: server.framework, major: node.major, image: node.image, lb: lb.description, suggested }, { related, ...assumes });
+        }
+        continue;
+      }
       if (keepAlives.length === 0) {
         keepAliveMs = fastify ? FASTIFY_KEEP_ALIVE_MS : NODE_KEEP_ALIVE_MS;
         keepAliveFrom = fastify ? "Fastify's default" : "Node's default";
         const server = service.servers[0];
         if (keepAliveMs <= idleMs && once(server.loc)) {
-          if (fastify) report('fastifyDefault', server.loc, { lb: lb.description, suggested }, { related });
-          else report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
+          if (fastify) report('fastifyDefault', server.loc, { lb: lb.description, suggested }, { related, ...assumes });
+          else report('defaultKeepAlive', server.loc, { framework: server.framework, keepAlive: seconds(keepAliveMs), origin: `${keepAliveFrom}, nothing sets keepAliveTimeout`, lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related, ...assumes });
         }
       } else {
         for (const t of keepAlives) {
@@ -72,7 +115,7 @@ export default defineRule({
             keepAliveFrom = `${t.loc.file}:${t.loc.line}`;
           }
           if (ms <= idleMs && once(t.loc)) {
-            report('keepAliveTooLow', t.loc, { written: written(t), keepAlive: seconds(ms), lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related });
+            report('keepAliveTooLow', t.loc, { written: written(t), keepAlive: seconds(ms), lb: lb.description, suggested, suggestedHeaders: suggested + 1000 }, { related, ...assumes });
           }
         }
       }

@@ -1,5 +1,6 @@
 import { finalStage } from '../../model/docker.js';
 import { defineRule } from '../rule.js';
+import { notRunOnEcs } from './_deployment.js';
 
 export default defineRule({
   id: 'src/tls-verification-disabled',
@@ -16,10 +17,14 @@ export default defineRule({
       fix: 'remove NODE_TLS_REJECT_UNAUTHORIZED; give the client that needs it the right CA instead (NODE_EXTRA_CA_CERTS=/path/ca.pem for the whole process)',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const seen = new Set<string>();
     for (const service of model.services) {
+      if (notRunOnEcs(model, analysis, service)) continue;
       for (const fact of service.tls) {
+        // `if (sslMode === 'require') return { rejectUnauthorized: false }` next to a verify-full branch:
+        // libpq's own meaning of the mode the operator picked, not a default that turns verification off.
+        if (fact.sslModeBranch) continue;
         const key = `${fact.loc.file}:${fact.loc.line}`;
         if (seen.has(key)) continue;
         seen.add(key);

@@ -1,6 +1,6 @@
 import { calleePath, memberPath, stringValue, unwrap, type Node } from '../ast.js';
 import { gateMiddleware, proxyDependentMember, trustProxySetting } from './middleware.js';
-import { routeFromMethodCall, serverFromListen } from './shared.js';
+import { routeFromMethodCall, serverFromListen, staticRoot } from './shared.js';
 import type { Detector, WalkContext } from './types.js';
 
 /** Mount paths that hold a health router (the routes inside are relative to them). */
@@ -25,6 +25,7 @@ export const express: Detector = {
     if (trustProxySetting(call, ctx)) return;
     const path = calleePath(call) ?? '';
     // In a Nest entry the nest detector records `app.use` (global, before every controller).
+    if (path.endsWith('.use') && staticRoot(call, 'express', ctx)) return;
     if (path.endsWith('.use') && !/NestFactory/.test(ctx.text)) gateMiddleware(call, 'express', ctx);
     if (path.endsWith('.use') && call.arguments.length >= 2) {
       // `app.use('/health', healthRouter)`, `app.use('/healthz', healthcheck())`: a health router mounted at a path.

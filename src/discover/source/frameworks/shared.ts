@@ -21,18 +21,32 @@ function routeShape(call: Node): { method: string; path: string } | undefined {
   const callee = unwrap(call.callee);
   if (callee?.type !== 'MemberExpression' || callee.computed) return undefined;
   const method = propertyName(callee.property);
-  if (!method || !ROUTE_METHODS.has(method) || call.arguments.length < 2) return undefined;
+  if (!method || !ROUTE_METHODS.has(method) || call.arguments.length < 1) return undefined;
+  // `router.route('/health').get(list)`, `.route('/x').get(a).post(b)`: the path is the route's; one handler is enough.
+  const routePath = chainedRoutePath(unwrap(callee.object));
+  if (routePath !== undefined) return { method: method === 'all' ? 'ALL' : method.toUpperCase(), path: routePath };
+  // `app.get('env')` reads a setting: a route has a path and a handler.
+  if (call.arguments.length < 2) return undefined;
   const path = stringValue(call.arguments[0]);
-  if (path === undefined || !path.startsWith('/')) {
-    // `app.route('/x').get(handler)`
-    const inner = unwrap(callee.object);
-    if (inner?.type === 'CallExpression' && propertyName(unwrap(inner.callee)?.property) === 'route') {
-      const routePath = stringValue(inner.arguments[0]);
-      if (routePath?.startsWith('/')) return { method: method.toUpperCase(), path: routePath };
-    }
-    return undefined;
-  }
+  if (path === undefined || !path.startsWith('/')) return undefined;
   return { method: method === 'all' ? 'ALL' : method.toUpperCase(), path };
+}
+
+/** The path of `x.route('/p')` at the head of a chain of method registrations (`x.route('/p').get(a).post(b)`). */
+function chainedRoutePath(object: Node): string | undefined {
+  let inner = object;
+  for (let i = 0; i < 8 && inner?.type === 'CallExpression'; i++) {
+    const callee = unwrap(inner.callee);
+    if (callee?.type !== 'MemberExpression') return undefined;
+    const name = propertyName(callee.property);
+    if (name === 'route') {
+      const path = stringValue(inner.arguments[0]);
+      return path?.startsWith('/') ? path : undefined;
+    }
+    if (!name || !ROUTE_METHODS.has(name)) return undefined;
+    inner = unwrap(callee.object);
+  }
+  return undefined;
 }
 
 /** Calls that only write the response (`res.json`, `reply.code(200).send`, `c.text`, `ctx.body =` needs no call). */
@@ -208,4 +222,28 @@ export function recordTimeoutAssignment(assignment: Node, ctx: WalkContext): voi
   if (setting !== 'keepAliveTimeout' && setting !== 'headersTimeout') return;
   if (ctx.devOnly()) return;
   ctx.serverTimeouts.push({ setting, value: portOrDuration(assignment.right, ctx), via: `${memberPath(left) ?? setting} =`, loc: ctx.loc(assignment) });
+}
+
+/** Packages whose middleware serves a folder's files: `express.static`, serve-static, koa-static, @koa/static. */
+const STATIC_PACKAGES = new Set(['serve-static', 'koa-static', '@koa/static', 'koa-static-cache']);
+
+/**
+ * `app.use(express.static('public'))`, `app.use('/', serveStatic(dir))`, `app.use(serve('public'))`
+ * (koa-static): a static-file middleware at the root, recorded as a GET route of `/`.
+ */
+export function staticRoot(call: Node, framework: string, ctx: WalkContext): boolean {
+  const args: Node[] = call.arguments ?? [];
+  const mount = args.length >= 2 ? stringValue(args[0]) : '/';
+  if (mount !== '/') return false;
+  const middleware = unwrap(args[args.length - 1]);
+  if (middleware?.type !== 'CallExpression') return false;
+  const callee = unwrap(middleware.callee);
+  const path = memberPath(callee) ?? '';
+  const root = path.split('.')[0];
+  const from = ctx.importedFrom(root)?.module;
+  const isStatic = (path.endsWith('.static') && from === 'express') || (!!from && STATIC_PACKAGES.has(from));
+  if (!isStatic || ctx.devOnly()) return false;
+  const on = memberPath(unwrap(call.callee).object);
+  ctx.routes.push({ method: 'GET', path: '/', framework, loc: ctx.loc(call), static: true, ...(on ? { on } : {}) });
+  return true;
 }
