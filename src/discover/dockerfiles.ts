@@ -34,9 +34,17 @@ const KEYWORDS = new Set([
   'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR',
 ]);
 
+/**
+ * Pieces of a Dockerfile that a script joins to another before building (`cat Dockerfile
+ * preview/Dockerfile.append > Dockerfile.generated`): their instructions follow another file's FROM,
+ * so they are not Dockerfiles on their own.
+ */
+const DOCKERFILE_FRAGMENT = /[.\-_](append|prepend|fragment|partial|part|snippet|include|inc|header|footer)$/i;
+
 /** Dockerfile, Dockerfile.api, Dockerfile-prod, api.Dockerfile, api.dockerfile, Containerfile. */
 export function isDockerfileName(name: string): boolean {
   if (name.endsWith('.dockerignore') || /\.(md|txt|sh|ya?ml|json)$/i.test(name)) return false;
+  if (DOCKERFILE_FRAGMENT.test(name)) return false;
   return (
     name === 'Dockerfile' ||
     name === 'dockerfile' ||
@@ -71,7 +79,48 @@ export function discoverDockerfiles(model: DeploymentModel): void {
   for (const dockerfile of model.dockerfiles) {
     dockerfile.contexts = [{ dir: inferContextDir(model, dockerfile), via: 'dockerfile-folder' }];
   }
-  if (model.dockerfiles.length > 0) readBuildInputs(model, buildInputs);
+  if (model.dockerfiles.length > 0) {
+    readNxContainerTargets(model);
+    readBuildInputs(model, buildInputs);
+  }
+}
+
+/** Nx executors that run `docker build` for a project: the context defaults to the workspace root, the Dockerfile to the project's folder. */
+const NX_CONTAINER_EXECUTORS = new Set(['@nx-tools/nx-container:build', '@nx-tools/nx-docker:build', '@nx/docker:build']);
+
+/**
+ * Build contexts of Dockerfiles that an Nx target builds (`"package:container": { "executor":
+ * "@nx-tools/nx-container:build" }`): CI runs the target, which builds `<project>/Dockerfile` (or
+ * `options.file`) with the workspace root (or `options.context`) as the context.
+ */
+function readNxContainerTargets(model: DeploymentModel): void {
+  for (const path of model.files.named('project.json')) {
+    const text = model.files.read(path);
+    if (text === undefined) continue;
+    const doc = parseJsonDocument(text, path);
+    if (!isRecord(doc.value) || !isRecord(doc.value.targets)) continue;
+    const projectDir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    // Nx runs executors from the workspace root: the folder of nx.json above the project.
+    let workspaceDir = '';
+    for (let dir = projectDir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
+      if (model.files.exists(dir ? `${dir}/nx.json` : 'nx.json')) {
+        workspaceDir = dir;
+        break;
+      }
+      if (dir === '') break;
+    }
+    for (const [name, target] of Object.entries(doc.value.targets)) {
+      if (!isRecord(target) || typeof target.executor !== 'string' || !NX_CONTAINER_EXECUTORS.has(target.executor)) continue;
+      const options = isRecord(target.options) ? target.options : {};
+      const contextDir = normalizeRepoPath(posix.join(workspaceDir || '.', typeof options.context === 'string' ? options.context : '.'));
+      const file = typeof options.file === 'string' ? normalizeRepoPath(posix.join(workspaceDir || '.', options.file)) : posix.join(projectDir || '.', 'Dockerfile').replace(/^\.\//, '');
+      const dockerfile = model.dockerfiles.find((d) => d.path === file);
+      if (!dockerfile) continue;
+      const line = text.slice(0, Math.max(0, text.indexOf(`"${name}"`))).split('\n').length;
+      dockerfile.contexts = dockerfile.contexts.filter((c) => c.via !== 'dockerfile-folder');
+      if (!dockerfile.contexts.some((c) => c.dir === contextDir)) dockerfile.contexts.push({ dir: contextDir, source: { file: path, line }, via: 'script' });
+    }
+  }
 }
 
 /**
@@ -81,8 +130,10 @@ export function discoverDockerfiles(model: DeploymentModel): void {
  * compose discoverers replace it with the context they really use.
  */
 export function inferContextDir(model: DeploymentModel, dockerfile: Dockerfile): string {
-  const sources = dockerfile.stages.flatMap((s) => contextCopies(s).flatMap((c) => c.sources.map((x) => x.value)))
-    .filter((s) => isLiteralSource(s) && !isGlob(s) && s !== '.' && s !== './');
+  const all = dockerfile.stages.flatMap((s) => contextCopies(s).flatMap((c) => c.sources.map((x) => x.value))).filter((s) => isLiteralSource(s) && s !== '.' && s !== './');
+  const sources = all.filter((s) => !isGlob(s));
+  // `COPY package*.json ./`: a glob counts for the folder where it matches a file.
+  const globs = all.filter((s) => isGlob(s)).map((s) => s.replace(/^\.?\/+/, '')).map((s) => ({ nested: s.includes('/'), isMatch: picomatch(s, { dot: true }) }));
   const candidates: string[] = [];
   for (let dir = dockerfile.dir; ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
     candidates.push(dir);
@@ -95,6 +146,13 @@ export function inferContextDir(model: DeploymentModel, dockerfile: Dockerfile):
     for (const source of sources) {
       const path = contextPath(dir, source);
       if (path !== undefined && model.files.exists(path)) score++;
+    }
+    const files = globs.length ? pathsUnder(model.files.paths, dir) : [];
+    for (const glob of globs) {
+      if (files.some((f) => {
+        const rel = dir ? f.slice(dir.length + 1) : f;
+        return (glob.nested || !rel.includes('/')) && glob.isMatch(rel);
+      })) score++;
     }
     if (score > bestScore) {
       best = dir;

@@ -12,12 +12,14 @@ export function discoverPrisma(model: DeploymentModel): void {
   const paths = model.files.paths.filter((p) => p.endsWith('.prisma'));
   if (paths.length === 0) return;
   const packageDirs = new Set(model.packages.map((p) => p.dir));
+  const projectDirs = new Set(model.files.named('project.json').map((p) => (posix.dirname(p) === '.' ? '' : posix.dirname(p))));
   for (const path of paths) {
     const text = model.files.read(path);
     if (text === undefined) continue;
     const schema = parsePrismaSchema(text, path);
     if (schema.generators.length === 0) continue;
     for (let dir = posix.dirname(path) === '.' ? '' : posix.dirname(path); ; dir = posix.dirname(dir) === '.' ? '' : posix.dirname(dir)) {
+      if (schema.projectDir === undefined && (packageDirs.has(dir) || projectDirs.has(dir))) schema.projectDir = dir;
       if (packageDirs.has(dir)) {
         schema.packageDir = dir;
         break;

@@ -27,6 +27,12 @@ export interface PrismaSchema {
   path: string;
   /** Folder of the package.json that owns the schema (nearest above it), '' for the root. */
   packageDir?: string;
+  /**
+   * Folder of the project the schema belongs to: the nearest folder above it with a package.json or
+   * an Nx project.json (Nx projects often have no package.json of their own, so packageDir is then
+   * the workspace root while the schema belongs to one project).
+   */
+  projectDir?: string;
   generators: PrismaGenerator[];
 }
 

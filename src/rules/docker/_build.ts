@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import { contextCopies, contextPath, stageCommands, type BuildContextRef, type Dockerfile, type EntrypointScript, type Stage } from '../../model/docker.js';
+import { contextCopies, contextPath, stageCommands, type BuildContextRef, type DockerCommand, type Dockerfile, type EntrypointScript, type Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { PackageJson, Project } from '../../model/packages.js';
 import { known } from '../../model/infra.js';
@@ -273,4 +273,86 @@ export function runtimeArchs(model: DeploymentModel, dockerfile: Dockerfile, sta
   }
   if (archs.size === 0) return { archs: ['x64', 'arm64'], evidence: '' };
   return { archs: [...archs], evidence: ` on ${places.join(', ')}` };
+}
+
+/** Shell keywords that open a branch body: `then npm ci`, `else yarn install`, `do …`. */
+const BRANCH_KEYWORDS = new Set(['then', 'else', 'do', '{', '(']);
+
+/** The command without the shell keyword that opens its branch (`then npm ci` → `npm ci`). */
+export function branchArgv(argv: string[]): string[] {
+  let i = 0;
+  while (i < argv.length && BRANCH_KEYWORDS.has(argv[i])) i++;
+  return effectiveArgv(argv.slice(i));
+}
+
+/** A `[ -f <file> ]` test a command runs under: the file must exist (or, in a later branch, must not). */
+export interface FileGuard {
+  file: string;
+  exists: boolean;
+}
+
+/** The file a shell test checks: `[ -f yarn.lock ]`, `test -e package-lock.json`, `[ ! -f x ]`. */
+function fileTest(argv: string[]): FileGuard | undefined {
+  let words = argv[0] === 'if' || argv[0] === 'elif' ? argv.slice(1) : argv;
+  if (words[0] === '[' || words[0] === '[[') words = words.slice(1, words[words.length - 1] === ']' || words[words.length - 1] === ']]' ? -1 : undefined);
+  else if (words[0] === 'test') words = words.slice(1);
+  else return undefined;
+  const negated = words[0] === '!';
+  if (negated) words = words.slice(1);
+  if (words.length !== 2 || !['-f', '-e', '-s'].includes(words[0])) return undefined;
+  return { file: words[1], exists: !negated };
+}
+
+/**
+ * For each command of a RUN, the file tests of the if/elif/else branches it runs in: the body of
+ * `elif [ -f package-lock.json ]` runs only when package-lock.json exists and yarn.lock (the first
+ * branch's test) does not. Commands outside any branch, or under a test that is not a file test, get none.
+ */
+export function fileGuards(commands: DockerCommand[]): Map<DockerCommand, FileGuard[]> {
+  const guards = new Map<DockerCommand, FileGuard[]>();
+  interface Frame { earlier: (FileGuard | undefined)[]; current: FileGuard | undefined; inBody: boolean }
+  const stack: Frame[] = [];
+  const active = (): FileGuard[] => {
+    const out: FileGuard[] = [];
+    for (const frame of stack) {
+      if (!frame.inBody) continue;
+      // The branch runs when its own test holds and every earlier test of the same if failed.
+      for (const g of frame.earlier) if (g) out.push({ file: g.file, exists: !g.exists });
+      if (frame.current) out.push(frame.current);
+    }
+    return out;
+  };
+  for (const command of commands) {
+    const word = command.argv[0];
+    if (word === 'if') {
+      stack.push({ earlier: [], current: fileTest(command.argv), inBody: false });
+      continue;
+    }
+    const frame = stack[stack.length - 1];
+    if (word === 'elif' && frame) {
+      frame.earlier.push(frame.current);
+      frame.current = fileTest(command.argv);
+      frame.inBody = false;
+      continue;
+    }
+    if (word === 'else' && frame) {
+      frame.earlier.push(frame.current);
+      frame.current = undefined;
+      frame.inBody = true;
+    } else if (word === 'then' && frame) frame.inBody = true;
+    if (word === 'fi') {
+      stack.pop();
+      continue;
+    }
+    guards.set(command, active());
+  }
+  return guards;
+}
+
+/**
+ * The group key of an install line: docker/unfrozen-install and docker/package-manager-mismatch
+ * report the same `npm i` under it, so one command line is one finding.
+ */
+export function installGroupKey(file: string, line: number): string {
+  return `docker install ${file}:${line}`;
 }

@@ -6,7 +6,7 @@ import type { Loc } from '../../model/location.js';
 import type { PackageJson } from '../../model/packages.js';
 import { classifyInstall, effectiveArgv, scriptInvoked, splitShell } from '../../model/shell.js';
 import { pathsUnder } from '../../discover/dockerfiles.js';
-import { contextPath, filteredNames, flagValue, isGlob, packageBySelector, packagesByDir, stageChain } from './_build.js';
+import { branchArgv, buildFacts, contextPath, fileGuards, filteredNames, flagValue, isGlob, packageBySelector, packagesByDir, stageChain, type FileGuard } from './_build.js';
 import { dockerignoreFor } from '../../model/docker.js';
 
 /**
@@ -246,6 +246,69 @@ export class ImageAnalysis {
     return out;
   }
 
+  /**
+   * Whether everything at or under `absPath` in the stage comes straight from the build context:
+   * no RUN writes there (an install's node_modules, a build's output, a command we cannot follow in
+   * that folder) and no COPY --from lands there. `COPY --from=builder /app/src ./src` then carries
+   * only repository files, and the builder's install never reaches the image.
+   */
+  contextOnly(stage: Stage, absPath: string): boolean {
+    const overlaps = (dir: string) => under(dir, absPath) || under(absPath, dir);
+    for (const s of this.chain(stage)) {
+      for (const copy of s.copies) {
+        if (copy.fromStage === undefined && !copy.from) continue;
+        if (overlaps(this.destOf(copy).abs)) return false;
+      }
+      for (const run of s.runs) {
+        let cwd = run.workdir;
+        for (const command of run.commands) {
+          const argv = branchArgv(command.argv);
+          const program = posix.basename(argv[0] ?? '');
+          if (!program || program === 'if' || program === 'elif' || program === 'fi') continue;
+          if (program === 'cd' && argv[1]) {
+            cwd = posix.resolve(cwd, argv[1]);
+            continue;
+          }
+          const install = classifyInstall(argv);
+          if (install) {
+            if (!install.global && overlaps(posix.join(cwd, 'node_modules'))) return false;
+            continue;
+          }
+          const output = this.outputOf(s, argv, cwd);
+          if (output) {
+            if (!output.exact ? overlaps(cwd) : output.dirs.some(overlaps)) return false;
+            continue;
+          }
+          if (['cp', 'mv', 'ln', 'rsync', 'touch', 'mkdir', 'tar', 'unzip', 'curl', 'wget', 'git'].includes(program)) {
+            const words = argv.slice(1).filter((w) => !w.startsWith('-'));
+            const dest = words[words.length - 1];
+            if (!dest || dest.includes('$') || overlaps(posix.resolve(cwd, dest))) return false;
+            continue;
+          }
+          // A command we cannot follow may write anywhere in its working folder.
+          if (!HARMLESS.has(program) && overlaps(cwd)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether a command can run, given the `[ -f <lockfile> ]` branches around it and what the stage
+   * holds: in `if [ -f yarn.lock ] … elif [ -f package-lock.json ]; then npm ci`, with only
+   * package-lock.json copied in, the yarn and pnpm branches never run.
+   */
+  canRun(stage: Stage, guards: FileGuard[], workdir: string, line: number): boolean {
+    for (const guard of guards) {
+      if (guard.file.includes('$')) continue;
+      // What the stage holds when the RUN starts: the install itself may write the file (yarn writes yarn.lock).
+      const presence = this.compute(stage, posix.resolve(workdir, guard.file), line);
+      if (presence === 'unknown') continue;
+      if ((presence === 'yes') !== guard.exists) return false;
+    }
+    return true;
+  }
+
   private chain(stage: Stage): Stage[] {
     return stageChain(this.dockerfile, stage);
   }
@@ -259,10 +322,10 @@ export class ImageAnalysis {
     return ops.sort((a, b) => line(a) - line(b));
   }
 
-  private compute(stage: Stage, absPath: string): Presence {
+  private compute(stage: Stage, absPath: string, beforeLine = Infinity): Presence {
     const results: Presence[] = [];
     // Latest first: the instruction that provides a path is usually near the end of the stage.
-    for (const op of this.operations(stage).reverse()) {
+    for (const op of this.operations(stage).filter((o) => (o.kind === 'copy' ? o.copy.loc.line : o.run.loc.line) < beforeLine).reverse()) {
       const p = op.kind === 'copy' ? this.fromCopy(op.copy, absPath) : this.fromRun(stage, op.run, absPath);
       if (p === 'yes') return 'yes';
       results.push(p);
@@ -347,6 +410,9 @@ export class ImageAnalysis {
       const fileTarget = dest.isDir ? posix.join(dest.abs, posix.basename(rp)) : dest.abs;
       if (absPath === fileTarget) results.push(this.contextFile(rp));
       else if (under(absPath, fileTarget) && this.model.files.isGitignored(rp)) results.push('unknown'); // a git-ignored folder (dist/) copied whole
+      // `COPY ./dist/packages/api .`: a git-ignored folder a CI step builds before `docker build`
+      // (nx, turbo); a folder's content lands in dest, so any file under dest may come from it.
+      else if (under(absPath, dest.abs) && !this.model.files.exists(rp) && this.model.files.isGitignored(rp)) results.push('unknown');
     }
     return combine(results);
   }
@@ -355,12 +421,14 @@ export class ImageAnalysis {
     const results: Presence[] = [];
     let cwd = run.workdir;
     for (const command of run.commands) {
-      const argv = effectiveArgv(command.argv);
+      const argv = branchArgv(command.argv);
       const program = posix.basename(argv[0] ?? '');
       if (program === 'cd' && argv[1]) {
         cwd = posix.resolve(cwd, argv[1]);
         continue;
       }
+      // `if [ -f yarn.lock ]`, `fi`: tests and branch ends write nothing.
+      if (program === '' || program === 'if' || program === 'elif' || program === 'fi' || program === '[' || program === 'test') continue;
       const output = this.outputOf(stage, argv, cwd);
       if (output) {
         const compiled = output.compiled?.find((c) => under(absPath, c.outDir));
@@ -532,4 +600,55 @@ export function imageAnalysis(model: DeploymentModel, dockerfile: Dockerfile, co
   let analysis = byContext.get(contextDir);
   if (!analysis) byContext.set(contextDir, (analysis = new ImageAnalysis(model, dockerfile, contextDir)));
   return analysis;
+}
+
+/**
+ * The stages whose commands' results end up in the image: the final stage and the stages it is
+ * built FROM, and every stage (with its own FROM chain) from which they copy something a command
+ * produced. A builder from which the final stage copies only repository files
+ * (`COPY --from=builder /app/src ./src`) is not one of them: its install is thrown away.
+ */
+export function shippedStages(model: DeploymentModel, dockerfile: Dockerfile): Set<Stage> {
+  const final = dockerfile.stages[dockerfile.stages.length - 1];
+  const shipped = new Set<Stage>();
+  if (!final) return shipped;
+  const analysis = imageAnalysis(model, dockerfile, buildFacts(model, dockerfile).contexts[0]?.dir ?? dockerfile.dir);
+  const queue = [...stageChain(dockerfile, final)];
+  for (const s of queue) shipped.add(s);
+  while (queue.length > 0) {
+    const stage = queue.shift()!;
+    for (const copy of stage.copies) {
+      if (copy.fromStage === undefined) continue;
+      const from = dockerfile.stages[copy.fromStage];
+      if (!from || shipped.has(from)) continue;
+      // A glob (`/app/package*.json`) is probed as the file it names without the wildcard.
+      const produced = copy.sources.some((source) => source.value.includes('$') || !analysis.contextOnly(from, posix.resolve('/', source.value.replace(/\*|\?|\[[^\]]*\]/g, ''))));
+      if (!produced) continue;
+      for (const s of stageChain(dockerfile, from)) {
+        if (shipped.has(s)) continue;
+        shipped.add(s);
+        queue.push(s);
+      }
+    }
+  }
+  return shipped;
+}
+
+/**
+ * The commands of a stage that can run, with the argv they run (branch keywords dropped): commands in
+ * an if/elif branch whose `[ -f <lockfile> ]` test cannot hold for what the stage holds are left out.
+ */
+export function liveCommands(model: DeploymentModel, dockerfile: Dockerfile, stage: Stage): { command: DockerCommand; argv: string[]; run: RunInstruction }[] {
+  const analysis = imageAnalysis(model, dockerfile, buildFacts(model, dockerfile).contexts[0]?.dir ?? dockerfile.dir);
+  const out: { command: DockerCommand; argv: string[]; run: RunInstruction }[] = [];
+  for (const run of stage.runs) {
+    const guards = fileGuards(run.commands);
+    for (const command of run.commands) {
+      const guard = guards.get(command);
+      if (!guard) continue;
+      if (guard.length > 0 && !analysis.canRun(stage, guard, run.workdir, run.loc.line)) continue;
+      out.push({ command, argv: branchArgv(command.argv), run });
+    }
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import picomatch from 'picomatch';
 import type { DockerCommand, Dockerfile, Stage } from '../../model/docker.js';
 import { contextCopies, contextPath } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
@@ -25,6 +26,23 @@ function enginePrisma(range: string): boolean {
   return major === undefined || Number(major) < 7;
 }
 
+/**
+ * Whether `prisma generate` would read this schema: it sits where Prisma looks by default
+ * (`prisma/schema.prisma`, `schema.prisma`, a `prisma/schema/` folder of its project), or a
+ * package script or Dockerfile names it (`--schema`). A `.prisma` file elsewhere (fixtures, schemas
+ * a product imports as data) is not the application's.
+ */
+function schemaInUse(model: DeploymentModel, schema: PrismaSchema): boolean {
+  const owners = new Set([schema.projectDir, schema.packageDir].filter((d): d is string => d !== undefined));
+  for (const dir of owners) {
+    const rel = dir ? schema.path.slice(dir.length + 1) : schema.path;
+    if (rel === 'prisma/schema.prisma' || rel === 'schema.prisma' || /^prisma\/schema\/[^/]+\.prisma$/.test(rel)) return true;
+  }
+  const mentions = (text: string) => text.includes(schema.path) || [...owners].some((dir) => text.includes(dir ? schema.path.slice(dir.length + 1) : schema.path));
+  if (model.packages.some((p) => [...p.scripts.values()].some((s) => s.value.includes('prisma') && mentions(s.value)))) return true;
+  return model.dockerfiles.some((d) => d.stages.some((s) => s.runs.some((r) => r.command.text.includes('prisma') && mentions(r.command.text))));
+}
+
 export function prismaUses(model: DeploymentModel, dockerfile: Dockerfile): PrismaUse[] {
   if (model.prismaSchemas.length === 0) return [];
   const uses: PrismaUse[] = [];
@@ -33,7 +51,11 @@ export function prismaUses(model: DeploymentModel, dockerfile: Dockerfile): Pris
   if (withClient.length === 0) return [];
   for (const schema of model.prismaSchemas) {
     const owner = packages.find((p) => p.dir === schema.packageDir);
-    if (!owner) continue;
+    if (!owner || !schemaInUse(model, schema)) continue;
+    // A schema of an Nx project without its own package.json belongs to that project, not to every
+    // image built from the workspace root: only a Dockerfile of that project runs its client.
+    const project = schema.projectDir;
+    if (project !== undefined && project !== schema.packageDir && !(dockerfile.dir === project || dockerfile.dir.startsWith(project + '/'))) continue;
     const manifest = withClient.includes(owner) ? owner : withClient[0];
     const client = manifest.dependencies.get('@prisma/client')!;
     if (!enginePrisma(client.range)) continue;
@@ -55,6 +77,8 @@ export interface GenerateSite {
 type Verdict = { generates: 'yes' | 'no' | 'unknown'; via: RelatedLocation[] };
 
 const UNKNOWN_RUNNERS = new Set(['turbo', 'nx', 'lerna', 'make', 'sh', 'bash', 'zx', 'just', 'task', 'moon', 'rush', 'ultra', 'wireit']);
+
+export { isPrismaGenerate };
 
 function isPrismaGenerate(argv: string[]): boolean {
   const words = effectiveArgv(argv);
@@ -102,6 +126,20 @@ export class PrismaGeneration {
     const words = toolArgv(argv);
     const program = posix.basename(words[0] ?? '');
     if (UNKNOWN_RUNNERS.has(program) || program.endsWith('.sh') || words[0]?.startsWith('./')) return { generates: 'unknown', via: [] };
+    // npm-run-all: `run-s build:*` runs every script the pattern names (`*` within a `:` segment, `**` across).
+    if ((program === 'run-s' || program === 'run-p' || program === 'npm-run-all') && pkg) {
+      let result: Verdict = { generates: 'no', via: [] };
+      for (const pattern of words.slice(1).filter((w) => !w.startsWith('-'))) {
+        const isMatch = picomatch(pattern.replace(/:/g, '/'));
+        for (const name of pkg.scripts.keys()) {
+          if (!isMatch(name.replace(/:/g, '/'))) continue;
+          const v = this.script(pkg, name, depth);
+          if (v.generates === 'yes') return v;
+          if (v.generates === 'unknown') result = v;
+        }
+      }
+      return result;
+    }
     const script = scriptInvoked(words);
     if (!script) return { generates: 'no', via: [] };
     const selectors = filteredNames(words);

@@ -63,14 +63,23 @@ export default defineRule({
         }
         return undefined;
       })();
+      const ciArgs = analysis.scope.ciBuildArgs(dockerfile);
+      const parent = analysis.scope.parentDockerfile(dockerfile);
       for (const stage of facts.reachable) {
         const image = stage.from;
+        // FROM ${BASE_IMAGE} with BASE_IMAGE passed by CI (often name@digest): the ARG default is only what a local build gets.
+        const passed = [...image.raw.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]).find((name) => ciArgs.has(name));
+        if (passed) continue;
         // FROM node:${NODE_VERSION}: show what the ARG default makes of it.
         const resolved = `${image.registry ? `${image.registry}/` : ''}${image.name}${image.tag ? `:${image.tag}` : ''}`;
         const shown = image.raw.includes('$') ? `${image.raw} (${resolved} with the ARG defaults)` : image.raw;
         if (image.stageRef !== undefined || image.unresolved || image.name === 'scratch') continue;
+        // FROM acme/app:${TAG} of the image another Dockerfile of the repository builds: the tag follows its own releases.
+        const own = parent !== undefined && stage === final && stage.from.raw === stage.rootImage.raw;
         if (!image.digest && (!image.tag || image.tag === 'latest')) {
-          report('floating', image.loc, { image: shown, why: image.tag ? 'uses the "latest" tag' : 'has no tag, so it means "latest"' });
+          report('floating', image.loc, { image: shown, why: image.tag ? 'uses the "latest" tag' : 'has no tag, so it means "latest"' }, own
+            ? { severity: 'low', related: [{ file: parent.path, line: 1, message: 'builds that image in this repository' }] }
+            : undefined);
           continue;
         }
         // node:alpine, node:lts-slim, node:current: no version in the tag, so each new Node major arrives unannounced.

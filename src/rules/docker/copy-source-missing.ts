@@ -58,6 +58,9 @@ export default defineRule({
   },
   check(model, report, analysis) {
     for (const dockerfile of analysis.scope.productionDockerfiles()) {
+      // `pnpm-context -- apps/api/Dockerfile | docker build -`: the context is a tarball a script
+      // assembles, so its files cannot be checked against the repository.
+      if (analysis.scope.generatedContext(dockerfile)) continue;
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         const ignore = dockerignoreFor(model, dockerfile, context.dir);

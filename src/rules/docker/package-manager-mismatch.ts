@@ -4,7 +4,8 @@ import type { CopyInstruction, Stage } from '../../model/docker.js';
 import type { Lockfile, Project } from '../../model/packages.js';
 import { classifyInstall } from '../../model/shell.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
-import {buildFacts, stageChain, stageCommands } from './_build.js';
+import { buildFacts, installGroupKey, stageChain } from './_build.js';
+import { liveCommands } from './_image.js';
 
 /** Why the project uses its manager, as a related location. */
 function managerEvidence(project: Project): RelatedLocation | undefined {
@@ -36,7 +37,7 @@ export default defineRule({
   title: 'Dockerfile installs with another package manager, or without the lockfile',
   messages: {
     wrongManager: {
-      message: '"{{command}}" installs with {{used}}, but the project uses {{manager}} ({{evidence}}){{copyNote}}: the image gets a dependency tree nobody tested',
+      message: '"{{command}}" installs with {{used}}, but the project uses {{manager}} ({{evidence}}){{copyNote}}: {{consequence}}',
       fix: 'install with {{manager}} as the rest of the repository does: copy {{lockfile}} and run {{frozen}}',
     },
     lockfileNotCopied: {
@@ -58,8 +59,9 @@ export default defineRule({
         const chain = stageChain(dockerfile, stage);
         const earlierCopies = (line: number): CopyInstruction[] =>
           chain.flatMap((s: Stage) => s.copies).filter((c) => c.loc.line < line);
-        for (const command of stageCommands(stage)) {
-          const install = classifyInstall(command.argv);
+        // Branches of `if [ -f yarn.lock ] … elif [ -f package-lock.json ]` that cannot run for the files copied in are left out.
+        for (const { command, argv, run } of liveCommands(model, dockerfile, stage)) {
+          const install = classifyInstall(argv);
           if (!install || install.global || install.addsPackages) continue;
           const copies = earlierCopies(command.loc.line);
           const npmStyleCopy = copies.find((c) => c.sources.some((s) => /^(\.\/)?package\*\.json$/.test(s.value)));
@@ -68,9 +70,13 @@ export default defineRule({
             ...(evidence ? [evidence] : []),
             ...(npmStyleCopy ? [{ ...npmStyleCopy.loc, message: 'copies package*.json (npm\'s lockfile pattern)' }] : []),
           ];
+          // One install line is one finding, whichever rules object to it.
+          const group = { key: installGroupKey(command.loc.file, command.loc.line), acrossRules: true };
           if (install.manager !== manager) {
             // The repository also keeps a lockfile for that manager: repo/lockfile-mismatch reports the ambiguity.
             if (project.lockfiles.some((l) => l.manager === install.manager)) continue;
+            // `npm ci` and `pnpm install --frozen-lockfile` stop when their lockfile is missing: the build fails.
+            const fails = install.frozen && (install.manager === 'npm' || install.manager === 'pnpm');
             report('wrongManager', command.loc, {
               command: install.text,
               used: install.manager,
@@ -79,12 +85,15 @@ export default defineRule({
               copyNote,
               lockfile: lockfileName,
               frozen,
-            }, { related });
+              consequence: fails
+                ? `${install.manager === 'npm' ? 'npm ci' : 'pnpm'} stops without its own lockfile (${install.manager === 'npm' ? 'package-lock.json' : 'pnpm-lock.yaml'}, which the repository does not have), so the image does not build`
+                : 'the image gets a dependency tree nobody tested',
+            }, { related, group, severity: fails ? 'critical' : undefined });
             continue;
           }
           if (!lockfile) continue;
           // RUN --mount=type=bind,source=pnpm-lock.yaml,… reads the lockfile without copying it.
-          const mounted = stage.runs.some((r) => r.commands.includes(command) && r.mounts.some((m) => m.includes(lockfileName)));
+          const mounted = run.mounts.some((m) => m.includes(lockfileName));
           if (mounted || copies.some((c) => copiesLockfile(c, lockfile))) continue;
           report('lockfileNotCopied', command.loc, {
             command: install.text,
@@ -92,7 +101,7 @@ export default defineRule({
             manager,
             copyNote,
             workspaceFile: project.pnpmWorkspace ? ', pnpm-workspace.yaml' : '',
-          }, { related: [{ file: lockfile.path, line: 1, message: 'the lockfile the install should use' }, ...related.filter((r) => r.file !== lockfile.path)] });
+          }, { related: [{ file: lockfile.path, line: 1, message: 'the lockfile the install should use' }, ...related.filter((r) => r.file !== lockfile.path)], group });
         }
       }
     }

@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import type { Dockerfile } from '../../model/docker.js';
+import type { DeploymentModel } from '../../model/index.js';
 import type { PackageJson } from '../../model/packages.js';
 import { effectiveArgv } from '../../model/shell.js';
 import { defineRule } from '../rule.js';
@@ -10,6 +12,26 @@ const BUNDLERS = /\b(esbuild|ncc|webpack|rollup|tsup|parcel|bun build|vite build
 
 function related(a: string, b: string): boolean {
   return a === b || a === '' || b.startsWith(a + '/') || a.startsWith(b + '/');
+}
+
+/**
+ * How the service's production code loads a workspace package, from its source graph: 'root' when
+ * it loads the package's entry (a bare `import '@acme/shared'`), 'deep' when it loads only files
+ * below it (`@acme/shared/dto/pagination.dto`, which Node resolves by path, no package.json
+ * needed), 'none' when it never loads it. Undefined without a source graph for the image.
+ */
+function importStyle(model: DeploymentModel, dockerfile: Dockerfile, target: PackageJson): 'root' | 'deep' | 'none' | undefined {
+  const services = model.services.filter((s) => s.dockerfiles.includes(dockerfile) && s.files.length > 0);
+  if (services.length === 0) return undefined;
+  const name = target.name?.value;
+  if (services.some((s) => s.externalImports.some((i) => i.packageName === name))) return 'root';
+  const files = services.flatMap((s) => s.files).filter((f) => f.startsWith(target.dir + '/'));
+  if (files.length === 0) return 'none';
+  const stem = (p: string) => p.replace(/\.(d\.)?[cm]?[jt]sx?$/, '');
+  const main = target.main ? stem(posix.join(target.dir, target.main.value)) : undefined;
+  // The entry as the graph sees it: main, its source twin (dist/index.js ↔ src/index.ts), or index at the root or in src/.
+  const entries = new Set([main, main?.replace(/\/(dist|build|lib|out)\//, '/src/'), `${target.dir}/index`, `${target.dir}/src/index`].filter((e): e is string => !!e));
+  return files.some((f) => entries.has(stem(f))) ? 'root' : 'deep';
 }
 
 export default defineRule({
@@ -42,6 +64,8 @@ export default defineRule({
       if (commands.some((c) => effectiveArgv(c.argv)[0] === 'pnpm' && c.argv.includes('deploy'))) continue;
       const build = [...service.scripts.values()].map((s) => s.value).join(' ');
       if (BUNDLERS.test(build) || commands.some((c) => BUNDLERS.test(c.argv.join(' ')))) continue;
+      // Next.js standalone output traces every file the server imports, workspace packages included, into .next/standalone.
+      if (final.copies.some((c) => c.sources.some((src) => /(^|\/)\.next\/standalone\/?$/.test(src.value)))) continue;
       const members = new Map<string, PackageJson>();
       for (const pkg of [project.rootPackage, ...project.members]) if (pkg.name) members.set(pkg.name.value, pkg);
       const workspaceDeps = [...service.dependencies.values()].filter((d) =>
@@ -55,10 +79,15 @@ export default defineRule({
         if (!reached.some((r) => related(r, service.dir))) continue;
         for (const dep of workspaceDeps) {
           const target = members.get(dep.name)!;
+          const style = importStyle(model, dockerfile, target);
+          // Declared but never loaded by the production code: nothing fails at run time.
+          if (style === 'none') continue;
           const manifest = `${target.dir}/package.json`;
           const whole = reached.some((r) => r === '' || r === target.dir || target.dir.startsWith(r + '/') || r === manifest);
           const parts = reached.filter((r) => r.startsWith(target.dir + '/'));
           if (!whole && parts.length > 0) {
+            // Only deep imports: Node finds node_modules/@acme/shared/dto/x.js by path, without the manifest.
+            if (style === 'deep') continue;
             report('noManifest', final.from.loc, {
               package: service.name?.value ?? service.path,
               dependency: dep.name,
