@@ -141,6 +141,11 @@ export interface SignalHandlerFact {
   calls: Located<string>[];
   /** A library or framework does the signal handling ("enableShutdownHooks", "@godaddy/terminus"…). */
   via?: string;
+  /**
+   * A `process.exit()` statement of the handler's own body, reached without awaiting anything
+   * (`server.close(); process.exit(0)`): the process ends before what the handler started finishes.
+   */
+  exitsAtOnce?: Loc;
 }
 
 export interface ConnectionFact {

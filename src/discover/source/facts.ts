@@ -1,7 +1,7 @@
 import { builtinModules } from 'node:module';
 import type { Loc, Located } from '../../model/location.js';
 import { LineMap } from '../../model/location.js';
-import type { PortOrDuration, SourceFacts } from '../../model/source.js';
+import type { PortOrDuration, SignalHandlerFact, SourceFacts } from '../../model/source.js';
 import {
   calleePath,
   inDevOnlyBranch,
@@ -233,6 +233,7 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
   let envSchemaCalled = false;
   const listNames: { name: string; loc: Loc }[] = [];
   const pendingTimeouts: { calls: Located<string>[]; duration: PortOrDuration }[] = [];
+  const pendingExits: { fn: Node; fact: SignalHandlerFact }[] = [];
   const envHelperCalls: { helper: string; name: string; node: Node; hasDefault: boolean }[] = [];
 
   /** A `require()` met during the walk names more places to visit (`const Redis = require('ioredis')` → `new Redis(`). */
@@ -346,6 +347,10 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     return routeKeys.has(key) ? false : (routeKeys.add(key), true);
   });
   for (const { fn, out } of pendingCalls) out.push(...collectCalls(fn, new Set(), 0));
+  for (const { fn, fact } of pendingExits) {
+    const exit = exitAtOnce(fn);
+    if (exit) fact.exitsAtOnce = exit;
+  }
   // Only a timer that forces the exit is a shutdown deadline.
   for (const t of pendingTimeouts) if (t.calls.some((c) => c.value === 'process.exit')) facts.shutdownTimeouts.push(t.duration);
   for (const call of envHelperCalls) {
@@ -374,6 +379,31 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
     for (const k of listNames) facts.env.push({ name: k.name, loc: k.loc, required: true, enforced: true, via: 'list of required variables' });
   }
   return facts;
+
+  /**
+   * `process.exit()` as a statement of the handler's own body, reached without awaiting anything
+   * (`server.close(); process.exit(0)`): whatever the calls before it started is cut short.
+   */
+  function exitAtOnce(fnNode: Node): Loc | undefined {
+    let fn = unwrap(fnNode);
+    if (fn?.type === 'Identifier') fn = functions.get(fn.name) ?? constants.get(fn.name);
+    fn = unwrap(fn);
+    if (!isFunction(fn) || fn.body?.type !== 'BlockStatement') return undefined;
+    for (const statement of fn.body.body as Node[]) {
+      // `if (shuttingDown) return;`: a guard against a second signal, not a branch of the shutdown.
+      const guard = statement.type === 'IfStatement' && !statement.alternate && (statement.consequent.type === 'ReturnStatement' || (statement.consequent.type === 'BlockStatement' && statement.consequent.body.length === 1 && statement.consequent.body[0].type === 'ReturnStatement'));
+      if (guard) continue;
+      if (statement.type === 'ReturnStatement' || statement.type === 'IfStatement' || statement.type === 'TryStatement') return undefined;
+      let awaited = false;
+      walk(statement, (n) => {
+        if (n.type === 'AwaitExpression') awaited = true;
+      });
+      if (awaited) return undefined;
+      const expression = statement.type === 'ExpressionStatement' ? unwrap(statement.expression) : undefined;
+      if (expression?.type === 'CallExpression' && calleePath(expression) === 'process.exit') return loc(expression);
+    }
+    return undefined;
+  }
 
   /** What a function calls, following functions of this file by name (a few levels deep). */
   function collectCalls(fnNode: Node, seen: Set<Node>, depth: number): Located<string>[] {
@@ -432,7 +462,9 @@ export function extractFacts({ file, text, parsed, detectors, browser, devPackag
       if (inDevOnlyBranch(node, anc)) return;
       for (const signal of signals.filter((s) => s.startsWith('SIG'))) {
         const handler = node.arguments[1];
-        facts.signalHandlers.push({ signal, loc: loc(node), calls: handler ? ctx.callsOf(handler) : [] });
+        const fact: SignalHandlerFact = { signal, loc: loc(node), calls: handler ? ctx.callsOf(handler) : [] };
+        facts.signalHandlers.push(fact);
+        if (handler) pendingExits.push({ fn: handler, fact });
       }
       return;
     }

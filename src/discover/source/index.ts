@@ -76,8 +76,8 @@ export async function discoverSources(model: DeploymentModel): Promise<void> {
     const root = packagesByDir.get(pkg.projectDir);
     const out = new Set<string>();
     for (const p of root && root !== pkg ? [pkg, root] : [pkg]) {
+      // A name in both dependencies and devDependencies keeps its runtime kind in the model.
       for (const dep of p.dependencies.values()) if (dep.kind !== 'devDependencies') out.add(dep.name);
-      for (const name of p.alsoInDevDependencies.keys()) out.add(name);
     }
     installedCache.set(pkg.path, [...out]);
     return installedCache.get(pkg.path);

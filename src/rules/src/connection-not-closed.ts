@@ -33,7 +33,7 @@ export default defineRule({
       if (notRunOnEcs(model, analysis, service)) continue;
       // Without a graceful SIGTERM path (no handler, or one that only exits) every connection is cut
       // the same way: that root cause is src/no-sigterm-handler's finding, not one per connection.
-      const sigterm = service.signalHandlers.find((h) => h.signal === 'SIGTERM' && (h.via || h.calls.some((c) => CLOSING.test(c.value))));
+      const sigterm = service.signalHandlers.find((h) => h.signal === 'SIGTERM' && (h.via || (h.calls.some((c) => CLOSING.test(c.value)) && !h.exitsAtOnce)));
       if (!sigterm) continue;
       for (const conn of service.connections) {
         if (conn.closedAt) continue;

@@ -40,6 +40,10 @@ export default defineRule({
       message: '{{service}} ({{kind}}, entry {{entry}}, kept running by this {{keeper}}) never handles SIGTERM: ECS sends SIGTERM when it stops a task (deploys, scale-in); {{mechanism}}. Either way in-flight requests and jobs are cut',
       fix: 'handle SIGTERM: stop accepting work (server.close()), finish what is in flight, close pools, then exit, e.g. process.on("SIGTERM", () => server.close(() => pool.end().then(() => process.exit(0)))); NestJS: app.enableShutdownHooks()',
     },
+    exitsBeforeDrain: {
+      message: 'the {{signal}} handler calls {{closes}} and then process.exit() at once ({{exit}}), without waiting for it: close() only stops new connections, and the exit cuts off the requests in flight at every deploy and scale-in',
+      fix: 'exit in the callback (or after awaiting) of what drains: server.close(() => process.exit(0)), or `await new Promise((r) => server.close(r)); await pool.end(); process.exit(0)`; keep a forced-exit timer below the task\'s stopTimeout',
+    },
     exitsOnly: {
       message: 'the {{signal}} handler exits without closing the server ({{calls}}): requests in flight are cut off at every deploy and scale-in',
       fix: 'call server.close() (it stops accepting connections and waits for in-flight requests) and exit in its callback; add a forced exit timer below the task\'s stopTimeout',
@@ -64,8 +68,14 @@ export default defineRule({
         continue;
       }
       if (service.kind !== 'http') continue;
-      // Judged on the best handler: one that closes something is enough.
-      if (handlers.some((h) => h.via || h.calls.some((c) => CLOSING.test(c.value)))) continue;
+      // Judged on the best handler: one that closes something and waits for it is enough.
+      const closes = (h: (typeof handlers)[number]) => h.calls.filter((c) => CLOSING.test(c.value));
+      if (handlers.some((h) => h.via || (closes(h).length > 0 && !h.exitsAtOnce))) continue;
+      const hasty = handlers.find((h) => closes(h).length > 0 && h.exitsAtOnce);
+      if (hasty?.exitsAtOnce) {
+        report('exitsBeforeDrain', hasty.exitsAtOnce, { signal: hasty.signal, closes: [...new Set(closes(hasty).map((c) => `${c.value}()`))].slice(0, 3).join(', '), exit: `${hasty.exitsAtOnce.file}:${hasty.exitsAtOnce.line}` }, { related: [{ file: hasty.loc.file, line: hasty.loc.line, message: `the ${hasty.signal} handler` }] });
+        continue;
+      }
       const handler = handlers[0];
       if (!handler.calls.some((c) => c.value === 'process.exit')) continue;
       report('exitsOnly', handler.loc, { signal: handler.signal, calls: handler.calls.map((c) => c.value).slice(0, 4).join(', ') });
