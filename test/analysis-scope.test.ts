@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Analysis, nonProductionPath } from '../src/analysis/index.js';
+import { nonRootByDefault } from '../src/analysis/scope.js';
 import { discover } from '../src/discover/index.js';
 import { writeFiles } from './helpers/git.js';
 
@@ -168,4 +169,150 @@ jobs:
     'packages/generator/src/server/static/Dockerfile': 'non-production not-production node',
     'apps/web/Dockerfile': 'service production static',
   });
+});
+
+test('local setups are not production: development/ folders, compose services that mount the source, retired compose profiles, test runners, base-image folders', async () => {
+  const { roles } = await scopeOf({
+    'docker/app/development/Dockerfile': 'FROM node:16-slim\nWORKDIR /app\nCOPY . .\nRUN npm install\nENTRYPOINT ["docker/app/development/docker-entrypoint.sh"]\n',
+    'docker/app/production/Dockerfile': NODE_SERVICE,
+    'services/live/Dockerfile': NODE_SERVICE,
+    'services/live/src/server.js': 'require("http").createServer().listen(3000);\n',
+    'packages/old-backend/Dockerfile': NODE_SERVICE,
+    'services/test-suite/Dockerfile': 'FROM node:18-slim\nWORKDIR /srv\nCOPY . .\nCMD ["node", "./node_modules/.bin/mocha", "-b", "--exit"]\n',
+    'services/e2e-runner/Dockerfile': 'FROM node:18-slim\nWORKDIR /srv\nCOPY . .\nCMD ["npm", "run", "test:e2e"]\n',
+    'base-images/Dockerfile': 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN apt-get update && apt-get install -y ca-certificates\n',
+    'deps/tables/Dockerfile': 'FROM alpine:3.6\nRUN apk add --update python py-pip && pip install awscli\nADD tables.sh .\nENTRYPOINT ["sh", "tables.sh"]\n',
+    'docker-compose.yml': `services:
+  app:
+    build:
+      context: .
+      dockerfile: ./docker/app/development/Dockerfile
+    volumes:
+      - .:/app
+  live:
+    build: ./services/live
+    volumes:
+      - ./services/live/src:/app/src
+  old-backend:
+    profiles: ["deprecated"]
+    build:
+      context: .
+      dockerfile: packages/old-backend/Dockerfile
+  tests:
+    build: ./services/test-suite
+  tables:
+    build: ./deps/tables
+`,
+  });
+  assert.deepEqual(roles, {
+    'docker/app/development/Dockerfile': 'development not-production node',
+    'docker/app/production/Dockerfile': 'service production node',
+    'services/live/Dockerfile': 'development not-production node',
+    'packages/old-backend/Dockerfile': 'non-production not-production node',
+    'services/test-suite/Dockerfile': 'non-production not-production node',
+    'services/e2e-runner/Dockerfile': 'non-production not-production node',
+    'base-images/Dockerfile': 'base not-production unknown',
+    // A Python tool image: production as far as anyone can tell, but not a Node service.
+    'deps/tables/Dockerfile': 'service production other',
+  });
+});
+
+test('what the start command runs decides the runtime: a package script that starts http-server serves static files', async () => {
+  const { roles } = await scopeOf({
+    'apps/web/package.json': JSON.stringify({ name: 'web', scripts: { 'start:static:build': 'http-server build -p 4200', build: 'react-app-rewired build' } }),
+    'apps/web/Dockerfile': 'FROM node:20-alpine\nRUN npm i -g pnpm http-server\nWORKDIR /app\nCOPY build ./build\nCOPY package.json .\nCMD ["pnpm", "start:static:build"]\n',
+    'apps/api/package.json': JSON.stringify({ name: 'api', scripts: { start: 'run-s migrate serve', migrate: 'node dist/migrate.js', serve: 'node dist/index.js' } }),
+    'apps/api/Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["npm", "start"]\n',
+  });
+  assert.equal(roles['apps/web/Dockerfile'], 'service production static');
+  // `run-s migrate serve` names scripts, not a static server called "serve".
+  assert.equal(roles['apps/api/Dockerfile'], 'service production node');
+});
+
+test('an Nx container target builds its project\'s Dockerfile from the workspace root, and makes CI an image builder', async () => {
+  const { model, roles } = await scopeOf({
+    'nx.json': '{}',
+    'package.json': JSON.stringify({ name: '@acme/source', private: true }),
+    'packages/server/project.json': JSON.stringify({ name: 'server', targets: { 'package:container': { executor: '@nx-tools/nx-container:build', options: { tags: ['acme/server:latest'] } } } }),
+    'packages/server/Dockerfile': 'FROM node:22-slim\nWORKDIR /app\nCOPY ./dist/packages/server .\nUSER node\nENTRYPOINT ["node", "./main.js"]\n',
+    'packages/db/prisma/Dockerfile': 'FROM node:12\nRUN npm install -g @prisma/cli\nADD ./ ./prisma/\nCMD ["prisma", "migrate", "up", "--experimental"]\n',
+  });
+  const server = model.dockerfiles.find((d) => d.path === 'packages/server/Dockerfile')!;
+  assert.deepEqual(server.contexts.map((c) => [c.dir, c.via, c.source?.file]), [['', 'script', 'packages/server/project.json']]);
+  assert.equal(roles['packages/server/Dockerfile'], 'service production node');
+  assert.equal(roles['packages/db/prisma/Dockerfile'], 'non-production not-production node');
+});
+
+test('image users: hardened images run as non-root, a derived image inherits USER from the repository\'s own parent image, an app image others extend stays a service', async () => {
+  const { model, analysis, roles } = await scopeOf({
+    'Dockerfile': 'FROM node:22-alpine AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci\nFROM node:22-alpine\nCOPY --from=build /app /app\nUSER nodejs\nCMD ["node", "/app/server.js"]\n',
+    'Dockerfile.chromium': 'ARG TAG=latest\nFROM acme/app:${TAG}\nRUN npx playwright install chromium\n',
+    'hardened/Dockerfile': 'FROM dhi.io/node:22-debian12\nCOPY server.js .\nCMD ["node", "server.js"]\n',
+    'hardened/dev.Dockerfile': 'FROM dhi.io/node:22-debian12-dev\nCMD ["node", "server.js"]\n',
+    '.github/workflows/release.yml': `on: push
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          tags: acme/app:\${{ github.sha }}
+          push: true
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: Dockerfile.chromium
+          tags: acme/app-chromium:\${{ github.sha }}
+          push: true
+`,
+  });
+  const byPath = (p: string) => model.dockerfiles.find((d) => d.path === p)!;
+  assert.equal(roles['Dockerfile'], 'service production node');
+  assert.equal(analysis.scope.parentDockerfile(byPath('Dockerfile.chromium'))?.path, 'Dockerfile');
+  assert.match(analysis.scope.inheritedUser(byPath('Dockerfile.chromium'))!.text, /^USER nodejs of its parent image, built by Dockerfile$/);
+  assert.match(analysis.scope.inheritedUser(byPath('hardened/Dockerfile'))!.text, /Docker Hardened Images/);
+  assert.equal(analysis.scope.inheritedUser(byPath('hardened/dev.Dockerfile')), undefined, 'the -dev variants keep root');
+});
+
+test('CI build arguments and generated contexts: what the build really gets', async () => {
+  const { model, analysis } = await scopeOf({
+    'Dockerfile': 'ARG BASE_IMAGE=acme/base\nFROM ${BASE_IMAGE} AS base\nFROM node:22-slim\nCOPY --from=base /app /app\nCMD ["node", "/app/server.js"]\n',
+    'apps/api/Dockerfile': 'FROM node:20-alpine\nCOPY ./meta .\nCOPY ./deps .\nCMD ["node", "main.js"]\n',
+    'apps/api/package.json': JSON.stringify({ name: 'api', scripts: { 'docker:build': 'pnpm --silent --workspace-root pnpm-context -- apps/api/Dockerfile | docker buildx build --load -t acme-api -' } }),
+    '.github/workflows/docker.yml': `on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - id: base_build
+        uses: useblacksmith/build-push-action@v2
+        with:
+          context: .
+          file: Dockerfile.base
+      - uses: useblacksmith/build-push-action@v2
+        with:
+          context: .
+          file: Dockerfile
+          build-args: |
+            BASE_IMAGE=acme/base@\${{ steps.base_build.outputs.digest }}
+            NODE_ENV=production
+`,
+  });
+  const byPath = (p: string) => model.dockerfiles.find((d) => d.path === p)!;
+  assert.deepEqual([...analysis.scope.ciBuildArgs(byPath('Dockerfile')).entries()].map(([k, v]) => [k, v.value]), [
+    ['BASE_IMAGE', 'acme/base@${{ steps.base_build.outputs.digest }}'],
+    ['NODE_ENV', 'production'],
+  ]);
+  assert.equal(analysis.scope.ciBuildArgs(byPath('apps/api/Dockerfile')).size, 0);
+  assert.equal(analysis.scope.generatedContext(byPath('apps/api/Dockerfile'))?.file, 'apps/api/package.json');
+  assert.equal(analysis.scope.generatedContext(byPath('Dockerfile')), undefined);
+});
+
+test('nonRootByDefault reads the registry and the tag', () => {
+  const image = (raw: string, name: string, registry?: string, tag?: string) => ({ raw, name, registry, tag, unresolved: false });
+  assert.match(nonRootByDefault(image('cgr.dev/chainguard/node', 'chainguard/node', 'cgr.dev'))!, /Chainguard/);
+  assert.equal(nonRootByDefault(image('cgr.dev/chainguard/node:latest-dev', 'chainguard/node', 'cgr.dev', 'latest-dev')), undefined);
+  assert.match(nonRootByDefault(image('gcr.io/distroless/nodejs22-debian12:nonroot', 'distroless/nodejs22-debian12', 'gcr.io', 'nonroot'))!, /nonroot/);
+  assert.equal(nonRootByDefault(image('node:22-alpine', 'node', undefined, '22-alpine')), undefined);
 });

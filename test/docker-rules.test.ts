@@ -195,3 +195,29 @@ test('image analysis follows yarn workspace builds and treats unknown package-ma
     return copy;
   }
 });
+
+test('one install line is one finding: the unfrozen install is listed under the package-manager-mismatch finding of the same line', async () => {
+  const { audit } = await import('../src/engine/audit.js');
+  const root = mkdtempSync(join(tmpdir(), 'shipready-docker-'));
+  try {
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { express: '4.21.2' } }),
+      'package-lock.json': JSON.stringify({ name: 'api', lockfileVersion: 3, requires: true, packages: {} }),
+      '.dockerignore': '**/node_modules\n.git\n**/.env*\n',
+      // The generated package.json is copied alone: the install runs before any lockfile is there.
+      Dockerfile: 'FROM node:22-slim\nWORKDIR /app\nCOPY ./dist/api/package.json ./\nRUN npm i --omit=dev\nCOPY ./dist/api .\nUSER node\nCMD ["node", "main.js"]\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const grouped = await audit(root, { config: false, group: true });
+    const onLine = grouped.findings.filter((f) => f.file === 'Dockerfile' && f.line === 4);
+    assert.deepEqual(onLine.map((f) => f.ruleId), ['docker/package-manager-mismatch']);
+    assert.ok(onLine[0].related.some((r) => r.line === 4 && r.message.startsWith('also docker/unfrozen-install: ')));
+    const apart = await audit(root, { config: false, group: false });
+    assert.deepEqual(apart.findings.filter((f) => f.file === 'Dockerfile' && f.line === 4).map((f) => f.ruleId).sort(), ['docker/package-manager-mismatch', 'docker/unfrozen-install']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -406,11 +406,12 @@ export class ProductionScope {
     const runtime = runtimeOf(dockerfile, this.model);
     const stage = finalStage(dockerfile);
     const shipped = this.runByTask.get(dockerfile) ?? this.pushedBy.get(dockerfile);
-    const base = this.builtOnBy(dockerfile);
-    if (base) return { role: 'base', production: false, runtime, reason: `${base.path} is built on the image it makes` };
     const name = posix.basename(dockerfile.path).replace(/dockerfile/i, '');
     const folders = dockerfile.path.split('/').slice(0, -1);
     const noCommand = stage !== undefined && !stage.cmd && !stage.entrypoint;
+    const base = this.builtOnBy(dockerfile);
+    // An app image that is shipped with its own command stays a service even when another image extends it.
+    if (base && !(shipped && !noCommand)) return { role: 'base', production: false, runtime, reason: `${base.path} is built on the image it makes` };
     if (BASE_NAME.test(name) && noCommand) return { role: 'base', production: false, runtime, reason: `its name says base or builder image and its final stage starts nothing` };
     // base-images/Dockerfile, FROM ${BASE_IMAGE}, no CMD: an image published for other images to start FROM.
     const baseFolder = folders.find((f) => BASE_FOLDERS.has(f));
