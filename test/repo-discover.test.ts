@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { discover } from '../src/discover/index.js';
 import { FileIndex } from '../src/discover/files.js';
 import { isEnvFileName } from '../src/discover/repo.js';
-import { nodeEndOfLifePassed, nodeMajorOfImage, nodeMajorOfVersion } from '../src/model/packages.js';
+import { projectInstalls } from '../src/discover/packages.js';
+import { nodeEndOfLifePassed, nodeMajorOfImage, nodeMajorOfVersion, pnpmOverriddenSpec } from '../src/model/packages.js';
 
 /** Writes a small repository (path → text) into a fresh temporary folder. */
 function tree(files: Record<string, string>): { root: string; cleanup: () => void } {
@@ -323,6 +324,81 @@ test('lockfile formats come from the head of the file, even past the 1 MiB read 
     assert.deepEqual(format('b'), { value: '1', loc: { file: 'b/yarn.lock', line: 2 } });
     assert.deepEqual(format('c'), { value: '8', loc: { file: 'c/yarn.lock', line: 4 } });
     assert.deepEqual(model.problems, []);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('pnpm overrides from package.json, pnpm-workspace.yaml and the lockfile; duplicated dev entries; override keys with ranges', async () => {
+  const t = tree({
+    'package.json': pkg({
+      name: 'root',
+      resolutions: { 'left-pad': '1.3.0' },
+      pnpm: { overrides: { 'react-router-dom@>=6.7.0 <6.30.6': '^6.30.6', 'left-pad': '1.3.1' } },
+      dependencies: { '@swc/core': '1.5.7' },
+      devDependencies: { '@swc/core': '^1.7.28' },
+    }),
+    'pnpm-workspace.yaml': "packages:\n  - apps/*\noverrides:\n  'nanoid@<3.1.31': ^3.1.31\n",
+    'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\noverrides:\n  react-router-dom@>=6.7.0 <6.30.6: ^6.30.6\n\nimporters:\n\n  .: {}\n",
+  });
+  try {
+    const { model } = await discover(t.root);
+    const root = model.packages.find((p) => p.dir === '')!;
+    // pnpm reads yarn's `resolutions` too; its own `pnpm.overrides` wins.
+    assert.deepEqual([...root.pnpmOverrides], [['left-pad', '1.3.1'], ['react-router-dom@>=6.7.0 <6.30.6', '^6.30.6']]);
+    // A `>` that opens a range is not a parent separator.
+    assert.deepEqual([...root.overriddenNames].sort(), ['left-pad', 'react-router-dom']);
+    assert.equal(root.dependencies.get('@swc/core')?.range, '1.5.7');
+    assert.equal(root.alsoInDevDependencies.get('@swc/core')?.range, '^1.7.28');
+    const project = model.projects[0];
+    assert.deepEqual([...project.pnpmWorkspace!.overrides!], [['nanoid@<3.1.31', '^3.1.31']]);
+    assert.deepEqual([...project.lockfiles[0].contents()!.overrides!], [['react-router-dom@>=6.7.0 <6.30.6', '^6.30.6']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('pnpmOverriddenSpec: selector range ∩ declared spec, parent scope, the narrowest range, removal and references', () => {
+  const overrides = new Map([
+    ['react-router-dom@>=6.7.0 <6.30.6', '^6.30.6'],
+    ['ajv@<6.14.0', '^6.14.0'],
+    ['ajv@>=7.0.0-alpha.0 <8.18.0', '^8.18.0'],
+    ['@acme/api>fast-xml-parser@<5.5.7', '^5.5.7'],
+    ['esbuild', '^0.25.0'],
+    ['left-pad', '-'],
+    ['react', '$react'],
+  ]);
+  const owner = { name: '@acme/web', version: '1.0.0' };
+  const refs = new Map([['react', '^18.3.1']]);
+  const spec = (name: string, range: string, o = owner) => pnpmOverriddenSpec(overrides, { name, range }, o, refs);
+  assert.equal(spec('react-router-dom', '^6.30.2'), '^6.30.6');
+  assert.equal(spec('react-router-dom', '^6.31.0'), undefined);
+  assert.equal(spec('ajv', '^8.12.0'), '^8.18.0');
+  assert.equal(spec('ajv', '^6.12.6'), '^6.14.0');
+  assert.equal(spec('fast-xml-parser', '^5.3.4'), undefined);
+  assert.equal(spec('fast-xml-parser', '^5.3.4', { name: '@acme/api', version: '2.0.0' }), '^5.5.7');
+  assert.equal(spec('esbuild', '^0.19.0'), '^0.25.0');
+  assert.equal(spec('left-pad', '^1.3.0'), null);
+  assert.equal(spec('react', '^18.2.0'), '^18.3.1');
+});
+
+test('projectInstalls: Dockerfile RUNs that read the project manifest through COPY, and workflow steps in its folder', async () => {
+  const t = tree({
+    'package.json': pkg({ name: 'root', workspaces: ['services/*'] }),
+    'package-lock.json': '{}',
+    'services/api/package.json': pkg({ name: 'api' }),
+    'services/api/Dockerfile': 'FROM node:22-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nCOPY services/api/package.json services/api/\nRUN npm ci\nCOPY . .\nCMD ["node", "services/api/server.js"]\n',
+    '.github/actions/bot/package.json': pkg({ name: 'bot', dependencies: { '@actions/core': '^1.11.1' } }),
+    '.github/actions/bot/pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    'tools/seed/package.json': pkg({ name: 'seed', dependencies: { pg: '^8.13.1' } }),
+    '.github/workflows/ci.yml': 'on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n      - run: node .github/actions/bot/dist/index.js\n      - run: cd tools/seed && npm install && node seed.js\n',
+  });
+  try {
+    const { model } = await discover(t.root);
+    const installsOf = (dir: string) => projectInstalls(model, model.projects.find((p) => p.dir === dir)!).map((i) => `${i.loc.file}:${i.loc.line} ${i.command.text}`);
+    assert.deepEqual(installsOf(''), ['services/api/Dockerfile:5 npm ci', '.github/workflows/ci.yml:7 npm ci']);
+    assert.deepEqual(installsOf('.github/actions/bot'), []);
+    assert.deepEqual(installsOf('tools/seed'), ['.github/workflows/ci.yml:9 npm install']);
   } finally {
     t.cleanup();
   }

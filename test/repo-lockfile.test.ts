@@ -207,13 +207,96 @@ test('rule: npm passes a changed range the locked version satisfies, and a depen
   assert.deepEqual(await findings({ 'package.json': pkg({ name: 'a', dependencies: { express: '^4.21.0', debug: '^4.0.0' } }), 'package-lock.json': lock }), ['package.json:5']);
 });
 
-test('rule: pnpm peers are judged only when the lockfile says autoInstallPeers; overridden names are not judged', async () => {
+test('rule: pnpm peers are judged only when the lockfile says autoInstallPeers', async () => {
   const lock = (settings: string) => `lockfileVersion: '9.0'\n\n${settings}importers:\n\n  .:\n    dependencies:\n      express:\n        specifier: ^4.21.0\n        version: 4.21.2\n`;
   const manifest = pkg({ name: 'a', dependencies: { express: '^4.21.0' }, peerDependencies: { react: '^19.0.0' } });
   assert.deepEqual(await findings({ 'package.json': manifest, 'pnpm-lock.yaml': lock('') }), []);
   assert.deepEqual(await findings({ 'package.json': manifest, 'pnpm-lock.yaml': lock('settings:\n  autoInstallPeers: true\n\n') }), ['package.json:7']);
-  const overridden = pkg({ name: 'a', dependencies: { express: '^5.0.0' }, pnpm: { overrides: { express: '5.0.1' } } });
-  assert.deepEqual(await findings({ 'package.json': overridden, 'pnpm-lock.yaml': lock('') }), []);
+});
+
+/** A pnpm 9 lockfile whose one importer (`key`) records `name` with `specifier`, and an optional `overrides:` block. */
+const pnpmLock = (key: string, name: string, specifier: string, overrides = '') =>
+  `lockfileVersion: '9.0'\n\n${overrides ? `overrides:\n${overrides}\n` : ''}importers:\n\n  ${key}:\n    dependencies:\n      ${name}:\n        specifier: ${specifier}\n        version: 6.30.6\n`;
+
+test('rule: pnpm applies its overrides (selector range ∩ declared spec) before comparing, as its frozen check does', async () => {
+  // logto's shape: a security override raises every spec its range meets; pnpm records the override's spec.
+  const overrides = { 'react-router-dom@>=6.7.0 <6.30.6': '^6.30.6' };
+  const block = "  react-router-dom@>=6.7.0 <6.30.6: ^6.30.6\n";
+  const root = pkg({ name: 'r', pnpm: { overrides } });
+  const files = (declared: string, specifier: string, lockOverrides = block) => ({
+    'package.json': root,
+    'pnpm-workspace.yaml': 'packages:\n  - packages/*\n',
+    'pnpm-lock.yaml': pnpmLock('packages/account', 'react-router-dom', specifier, lockOverrides),
+    'packages/account/package.json': pkg({ name: '@r/account', dependencies: { 'react-router-dom': declared } }),
+  });
+  assert.deepEqual(await findings(files('^6.30.2', '^6.30.6')), []);
+  // The same override from pnpm-workspace.yaml (pnpm 10), with no record in the lockfile yet.
+  assert.deepEqual(await findings({ ...files('^6.30.2', '^6.30.6', ''), 'package.json': pkg({ name: 'r' }), 'pnpm-workspace.yaml': "packages:\n  - packages/*\noverrides:\n  'react-router-dom@>=6.7.0 <6.30.6': ^6.30.6\n" }), []);
+  // A spec the selector's range does not meet is compared as written.
+  assert.deepEqual(await findings(files('^6.31.0', '^6.30.6')), ['packages/account/package.json:4']);
+  // The override's spec is not what the lockfile holds: pnpm refuses it.
+  assert.deepEqual(await findings(files('^6.30.2', '^6.30.2')), []);
+  assert.deepEqual(await findings(files('^6.30.2', '^6.29.0')), ['packages/account/package.json:4']);
+});
+
+test('rule: pnpm parent-scoped overrides apply to that parent only; "-" removes the dependency', async () => {
+  const files = (overrides: Record<string, string>, specifier: string) => ({
+    'package.json': pkg({ name: 'r', pnpm: { overrides } }),
+    'pnpm-workspace.yaml': 'packages:\n  - packages/*\n',
+    'pnpm-lock.yaml': pnpmLock('packages/core', 'nanoid', specifier),
+    'packages/core/package.json': pkg({ name: '@r/core', version: '1.2.0', dependencies: { nanoid: '^3.1.20' } }),
+  });
+  assert.deepEqual(await findings(files({ '@r/core@1>nanoid': '^3.3.8' }, '^3.3.8')), []);
+  assert.deepEqual(await findings(files({ 'other>nanoid': '^3.3.8' }, '^3.3.8')), ['packages/core/package.json:5']);
+  assert.deepEqual(await findings(files({ nanoid: '-' }, '^9.9.9')), []);
+});
+
+test('rule: Yarn 2+ resolves the devDependencies entry of a package a workspace lists twice', async () => {
+  const lock = '__metadata:\n  version: 6\n\n"@swc/core@npm:^1.7.28":\n  version: 1.7.28\n\n"medusa@workspace:packages/medusa":\n  version: 0.0.0-use.local\n  dependencies:\n    "@swc/core": ^1.7.28\n';
+  const files = {
+    'package.json': pkg({ name: 'root', private: true, workspaces: ['packages/*'] }),
+    'yarn.lock': lock,
+    'packages/medusa/package.json': pkg({ name: 'medusa', dependencies: { '@swc/core': '1.5.7' }, devDependencies: { '@swc/core': '^1.7.28' } }),
+  };
+  assert.deepEqual(await findings(files), []);
+  // Yarn 1 keeps its own rules: the runtime entry is the one compared.
+  const classic = '# yarn lockfile v1\n\n\n"@swc/core@^1.7.28":\n  version "1.7.28"\n';
+  assert.deepEqual(await findings({ ...files, 'yarn.lock': classic }), ['packages/medusa/package.json:4']);
+});
+
+test('rule: a stale lockfile that no Dockerfile or workflow installs is left alone in a subfolder, and low at the root', async () => {
+  const lock = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      jest:\n        specifier: ^29.7.0\n        version: 29.7.0\n      eslint:\n        specifier: ^8.57.0\n        version: 8.57.0\n";
+  const action = {
+    // payload's shape: a GitHub Action run from its committed ncc bundle; nothing installs its folder.
+    '.github/actions/activity/package.json': pkg({ name: 'activity', dependencies: { '@slack/web-api': '^7.10.0' } }),
+    '.github/actions/activity/pnpm-lock.yaml': lock,
+    '.github/actions/activity/dist/index.js': 'console.log(1)\n',
+    '.github/workflows/activity.yml': 'on: [issues]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: node ./.github/actions/activity/dist/index.js\n',
+  };
+  assert.deepEqual(await findings(action), []);
+  const t = tree({ 'package.json': pkg({ name: 'root', dependencies: { express: '^4.21.0' } }), 'pnpm-lock.yaml': lock });
+  try {
+    const result = await audit(t.root, { now: new Date('2026-11-23T00:00:00Z') });
+    const own = result.findings.filter((f) => f.ruleId === 'repo/lockfile-out-of-sync');
+    // One stale lockfile is one finding: express missing, jest and eslint no longer declared.
+    assert.equal(own.length, 1, own.map((f) => f.message).join('\n'));
+    assert.equal(own[0].severity, 'low');
+    assert.equal(own[0].related.length, 3);
+    assert.match(own[0].message, /no Dockerfile or workflow of this repository installs from it/);
+  } finally {
+    t.cleanup();
+  }
+  // The same folder installed by a workflow step: one finding, naming the step that fails.
+  const installed = { ...action, '.github/workflows/activity.yml': 'on: [issues]\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: cd .github/actions/activity && pnpm install\n' };
+  const t2 = tree(installed);
+  try {
+    const result = await audit(t2.root, { now: new Date('2026-11-23T00:00:00Z') });
+    const own = result.findings.filter((f) => f.ruleId === 'repo/lockfile-out-of-sync');
+    assert.deepEqual(own.map((f) => [`${f.file}:${f.line}`, f.severity, f.related.length]), [['.github/actions/activity/package.json:4', 'critical', 4]]);
+    assert.match(own[0].message, /`pnpm install` \(\.github\/workflows\/activity\.yml:7, frozen by default in CI\) fails/);
+  } finally {
+    t2.cleanup();
+  }
 });
 
 test('rule: example projects and a workspace member with its own pnpm lockfile are not judged against the root lockfile', async () => {

@@ -32,9 +32,31 @@ async function modelOf(files: Record<string, string>): Promise<{ model: Deployme
 
 const at = <T>(value: T, line: number, file = '.github/workflows/ci.yml'): Located<T> => ({ value, loc: { file, line } });
 
-/** One job whose steps are setup-node with the given `node-version` (a line each), plus an optional matrix. */
-function workflow(versions: { value: string; line: number }[], matrix?: Record<string, { value: string; line: number }[]>): Workflow {
+/**
+ * One job whose steps are setup-node with the given `node-version` (a line each), plus an optional
+ * matrix, then `npm ci && npm test` in `testsIn` (the repository root by default; undefined for a job
+ * that installs and tests nothing, such as an issue-labelling bot).
+ */
+function workflow(versions: { value: string; line: number }[], matrix?: Record<string, { value: string; line: number }[]>, testsIn: string | undefined = ''): Workflow {
   const file = '.github/workflows/ci.yml';
+  const setup = versions.map((v) => ({
+    uses: at('actions/setup-node@v4', v.line - 2),
+    with: new Map([['node-version', at(v.value, v.line)]]),
+    loc: { file, line: v.line - 2 },
+    installs: [],
+    scripts: [],
+    dockerBuilds: [],
+  }));
+  const last = Math.max(...versions.map((v) => v.line)) + 1;
+  const test = {
+    run: at('npm ci && npm test', last),
+    with: new Map(),
+    loc: { file, line: last },
+    cwd: testsIn,
+    installs: [{ command: { manager: 'npm', text: 'npm ci', verb: 'ci', frozen: true, production: false, legacyPeerDeps: false, addsPackages: false, global: false }, loc: { file, line: last } }],
+    scripts: [{ manager: 'npm', script: 'test', ifPresent: false, allWorkspaces: false, text: 'npm test', loc: { file, line: last } }],
+    dockerBuilds: [],
+  };
   return {
     path: file,
     jobs: [
@@ -42,11 +64,7 @@ function workflow(versions: { value: string; line: number }[], matrix?: Record<s
         id: at('test', 3),
         loc: { file, line: 3 },
         matrix: new Map(Object.entries(matrix ?? {}).map(([k, vs]) => [k, vs.map((v) => at(v.value, v.line))])),
-        steps: versions.map((v) => ({
-          uses: at('actions/setup-node@v4', v.line - 2),
-          with: new Map([['node-version', at(v.value, v.line)]]),
-          loc: { file, line: v.line - 2 },
-        })),
+        steps: testsIn === undefined ? setup : [...setup, test],
       },
     ],
   } as unknown as Workflow;
@@ -66,7 +84,7 @@ test('setup-node on a major that neither .nvmrc nor any image runs', async () =>
     model.workflows.push(workflow([{ value: '22', line: 12 }]));
     const out = findings(model);
     assert.equal(out.length, 1, out.join('\n'));
-    assert.match(out[0], /^\.github\/workflows\/ci\.yml:12 CI sets up Node 22, but \.nvmrc says 24, and the images run Node 24/);
+    assert.match(out[0], /^\.github\/workflows\/ci\.yml:12 CI sets up Node 22, but \.nvmrc says 24, and the images it tests run Node 24/);
   } finally {
     cleanup();
   }
@@ -80,7 +98,7 @@ test('setup-node below engines, and past end of life', async () => {
     model.workflows.push(workflow([{ value: '18.x', line: 9 }]));
     const out = findings(model).sort();
     assert.equal(out.length, 2, out.join('\n'));
-    assert.match(out[0], /^\.github\/workflows\/ci\.yml:9 CI \(setup-node node-version "18\.x"\) runs Node 18, which reached end of life on 2025-04-30/);
+    assert.match(out[0], /^\.github\/workflows\/ci\.yml:9 CI \(setup-node node-version "18\.x"\) runs Node 18 \(a CI job[^)]*\), which reached end of life on 2025-04-30/);
     assert.match(out[1], /^\.github\/workflows\/ci\.yml:9 CI sets up Node 18\.x, below engines\.node ">=22" of package\.json/);
   } finally {
     cleanup();
@@ -125,8 +143,8 @@ test('setup-node reading ${{ env.NODE_VERSION }} is judged at the env line', asy
     model.workflows.push(wf);
     const out = findings(model).sort();
     assert.equal(out.length, 2, out.join('\n'));
-    assert.match(out[0], /^\.github\/workflows\/ci\.yml:4 CI \(setup-node node-version "18"\) runs Node 18, which reached end of life/);
-    assert.match(out[1], /^\.github\/workflows\/ci\.yml:4 CI sets up Node 18, but \.nvmrc says 24, and the images run Node 24/);
+    assert.match(out[0], /^\.github\/workflows\/ci\.yml:4 CI \(setup-node node-version "18"\) runs Node 18 \(a CI job[^)]*\), which reached end of life/);
+    assert.match(out[1], /^\.github\/workflows\/ci\.yml:4 CI sets up Node 18, but \.nvmrc says 24, and the images it tests run Node 24/);
   } finally {
     cleanup();
   }
@@ -143,6 +161,52 @@ test('.tool-versions and Volta pins count like .nvmrc; .nvmrc wins within a fold
     const out = findings(model);
     assert.equal(out.length, 1, out.join('\n'));
     assert.match(out[0], /^\.tool-versions:2 \.tool-versions says Node 22\.11\.0 but \.nvmrc in the same folder says 24/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a job that tests nothing, or another package than the image, is not compared with the image', async () => {
+  const { model, cleanup } = await modelOf({
+    'package.json': '{ "name": "scratch", "dependencies": { "openai": "^4.103.0" } }\n',
+    'package-lock.json': '{ "name": "scratch", "lockfileVersion": 3, "packages": {} }\n',
+    'web/package.json': '{ "name": "web", "dependencies": { "next": "^15.0.0" } }\n',
+    'web/package-lock.json': '{ "name": "web", "lockfileVersion": 3, "packages": {} }\n',
+    'web/Dockerfile': 'FROM node:24-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nCMD ["npm", "start"]\n',
+  });
+  try {
+    // kurosawa-kuro's shape: setup-node 22, `npm ci` in the root package, then a deploy over SSH.
+    model.workflows.push(workflow([{ value: '22', line: 12 }]));
+    assert.deepEqual(findings(model), []);
+    // An issue-labelling job: no install, no test.
+    model.workflows.splice(0, 1, workflow([{ value: '22', line: 12 }], undefined, undefined));
+    assert.deepEqual(findings(model), []);
+    // The job that tests web/ runs another major than web's image.
+    model.workflows.splice(0, 1, workflow([{ value: '22', line: 12 }], undefined, 'web'));
+    const out = findings(model);
+    assert.equal(out.length, 1, out.join('\n'));
+    assert.match(out[0], /CI sets up Node 22, but the images it tests run Node 24: tests pass on one Node major and production runs another/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('end of life: one finding per major; only what runs in production is medium', async () => {
+  const { model, cleanup } = await modelOf({
+    '.nvmrc': '20\n',
+    'package.json': '{ "name": "svc", "dependencies": { "express": "^5.1.0" } }\n',
+    'Dockerfile': 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nUSER node\nCMD ["node", "server.js"]\n',
+    'Dockerfile.dev': 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["npm", "run", "dev"]\n',
+    // A copy-only Node stage in front of nginx runs no Node at all.
+    'admin/Dockerfile': 'FROM node:18.13.0 AS base\nCOPY ./admin/ .\n\nFROM nginx:1.27-alpine\nCOPY --from=base /dist /usr/share/nginx/html\n',
+  });
+  try {
+    model.workflows.push(workflow([{ value: '20', line: 12 }]));
+    const result = runRules(model, [nodeVersionDrift]);
+    const byPlace = result.findings.map((f) => `${f.file}:${f.line} ${f.severity}`).sort();
+    assert.deepEqual(byPlace, ['.github/workflows/ci.yml:12 low', '.nvmrc:1 low', 'Dockerfile.dev:1 low', 'Dockerfile:1 medium']);
+    // With grouping, the engine folds them into the production image's finding.
+    assert.ok(result.findings.every((f) => f.group?.key === 'end-of-life:20'));
   } finally {
     cleanup();
   }

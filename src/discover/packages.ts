@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import jsonc from 'jsonc-parser';
 import picomatch from 'picomatch';
-import { parseDocument, isSeq, isScalar, LineCounter, Lexer as YamlLexer, Parser as YamlParser, CST, parse as parseYaml } from 'yaml';
+import { parseDocument, isMap, isSeq, isScalar, LineCounter, Lexer as YamlLexer, Parser as YamlParser, CST, parse as parseYaml } from 'yaml';
+import { contextCopies, contextPath, isGlob, isLiteralSource, type Dockerfile, type Stage } from '../model/docker.js';
 import type { DeploymentModel } from '../model/index.js';
 import { LineMap, type Loc, type Located } from '../model/location.js';
+import { classifyInstall, type InstallCommand } from '../model/shell.js';
 import type {
   Dependency,
   DependencyKind,
@@ -61,7 +63,7 @@ export function discoverPackages(model: DeploymentModel): void {
       lockfiles.push({ path, manager, dir, ...(format ? { format } : {}), contents });
     }
   }
-  const pnpmWorkspaces = new Map<string, { path: string; packages: Located<string>[] }>();
+  const pnpmWorkspaces = new Map<string, NonNullable<Project['pnpmWorkspace']>>();
   for (const path of files.named('pnpm-workspace.yaml')) {
     const parsed = readPnpmWorkspace(model, path);
     if (parsed) pnpmWorkspaces.set(dirOf(path), parsed);
@@ -127,14 +129,17 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
     }
   }
   const dependencies = new Map<string, Dependency>();
+  const alsoInDevDependencies = new Map<string, Dependency>();
   for (const kind of DEPENDENCY_KINDS) {
     const deps = json[kind];
     if (!isRecord(deps)) continue;
     for (const [name, range] of Object.entries(deps)) {
       if (typeof range !== 'string') continue;
+      const dependency: Dependency = { name, range, kind, loc: doc.locOf([kind, name]) };
+      if (kind === 'devDependencies' && dependencies.has(name) && dependencies.get(name)!.kind !== 'peerDependencies') alsoInDevDependencies.set(name, dependency);
       // A package listed in both keeps its runtime kind: that is what production installs.
       if (dependencies.has(name) && kind !== 'dependencies') continue;
-      dependencies.set(name, { name, range, kind, loc: doc.locOf([kind, name]) });
+      dependencies.set(name, dependency);
     }
   }
   const workspaces: Located<string>[] = [];
@@ -167,6 +172,12 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
   addOverrides(json.overrides);
   addOverrides(json.resolutions);
   if (isRecord(json.pnpm)) addOverrides(json.pnpm.overrides);
+  // pnpm merges yarn-style `resolutions` under its own `pnpm.overrides`.
+  const pnpmOverrides = new Map<string, string>();
+  for (const source of [json.resolutions, isRecord(json.pnpm) ? json.pnpm.overrides : undefined]) {
+    if (!isRecord(source)) continue;
+    for (const [selector, spec] of Object.entries(source)) if (typeof spec === 'string') pnpmOverrides.set(selector, spec);
+  }
   const engines = isRecord(json.engines) && typeof json.engines.node === 'string'
     ? { node: { value: json.engines.node, loc: doc.locOf(['engines', 'node']) } }
     : {};
@@ -189,10 +200,12 @@ function readPackageJson(model: DeploymentModel, path: string): PackageJson | un
     workspaces,
     projectDir: dirOf(path),
     overriddenNames,
+    pnpmOverrides,
+    alsoInDevDependencies,
   };
 }
 
-function readPnpmWorkspace(model: DeploymentModel, path: string): { path: string; packages: Located<string>[] } | undefined {
+function readPnpmWorkspace(model: DeploymentModel, path: string): NonNullable<Project['pnpmWorkspace']> | undefined {
   const text = model.files.read(path);
   if (text === undefined) return undefined;
   const lineCounter = new LineCounter();
@@ -218,7 +231,16 @@ function readPnpmWorkspace(model: DeploymentModel, path: string): { path: string
       }
     }
   }
-  return { path, packages };
+  const overrides = new Map<string, string>();
+  const overridesNode = doc.get('overrides', true);
+  if (isMap(overridesNode)) {
+    for (const item of overridesNode.items) {
+      const key = isScalar(item.key) ? item.key.value : undefined;
+      const value = isScalar(item.value) ? item.value.value : undefined;
+      if (typeof key === 'string' && (typeof value === 'string' || typeof value === 'number')) overrides.set(key, String(value));
+    }
+  }
+  return { path, packages, ...(overrides.size ? { overrides } : {}) };
 }
 
 function parseManager(value: string): PackageManager | undefined {
@@ -233,7 +255,7 @@ function parseManager(value: string): PackageManager | undefined {
 function buildProjects(
   packages: PackageJson[],
   lockfiles: Lockfile[],
-  pnpmWorkspaces: Map<string, { path: string; packages: Located<string>[] }>,
+  pnpmWorkspaces: Map<string, NonNullable<Project['pnpmWorkspace']>>,
 ): Project[] {
   const roots = packages.filter((p) => p.workspaces.length > 0 || pnpmWorkspaces.has(p.dir));
   const memberOf = new Map<string, PackageJson>();
@@ -302,6 +324,138 @@ function readNodeVersionFiles(model: DeploymentModel): NodeVersionFile[] {
     if (pkg.voltaNode) out.push({ path: pkg.path, kind: 'volta', version: pkg.voltaNode });
   }
   return out;
+}
+
+/** An install of a project's dependencies that the repository runs: a Dockerfile RUN or a workflow step. */
+export interface ProjectInstall {
+  command: InstallCommand;
+  /** The line of the install command (in the Dockerfile, the workflow, or the composite action it uses). */
+  loc: Loc;
+  /** The Dockerfile whose build runs it; undefined for a workflow step. */
+  dockerfile?: Dockerfile;
+}
+
+/**
+ * The installs that read a project's package.json and lockfile: RUN lines of Dockerfiles that copy the
+ * project's manifest from their build context (or that sit in the project's folder and install what is
+ * built there, such as a package.json a build step copied to dist/), and workflow steps that run in
+ * the project's folder (`working-directory:`, a `cd` before the install, `--prefix`, `--dir`, `-C`,
+ * `--cwd`). A folder no install reads — a GitHub Action that ships its ncc bundle, a generator's
+ * template, a library only a root workspace lockfile installs — is not one whose lockfile changes
+ * what CI tests or what an image ships.
+ */
+export function projectInstalls(model: DeploymentModel, project: Project): ProjectInstall[] {
+  const out: ProjectInstall[] = [];
+  const seen = new Set<string>();
+  const add = (install: ProjectInstall) => {
+    const key = `${install.loc.file}:${install.loc.line}:${install.command.text}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(install);
+  };
+  const isInstall = (install: InstallCommand | undefined): install is InstallCommand => !!install && !install.global && !install.addsPackages;
+  const manifests = new Set(model.packages.map((p) => p.path));
+  for (const dockerfile of model.dockerfiles) {
+    // A nested project's own Dockerfile installs what is built there, even from a copy under dist/.
+    const own = project.dir !== '' && projectFor(model.projects, dockerfile.dir) === project;
+    for (const stage of dockerfile.stages) {
+      for (const run of stage.runs) {
+        let workdir = run.workdir;
+        for (const command of run.commands) {
+          if (command.argv[0] === 'cd' && command.argv[1] && !/[$~`]/.test(command.argv[1])) {
+            workdir = posix.resolve(workdir, command.argv[1]);
+            continue;
+          }
+          const install = classifyInstall(command.argv);
+          if (!isInstall(install)) continue;
+          const reads = own || manifestsAt(dockerfile, stage, run.loc.line, workdir).some((path) =>
+            manifests.has(path) && projectFor(model.projects, dirOf(path)) === project);
+          if (reads) add({ command: install, loc: command.loc, dockerfile });
+        }
+      }
+    }
+  }
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      for (const step of job.steps) {
+        if (step.run) {
+          let cwd = step.cwd;
+          for (const command of step.commands) {
+            if (command.argv[0] === 'cd') {
+              cwd = cwd === undefined ? undefined : relativeFolder(cwd, command.argv[1]);
+              continue;
+            }
+            const install = classifyInstall(command.argv);
+            if (!isInstall(install) || cwd === undefined) continue;
+            const target = installFolder(command.argv, cwd);
+            if (target !== undefined && projectFor(model.projects, target) === project) add({ command: install, loc: command.loc });
+          }
+        } else if (step.uses?.value.startsWith('./')) {
+          // A local composite action's installs run in the repository root unless the action moves.
+          for (const { command, loc } of step.installs) {
+            if (isInstall(command) && projectFor(model.projects, '') === project) add({ command, loc });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The repository paths of the package.json files that a stage's COPY/ADD instructions (before the
+ * RUN at `line`, in the stage or the stages it is built FROM) place at `<workdir>/package.json`, the
+ * file an install running in `workdir` reads: `COPY . .`, `COPY package*.json ./`,
+ * `COPY services/api/ /app/`.
+ */
+function manifestsAt(dockerfile: Dockerfile, stage: Stage, line: number, workdir: string): string[] {
+  const target = posix.join(workdir, 'package.json');
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = stage; s && !chain.includes(s); s = s.from.stageRef !== undefined ? dockerfile.stages[s.from.stageRef] : undefined) chain.push(s);
+  const out: string[] = [];
+  for (const context of dockerfile.contexts) {
+    for (const s of chain) {
+      for (const copy of contextCopies(s)) {
+        if (s === stage && copy.loc.line > line) continue;
+        const dest = posix.resolve(copy.workdir, copy.dest.value);
+        const intoFolder = copy.dest.value.endsWith('/') || copy.dest.value === '.' || copy.sources.length > 1;
+        for (const { value } of copy.sources) {
+          if (!isLiteralSource(value)) continue;
+          const base = posix.basename(value);
+          if (base === 'package.json' || (isGlob(base) && picomatch(base)('package.json'))) {
+            if (isGlob(posix.dirname(value))) continue;
+            const landing = intoFolder ? posix.join(dest, 'package.json') : dest;
+            const path = landing === target ? contextPath(context.dir, posix.join(posix.dirname(value), 'package.json')) : undefined;
+            if (path !== undefined) out.push(path);
+          } else if (!isGlob(value) && (workdir === dest || workdir.startsWith(dest === '/' ? '/' : dest + '/'))) {
+            // A folder copied to (or above) the install's folder: its package.json is the one below it.
+            const path = contextPath(context.dir, posix.join(value, posix.relative(dest, workdir), 'package.json'));
+            if (path !== undefined) out.push(path);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The folder `cd <to>` moves to from `from`; undefined when it leaves the repository or depends on a variable. */
+function relativeFolder(from: string, to: string | undefined): string | undefined {
+  if (!to || to.startsWith('/') || /[$~`]/.test(to) || to === '-') return undefined;
+  const joined = posix.normalize(posix.join(from || '.', to));
+  if (joined === '..' || joined.startsWith('../')) return undefined;
+  return joined === '.' ? '' : joined.replace(/\/$/, '');
+}
+
+/** The folder an install runs in: its `--prefix` (npm), `--dir`/`-C` (pnpm) or `--cwd` (yarn), else the shell's folder. */
+function installFolder(argv: string[], cwd: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    const [flag, inline] = word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    if (!['--prefix', '--dir', '-C', '--cwd'].includes(flag)) continue;
+    return relativeFolder(cwd, inline ?? argv[i + 1]);
+  }
+  return cwd;
 }
 
 /** The project a folder belongs to: the deepest project whose folder encloses it. */
@@ -656,9 +810,12 @@ function readPnpmLockfile(text: string, path: string, dir: string): LockfileCont
     return v === 'true' ? true : v === 'false' ? false : undefined;
   };
   const overriddenNames = new Set<string>();
-  for (const key of mapOf(section('overrides'))?.keys() ?? []) {
+  const overrides = new Map<string, string>();
+  for (const [key, node] of mapOf(section('overrides')) ?? []) {
     const name = overriddenName(key);
     if (name) overriddenNames.add(name);
+    const spec = stringOf(node);
+    if (spec !== undefined) overrides.set(key, spec);
   }
   const version = stringOf(section('lockfileVersion'));
   const autoInstallPeers = flag('autoInstallPeers');
@@ -667,14 +824,19 @@ function readPnpmLockfile(text: string, path: string, dir: string): LockfileCont
     version,
     importers,
     overriddenNames,
+    ...(overrides.size ? { overrides } : {}),
     ...(autoInstallPeers !== undefined ? { autoInstallPeers } : {}),
     ...(excludeLinks !== undefined ? { excludeLinks } : {}),
   };
 }
 
-/** The package an override key replaces: "foo", "foo@1", "parent>foo", "@s/foo@<2", and yarn's "**" + "/foo". */
+/**
+ * The package an override key replaces: "foo", "foo@1", "parent>foo", "@s/foo@<2", "foo@>=1 <2", and
+ * yarn's "**" + "/foo". A `>` separates parent and child only after a name or version character (pnpm's
+ * rule), so the `>` of a range such as `foo@>=1` is not one.
+ */
 function overriddenName(key: string): string | undefined {
-  const last = key.split(/>|\/\*\*\//).pop()!.replace(/^\*\*\//, '');
+  const last = key.split(/(?<=[^ |@])>|\/\*\*\//).pop()!.replace(/^\*\*\//, '');
   const name = last.startsWith('@') ? '@' + last.slice(1).split('@')[0] : last.split('@')[0];
   return name || undefined;
 }

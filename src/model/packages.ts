@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { Loc, Located } from './location.js';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
@@ -38,6 +39,16 @@ export interface PackageJson {
    * locked versions need not match the declared ranges.
    */
   overriddenNames: Set<string>;
+  /**
+   * The overrides pnpm reads from this package.json when it is a workspace root: `resolutions`, then
+   * `pnpm.overrides` (which wins), selector (`foo`, `foo@<2`, `parent>foo`) → the spec put in place.
+   */
+  pnpmOverrides: Map<string, string>;
+  /**
+   * devDependencies entries of packages that `dependencies` (or optionalDependencies) also lists:
+   * `dependencies` keeps the runtime entry, but Yarn 2+ resolves a workspace's devDependencies entry.
+   */
+  alsoInDevDependencies: Map<string, Dependency>;
 }
 
 export interface Lockfile {
@@ -112,6 +123,8 @@ export interface LockfileContents {
   excludeLinks?: boolean;
   /** Package names the lockfile's `overrides` section replaces (pnpm). */
   overriddenNames: Set<string>;
+  /** pnpm: the lockfile's `overrides:` section, selector → spec, as pnpm applied them when it wrote the lockfile. */
+  overrides?: Map<string, string>;
   /** Why the lockfile cannot be read by its package manager (a merge conflict, invalid syntax). */
   error?: { message: string; loc: Loc };
 }
@@ -126,8 +139,8 @@ export interface Project {
   members: PackageJson[];
   /** Package manager named by `packageManager`, e.g. pnpm from "pnpm@9.15.0". */
   declaredManager?: Located<PackageManager>;
-  /** pnpm-workspace.yaml, when present. */
-  pnpmWorkspace?: { path: string; packages: Located<string>[] };
+  /** pnpm-workspace.yaml, when present, with its `overrides:` (pnpm 10 reads them there too). */
+  pnpmWorkspace?: { path: string; packages: Located<string>[]; overrides?: Map<string, string> };
   lockfiles: Lockfile[];
   /**
    * Lockfiles that exist in the project's folder but are excluded by .gitignore: they stay on the
@@ -229,4 +242,82 @@ export function nodeMajorOfImage(image: { name: string; tag?: string }): number 
   if (numeric) return Number(numeric[1]);
   const codename = /^([a-z]+)(?:-|$)/.exec(tag);
   return codename ? NODE_LTS_CODENAMES[codename[1]] : undefined;
+}
+
+/** A package in a pnpm override selector: a name and, optionally, the range of versions it applies to. */
+interface OverrideSelectorPart {
+  name: string;
+  range?: string;
+}
+
+/**
+ * A pnpm override selector: `foo`, `foo@<2`, `@scope/foo@>=1 <1.4.2`, `parent>foo`, `parent@1>foo@<2`.
+ * A `>` ends the parent part only after a name or version character: in `foo@>=1` it opens a range.
+ */
+function parseOverrideSelector(selector: string): { parent?: OverrideSelectorPart; target: OverrideSelectorPart } | undefined {
+  const part = (text: string): OverrideSelectorPart | undefined => {
+    const at = text.indexOf('@', 1);
+    const name = at < 0 ? text : text.slice(0, at);
+    if (!name) return undefined;
+    return at < 0 ? { name } : { name, range: text.slice(at + 1) };
+  };
+  const delimiter = /[^ |@]>/.exec(selector);
+  if (!delimiter) {
+    const target = part(selector);
+    return target ? { target } : undefined;
+  }
+  const parent = part(selector.slice(0, delimiter.index + 1));
+  const target = part(selector.slice(delimiter.index + 2));
+  return parent && target ? { parent, target } : undefined;
+}
+
+/** pnpm's test of whether an override's range applies to a declared spec: no range, the same text, or ranges that intersect. */
+function overrideRangeApplies(selectorRange: string | undefined, spec: string): boolean {
+  if (!selectorRange || spec === selectorRange) return true;
+  try {
+    return semver.validRange(spec) !== null && semver.validRange(selectorRange) !== null && semver.intersects(spec, selectorRange);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What pnpm writes for a dependency after its overrides (`pnpm.overrides`, pnpm-workspace.yaml
+ * `overrides:`, or the lockfile's record of them): pnpm rewrites each manifest — workspace projects
+ * included — before it compares specifiers with the lockfile, so an override's spec is what the
+ * importer records. Parent-scoped overrides (`parent>foo`) apply to the dependencies of `parent`
+ * and win over generic ones; among several that apply, the one with the narrowest range wins.
+ *
+ * Returns the spec put in place, `null` when the override removes the dependency (`"-"`),
+ * `'unknown'` when the spec cannot be known here (a catalog, an unresolved `$reference`), and
+ * undefined when no override applies.
+ */
+export function pnpmOverriddenSpec(
+  overrides: Map<string, string>,
+  dependency: { name: string; range: string },
+  owner: { name?: string; version?: string },
+  references: Map<string, string>,
+): string | null | 'unknown' | undefined {
+  const scoped: { range?: string; spec: string }[] = [];
+  const generic: { range?: string; spec: string }[] = [];
+  for (const [selector, spec] of overrides) {
+    const parsed = parseOverrideSelector(selector);
+    if (!parsed || parsed.target.name !== dependency.name || !overrideRangeApplies(parsed.target.range, dependency.range)) continue;
+    if (!parsed.parent) {
+      generic.push({ range: parsed.target.range, spec });
+      continue;
+    }
+    if (parsed.parent.name !== owner.name) continue;
+    if (parsed.parent.range && !(owner.version && semver.valid(owner.version) && semver.satisfies(owner.version, parsed.parent.range))) continue;
+    scoped.push({ range: parsed.target.range, spec });
+  }
+  // pnpm's own ordering: an override whose range fits inside another's sorts first.
+  const mostSpecific = (list: { range?: string; spec: string }[]) =>
+    list.sort((a, b) => (overrideRangeApplies(b.range ?? '', a.range ?? '') ? -1 : 1))[0];
+  const chosen = mostSpecific(scoped) ?? mostSpecific(generic);
+  if (!chosen) return undefined;
+  if (chosen.spec === '-') return null;
+  if (chosen.spec.startsWith('$')) return references.get(chosen.spec.slice(1)) ?? 'unknown';
+  if (chosen.spec.startsWith('catalog:')) return 'unknown';
+  return chosen.spec;
 }

@@ -1,7 +1,11 @@
+import { posix } from 'node:path';
+import type { Analysis } from '../../analysis/index.js';
 import type { FileIndex } from '../../discover/files.js';
-import type { Loc } from '../../model/location.js';
+import { projectInstalls } from '../../discover/packages.js';
+import type { DeploymentModel } from '../../model/index.js';
+import type { Loc, Located } from '../../model/location.js';
 import type { Lockfile, PackageManager, Project } from '../../model/packages.js';
-import { defineRule, type RelatedLocation } from '../rule.js';
+import { defineRule, type RelatedLocation, type Severity } from '../rule.js';
 import { isSampleOrTestDataPath } from './_paths.js';
 
 const LOCKFILE_OF: Record<PackageManager, string> = {
@@ -105,6 +109,69 @@ function checkLockfileFormat(project: Project, base: Record<string, string>, rep
   }
 }
 
+/**
+ * A workspace root whose globs name this folder's parent pattern but not the folder itself
+ * (`infra/*` for infra/package.json): the package was meant to be a member, so the root lockfile was
+ * meant to lock it, and the right fix is the glob.
+ */
+function nearMissWorkspace(projects: Project[], project: Project): { root: Project; glob: Located<string> } | undefined {
+  for (const root of projects) {
+    if (root === project || !(root.dir === '' || project.dir.startsWith(root.dir + '/'))) continue;
+    const globs = [...(root.pnpmWorkspace?.packages ?? []), ...root.rootPackage.workspaces];
+    for (const glob of globs) {
+      const pattern = glob.value.trim().replace(/\/$/, '');
+      const base = /^(.*)\/\*{1,2}$/.exec(pattern)?.[1];
+      if (base && posix.join(root.dir, base) === project.dir) return { root, glob };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a project without a lockfile matters, and how much: an install that runs in it (a production
+ * image build or a CI step: medium; only a development or test image: low), or a workspace glob that
+ * misses it by one level. A folder nothing installs — an Nx library the root lockfile covers, a
+ * generator's template, a package the workspace excludes on purpose — is not reported.
+ */
+function unlockedInstall(model: DeploymentModel, analysis: Analysis, project: Project):
+  | { consequence: string; severity: Severity; related: RelatedLocation[]; workspace?: { fix: string } }
+  | undefined {
+  const near = nearMissWorkspace(model.projects, project);
+  const workspace = near
+    ? {
+        fix: `add "${posix.relative(near.root.dir, project.dir)}" to the workspace globs next to ${near.glob.loc.file}:${near.glob.loc.line} ("${near.glob.value}" matches only folders below it) so that ${near.root.lockfiles[0]?.path ?? 'the root lockfile'} locks it; or `,
+      }
+    : undefined;
+  const installs = projectInstalls(model, project);
+  const production = installs.filter((i) => !i.dockerfile || analysis.scope.dockerfile(i.dockerfile).production);
+  const chosen = production[0] ?? installs[0];
+  const related: RelatedLocation[] = [];
+  if (near) related.push({ ...near.glob.loc, message: `"${near.glob.value}" does not match ${project.dir}` });
+  if (chosen) {
+    related.push({ ...chosen.loc, message: `\`${chosen.command.text}\` installs ${project.rootPackage.path} without a lockfile` });
+    const what = chosen.dockerfile ? `the image built from ${chosen.dockerfile.path}` : 'CI';
+    const at = `${chosen.loc.file}:${chosen.loc.line}`;
+    // npm ci and pnpm's frozen install stop without a lockfile: that build breaks outright.
+    const breaks = chosen.command.frozen && chosen.command.manager !== 'yarn';
+    return {
+      consequence: breaks
+        ? `\`${chosen.command.text}\` (${at}) stops for lack of one, so ${what} fails to build`
+        : `\`${chosen.command.text}\` (${at}) resolves every version anew on each run, so ${what} can get dependency versions nobody tested`,
+      // A development or test image that floats is a nuisance, not a production risk.
+      severity: production.length === 0 ? 'low' : breaks ? 'high' : 'medium',
+      related,
+      workspace,
+    };
+  }
+  if (!near) return undefined;
+  return {
+    consequence: `${near.glob.loc.file}:${near.glob.loc.line} lists "${near.glob.value}", which matches only folders below ${project.dir}, so ${project.rootPackage.path} is in no workspace and every install of it resolves versions anew`,
+    severity: 'medium',
+    related,
+    workspace,
+  };
+}
+
 function label(project: Project): string {
   const name = project.rootPackage.name?.value;
   const where = project.dir === '' ? 'the repository root' : project.dir;
@@ -127,8 +194,8 @@ export default defineRule({
   messages: {
     missing: {
       message:
-        '{{project}} has dependencies but no lockfile{{ignored}}: every install resolves versions anew, so an image can ship dependency versions nobody tested, and `{{frozen}}` refuses to run',
-      fix: 'run `{{manager}} install` in {{dir}}, commit {{lockfile}}, and install with `{{frozen}}` in Dockerfiles and CI',
+        '{{project}} has dependencies but no lockfile{{ignored}}: {{consequence}}, and `{{frozen}}` refuses to run',
+      fix: '{{workspaceFix}}run `{{manager}} install` in {{dir}}, commit {{lockfile}}, and install with `{{frozen}}` in Dockerfiles and CI',
     },
     wrongManager: {
       message:
@@ -166,7 +233,8 @@ export default defineRule({
       fix: 'either switch the project to pnpm (packageManager "pnpm@<version>", pnpm-lock.yaml), or list the workspaces in the "workspaces" field of {{packageJson}}',
     },
   },
-  check({ projects, git, files }, report) {
+  check(model, report, analysis) {
+    const { projects, git, files } = model;
     for (const project of projects) {
       if (isSampleOrTestDataPath(project.rootPackage.path)) continue;
       const evidence = expectedManager(project);
@@ -181,6 +249,8 @@ export default defineRule({
         if ((project.gitignoredLockfiles ?? []).some((p) => git?.tracked.has(p))) continue;
         if (!hasDependencies(project)) continue;
         if (underPnpmWorkspaceWithoutPackageJson(files, project.dir)) continue;
+        const unlocked = unlockedInstall(model, analysis, project);
+        if (!unlocked) continue;
         const m = manager ?? 'npm';
         report(
           'missing',
@@ -190,11 +260,13 @@ export default defineRule({
             manager: m,
             lockfile: LOCKFILE_OF[m],
             frozen: FROZEN_INSTALL[m],
+            consequence: unlocked.consequence,
+            workspaceFix: unlocked.workspace?.fix ?? '',
             ignored: ignored.length
               ? ` (${ignored.join(', ')} exists on this machine but .gitignore excludes it, so no clone, CI run or image build has it)`
               : '',
           },
-          { key: `missing:${project.dir}` },
+          { key: `missing:${project.dir}`, severity: unlocked.severity, related: unlocked.related },
         );
         continue;
       }
@@ -242,11 +314,14 @@ export default defineRule({
       } else if (lockManagers.length > 1) {
         const [first, ...rest] = project.lockfiles;
         const example = first.manager === 'npm' ? 'npm@10.9.2' : first.manager === 'pnpm' ? 'pnpm@9.15.0' : first.manager === 'yarn' ? 'yarn@4.6.0' : 'bun@1.2.0';
+        // The lockfiles only diverge in what ships when installs read different ones; while every
+        // install found uses one manager, the other lockfile is clutter.
+        const installManagers = new Set(projectInstalls(model, project).map((i) => i.command.manager).filter((m) => lockManagers.includes(m)));
         report(
           'severalManagers',
           lockfileLoc(first),
           { ...base, count: lockManagers.length, lockfiles: project.lockfiles.map((l) => l.path).join(', '), example },
-          { severity: 'medium', related: lockfileRelated(rest, (l) => `${l.manager} lockfile`), key: `several:${project.dir}` },
+          { severity: installManagers.size > 1 ? 'medium' : 'low', related: lockfileRelated(rest, (l) => `${l.manager} lockfile`), key: `several:${project.dir}` },
         );
       }
 

@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
 import semver from 'semver';
 import type { FileIndex } from '../../discover/files.js';
-import { projectFor } from '../../discover/packages.js';
+import { projectInstalls } from '../../discover/packages.js';
 import type { DeploymentModel } from '../../model/index.js';
-import { classifyInstall, type InstallCommand } from '../../model/shell.js';
 import type { Loc } from '../../model/location.js';
-import type { Dependency, Lockfile, LockfileContents, PackageJson, Project } from '../../model/packages.js';
+import { pnpmOverriddenSpec, type Dependency, type Lockfile, type LockfileContents, type PackageJson, type Project } from '../../model/packages.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { isSampleOrTestDataPath } from './_paths.js';
 
@@ -14,6 +13,7 @@ const FROZEN = { npm: 'npm ci', pnpm: 'pnpm install --frozen-lockfile', yarn: 'y
 type Report = (
   id: 'differs' | 'missing' | 'stale' | 'noImporter' | 'unreadable',
   loc: Loc,
+  /** `label` names the occurrence when the lockfile's differences are merged into one finding. */
   data: Record<string, string | number>,
   options: { related: RelatedLocation[]; key: string },
 ) => void;
@@ -53,7 +53,29 @@ function packagesOf(project: Project, lockfile: Lockfile, files: FileIndex): Pac
   );
 }
 
-/** pnpm: importer specifiers are compared with package.json literally, in both directions. */
+/**
+ * The specifiers pnpm may hold a declared dependency to: the range as written, and the spec each of
+ * its overrides puts in place (the lockfile's `overrides:` record, package.json `pnpm.overrides` and
+ * `resolutions`, pnpm-workspace.yaml `overrides:`). pnpm rewrites workspace manifests with its
+ * overrides before its frozen check, and records the rewritten spec in the importer.
+ */
+function pnpmExpectations(project: Project, contents: LockfileContents, pkg: PackageJson, dep: Dependency): { specs: Set<string>; removed: boolean; unknown: boolean } {
+  const root = project.rootPackage;
+  const workspace = project.pnpmWorkspace?.overrides;
+  const sources = [contents.overrides, root.pnpmOverrides, workspace, workspace && new Map([...root.pnpmOverrides, ...workspace])]
+    .filter((o): o is Map<string, string> => !!o && o.size > 0);
+  const references = new Map([...root.dependencies.values()].map((d) => [d.name, d.range]));
+  const result = { specs: new Set([dep.range]), removed: false, unknown: false };
+  for (const overrides of sources) {
+    const spec = pnpmOverriddenSpec(overrides, dep, { name: pkg.name?.value, version: pkg.version }, references);
+    if (spec === null) result.removed = true;
+    else if (spec === 'unknown') result.unknown = true;
+    else if (spec !== undefined) result.specs.add(spec);
+  }
+  return result;
+}
+
+/** pnpm: importer specifiers are compared with package.json after pnpm's overrides, in both directions. */
 function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileContents, files: FileIndex, report: Report): void {
   if (contents.importers.size === 0) return;
   for (const pkg of packagesOf(project, lockfile, files)) {
@@ -68,27 +90,32 @@ function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileConte
       if (deps.length === 0) continue;
       report('noImporter', deps[0].loc, {
         ...base,
+        label: pkg.dir || '.',
         evidence: `${lockfile.path} has no importer "${posix.relative(lockfile.dir, pkg.dir) || '.'}" for ${pkg.path}, whose dependencies start with ${declared(deps[0])} (${where(deps[0].loc)})`,
       }, { related: [{ file: lockfile.path, line: 1, message: `importers: ${[...contents.importers.keys()].length} packages, not ${pkg.dir || '.'}` }], key: `importer:${pkg.dir}` });
       continue;
     }
     const importerName = importer.key;
     for (const dep of pkg.dependencies.values()) {
-      if (overridden(dep.name) || dep.range.startsWith('link:')) continue;
+      if (dep.range.startsWith('link:')) continue;
       // Peer dependencies are recorded only when pnpm installs them (autoInstallPeers); unknown → no judgement.
       if (dep.kind === 'peerDependencies' && contents.autoInstallPeers !== true) continue;
+      const expected = pnpmExpectations(project, contents, pkg, dep);
+      if (expected.removed || expected.unknown) continue;
       const locked = importer.dependencies.get(dep.name);
       if (!locked) {
         report('missing', dep.loc, {
+          label: dep.name,
           ...base,
           evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path}'s importer ${importerName} (${where(importer.loc)}) has no ${dep.name}`,
         }, { related: [{ ...importer.loc, message: `importer ${importerName}` }], key: `missing:${pkg.dir}:${dep.name}` });
         continue;
       }
-      if (locked.specifier === dep.range) continue;
+      if (expected.specs.has(locked.specifier)) continue;
       // workspace:, catalog:, file: and link: specifiers can be rewritten by pnpm settings: no proof.
       if (/^(workspace|catalog|file|link):/.test(locked.specifier) || /^(workspace|catalog|file):/.test(dep.range)) continue;
       report('differs', dep.loc, {
+        label: dep.name,
         ...base,
         evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path}'s importer ${importerName} has ${dep.name} specifier ${locked.specifier} (${where(locked.loc)})`,
       }, { related: [{ ...locked.loc, message: `specifier ${locked.specifier}` }], key: `differs:${pkg.dir}:${dep.name}` });
@@ -96,6 +123,7 @@ function checkPnpm(project: Project, lockfile: Lockfile, contents: LockfileConte
     for (const locked of importer.dependencies.values()) {
       if (pkg.dependencies.has(locked.name) || overridden(locked.name) || locked.specifier.startsWith('link:')) continue;
       report('stale', locked.loc, {
+        label: locked.name,
         ...base,
         evidence: `${lockfile.path}'s importer ${importerName} records ${locked.name} (specifier ${locked.specifier}, ${where(locked.loc)}), but ${pkg.path} no longer declares it`,
       }, { related: [{ file: pkg.path, line: 1, message: `does not declare ${locked.name}` }], key: `stale:${pkg.dir}:${locked.name}` });
@@ -132,6 +160,7 @@ function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileConten
       const lockRange = lockDeclared ? `; the lockfile's entry for ${importer!.key || 'the root'} declares ${lockDeclared.specifier} (${where(lockDeclared.loc)})` : '';
       if (!node) {
         report('missing', dep.loc, {
+          label: dep.name,
           ...base,
           evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} has no node_modules/${dep.name} for ${pkg.dir || 'the root'}${lockRange}`,
         }, { related: importer ? [{ ...importer.loc, message: `packages["${importer.key}"]` }] : [], key: `missing:${pkg.dir}:${dep.name}` });
@@ -141,6 +170,7 @@ function checkNpm(project: Project, lockfile: Lockfile, contents: LockfileConten
       if (node.link || !node.version || !semver.valid(node.version, { loose: true })) continue;
       if (semver.satisfies(node.version, dep.range, { loose: true, includePrerelease: true })) continue;
       report('differs', dep.loc, {
+        label: dep.name,
         ...base,
         evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} locks ${dep.name} ${node.version} ("${nodeKey}", ${where(node.loc)}), outside that range${lockRange}`,
       }, { related: [{ ...node.loc, message: `${nodeKey} ${node.version}` }], key: `differs:${pkg.dir}:${dep.name}` });
@@ -170,8 +200,11 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
   for (const pkg of packagesOf(project, lockfile, files)) {
     const base = { packageJson: pkg.path, lockfile: lockfile.path, dir: project.dir || 'the repository root', manager: 'yarn' };
     const overridden = (name: string) => pkg.overriddenNames.has(name) || project.rootPackage.overriddenNames.has(name);
-    for (const dep of pkg.dependencies.values()) {
-      if (dep.kind === 'peerDependencies' || workspaceNames.has(dep.name) || overridden(dep.name)) continue;
+    for (const declaredDep of pkg.dependencies.values()) {
+      if (declaredDep.kind === 'peerDependencies' || workspaceNames.has(declaredDep.name) || overridden(declaredDep.name)) continue;
+      // Yarn 2+ builds a workspace's dependencies as dependencies then devDependencies, so for a package
+      // listed in both the devDependencies range is the one it resolves and locks.
+      const dep = (berry && pkg.alsoInDevDependencies.get(declaredDep.name)) || declaredDep;
       const range = berry && dep.range.startsWith('npm:') ? dep.range.slice(4) : dep.range;
       if (!isPlainRange(range)) continue;
       const descriptor = berry ? `${dep.name}@npm:${range}` : `${dep.name}@${range}`;
@@ -179,6 +212,7 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
       const others = byName.get(dep.name) ?? [];
       const nearest = others[0] ? descriptors.get(others[0]) : undefined;
       report(others.length ? 'differs' : 'missing', dep.loc, {
+        label: dep.name,
         ...base,
         evidence: `${declared(dep)} in ${where(dep.loc)}, but ${lockfile.path} has no entry for ${descriptor}` +
           (others.length ? ` (only ${others.slice(0, 3).join(', ')}, ${where(nearest!)})` : ''),
@@ -189,6 +223,7 @@ function checkYarn(project: Project, lockfile: Lockfile, contents: LockfileConte
     for (const locked of importer.dependencies.values()) {
       if (pkg.dependencies.has(locked.name) || overridden(locked.name)) continue;
       report('stale', locked.loc, {
+        label: locked.name,
         ...base,
         evidence: `${lockfile.path}'s workspace entry ${importer.key} (${where(importer.loc)}) records ${locked.name} ${locked.specifier} (${where(locked.loc)}), but ${pkg.path} no longer declares it`,
       }, { related: [{ file: pkg.path, line: 1, message: `does not declare ${locked.name}` }], key: `stale:${pkg.dir}:${locked.name}` });
@@ -207,38 +242,21 @@ interface InstallSite {
 }
 
 /**
- * Where the repository installs this project's dependencies with its package manager: RUN lines of
- * Dockerfiles built from the project's folders, and workflow steps that run in it. pnpm and Yarn 2+
- * install frozen by themselves in CI (GitHub Actions sets CI=true), not in a Docker build.
+ * Where the repository installs this project's dependencies with its package manager (see
+ * projectInstalls). pnpm and Yarn 2+ install frozen by themselves in CI (GitHub Actions sets
+ * CI=true), not in a Docker build.
  */
 function installSites(model: DeploymentModel, project: Project, berry: boolean): InstallSite[] {
   const sites: InstallSite[] = [];
-  const ours = (install: InstallCommand | undefined): install is InstallCommand =>
-    !!install && !install.global && !install.addsPackages && install.manager === project.manager;
-  for (const dockerfile of model.dockerfiles) {
-    const dirs = [dockerfile.dir, ...dockerfile.contexts.map((c) => c.dir)];
-    if (!dirs.some((dir) => projectFor(model.projects, dir) === project)) continue;
-    for (const stage of dockerfile.stages) {
-      for (const run of stage.runs) {
-        for (const command of run.commands) {
-          const install = classifyInstall(command.argv);
-          if (ours(install)) sites.push({ text: install.text, loc: command.loc, frozen: install.frozen });
-        }
-      }
+  for (const { command, loc, dockerfile } of projectInstalls(model, project)) {
+    if (command.manager !== project.manager) continue;
+    if (dockerfile) {
+      sites.push({ text: command.text, loc, frozen: command.frozen });
+      continue;
     }
-  }
-  for (const workflow of model.workflows) {
-    for (const job of workflow.jobs) {
-      for (const step of job.steps) {
-        if (step.cwd === undefined || projectFor(model.projects, step.cwd) !== project) continue;
-        for (const { command, loc } of step.installs) {
-          if (!ours(command)) continue;
-          const unfrozen = /--no-frozen-lockfile|--frozen-lockfile=false|--no-immutable/.test(command.text);
-          const frozenInCi = !command.frozen && !unfrozen && (command.manager === 'pnpm' || (command.manager === 'yarn' && berry));
-          sites.push({ text: command.text, loc, frozen: command.frozen || frozenInCi, ...(frozenInCi ? { frozenInCi } : {}) });
-        }
-      }
-    }
+    const unfrozen = /--no-frozen-lockfile|--frozen-lockfile=false|--no-immutable/.test(command.text);
+    const frozenInCi = !command.frozen && !unfrozen && (command.manager === 'pnpm' || (command.manager === 'yarn' && berry));
+    sites.push({ text: command.text, loc, frozen: command.frozen || frozenInCi, ...(frozenInCi ? { frozenInCi } : {}) });
   }
   return sites;
 }
@@ -279,28 +297,40 @@ export default defineRule({
         if (!contents) continue;
         const berry = manager === 'yarn' && contents.version !== '1';
         const frozen = berry ? 'yarn install --immutable' : FROZEN[manager];
-        let sites: InstallSite[] | undefined;
+        const sites = installSites(model, project, berry);
+        // A lockfile in a folder that no Dockerfile or workflow installs (a GitHub Action that ships
+        // its ncc bundle, a tool run from its committed build) fails nothing: it is left alone. The
+        // repository root's is what every clone and build platform installs, so it stays, as hygiene.
+        if (sites.length === 0 && project.dir !== '') continue;
         // What the mismatch does depends on how the repository installs: the first frozen install
         // fails; if every install found rewrites the lockfile instead, the image silently drifts.
+        // Every difference of one lockfile is one finding: one `install` fixes them all.
         const withConsequence: Report = (id, loc, data, options) => {
-          sites ??= installSites(model, project, berry);
           const failing = sites.find((s) => s.frozen);
           const rewriting = sites.find((s) => !s.frozen);
           const refuses = id === 'unreadable' ? `\`${frozen}\` fails on it` : `\`${frozen}\` refuses a lockfile out of sync with package.json`;
           let consequence: string;
-          let severity: 'critical' | 'high' = 'critical';
+          let severity: 'critical' | 'high' | 'low' = 'critical';
           const related = [...options.related];
           if (failing) {
             consequence = `${refuses}, so \`${failing.text}\` (${where(failing.loc)}${failing.frozenInCi ? ', frozen by default in CI' : ''}) fails`;
             related.push({ ...failing.loc, message: `\`${failing.text}\` installs from ${lockfile.path}` });
-          } else if (rewriting && id !== 'unreadable') {
-            consequence = `\`${rewriting.text}\` (${where(rewriting.loc)}) rewrites the lockfile instead of failing, so the image gets dependency versions nobody locked or tested, and \`${frozen}\` fails`;
+          } else if (rewriting) {
+            consequence = id === 'unreadable'
+              ? `\`${rewriting.text}\` (${where(rewriting.loc)}) cannot use it, so the image gets dependency versions nobody locked or tested, and \`${frozen}\` fails`
+              : `\`${rewriting.text}\` (${where(rewriting.loc)}) rewrites the lockfile instead of failing, so the image gets dependency versions nobody locked or tested, and \`${frozen}\` fails`;
             severity = 'high';
             related.push({ ...rewriting.loc, message: `\`${rewriting.text}\` ignores the out-of-date ${lockfile.path}` });
           } else {
-            consequence = `${refuses}, so a frozen install in the image build or CI fails`;
+            consequence = `${refuses}; no Dockerfile or workflow of this repository installs from it, so nothing here fails yet, but any CI system or build platform that runs \`${frozen}\` on a clone does`;
+            severity = 'low';
           }
-          report(id, loc, { ...data, consequence }, { ...options, related, severity });
+          report(id, loc, { ...data, consequence }, {
+            ...options,
+            related,
+            severity,
+            group: { key: `lockfile:${lockfile.path}`, label: String(data.label ?? lockfile.path) },
+          });
         };
         if (contents.error) {
           withConsequence('unreadable', contents.error.loc, {

@@ -1,5 +1,7 @@
 import semver from 'semver';
-import { finalStage } from '../../model/docker.js';
+import type { Analysis, RuntimeKind } from '../../analysis/index.js';
+import { projectFor } from '../../discover/packages.js';
+import { finalStage, type Dockerfile, type Stage } from '../../model/docker.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import {
@@ -10,6 +12,7 @@ import {
   type NodeVersionFile,
   type PackageJson,
 } from '../../model/packages.js';
+import type { Workflow, WorkflowJob } from '../../model/workflow.js';
 import { defineRule, type RelatedLocation } from '../rule.js';
 import { isSampleOrTestDataPath } from './_paths.js';
 
@@ -101,8 +104,13 @@ function nearestVersionFile(pins: VersionFilePin[], dir: string): VersionFilePin
  * (the pin is where that value is written). `${{ matrix.x }}` resolves to the job's literal matrix
  * list; those are test coverage, so they count as CI majors but are not pins judged on their own.
  */
-function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors: number[] } {
-  const pins: NodePin[] = [];
+interface CiPin extends NodePin {
+  workflow: Workflow;
+  job: WorkflowJob;
+}
+
+function ciNodeVersions(model: DeploymentModel): { pins: CiPin[]; matrixMajors: number[] } {
+  const pins: CiPin[] = [];
   const matrixMajors: number[] = [];
   for (const workflow of model.workflows) {
     if (isSampleOrTestDataPath(workflow.path)) continue;
@@ -123,11 +131,11 @@ function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors
           // `env:` of the step, then the job, then the workflow: the nearest definition wins, as in Actions.
           const defined = step.env?.get(expression[2]) ?? job.env?.get(expression[2]) ?? workflow.env?.get(expression[2]);
           const major = defined ? nodeMajorOfVersion(defined.value) : undefined;
-          if (defined && major !== undefined) pins.push({ major, text: defined.value.trim(), loc: defined.loc });
+          if (defined && major !== undefined) pins.push({ major, text: defined.value.trim(), loc: defined.loc, workflow, job });
           continue;
         }
         const major = nodeMajorOfVersion(version.value);
-        if (major !== undefined) pins.push({ major, text: version.value.trim(), loc: version.loc });
+        if (major !== undefined) pins.push({ major, text: version.value.trim(), loc: version.loc, workflow, job });
       }
     }
   }
@@ -135,27 +143,45 @@ function ciNodeVersions(model: DeploymentModel): { pins: NodePin[]; matrixMajors
 }
 
 interface DockerNode {
+  dockerfile: Dockerfile;
   path: string;
+  /** The image may run on ECS (a service image, or a base image one is built on). */
+  production: boolean;
+  /** Why it does not, for messages ("its name (Dockerfile.dev) says development or tests"). */
+  reason: string;
+  /** What the final stage runs: Node, a static file server, another language, or unknown. */
+  runtime: RuntimeKind;
+  /** The Node image the final stage starts from (through FROM <stage> chains). */
   final?: NodePin;
-  /** Stages FROM an external Node image, with their index. */
-  stages: (NodePin & { index: number })[];
+  /**
+   * Stages FROM an external Node image that run Node: the final stage's chain, and build stages
+   * with RUN instructions. A stage that only copies files (to hand them to nginx) runs nothing.
+   */
+  stages: (NodePin & { index: number; inFinalChain: boolean })[];
   /** Stages whose output the final stage copies. */
   copiedByFinal: Set<number>;
 }
 
-function dockerNodeImages(model: DeploymentModel): DockerNode[] {
+function dockerNodeImages(model: DeploymentModel, analysis: Analysis): DockerNode[] {
   const out: DockerNode[] = [];
   for (const dockerfile of model.dockerfiles) {
     // Test inputs and demo projects are not what the repository deploys.
     if (isSampleOrTestDataPath(dockerfile.path)) continue;
+    const scope = analysis.scope.dockerfile(dockerfile);
+    // A generator's template, an unbuilt scaffold, an example, a database image: not an image of ours.
+    if (scope.role === 'non-production' || scope.role === 'infrastructure') continue;
+    const last = finalStage(dockerfile);
+    const finalChain = new Set<number>();
+    for (let stage = last; stage && !finalChain.has(stage.index); stage = stage.from.stageRef !== undefined ? dockerfile.stages[stage.from.stageRef] : undefined) finalChain.add(stage.index);
     const stages: DockerNode['stages'] = [];
     for (const stage of dockerfile.stages) {
       if (stage.from.stageRef !== undefined || stage.from.unresolved) continue;
       const major = nodeMajorOfImage(stage.from);
-      if (major !== undefined) stages.push({ major, text: stage.from.raw, loc: stage.from.loc, index: stage.index });
+      const inFinalChain = finalChain.has(stage.index);
+      const runsNode = inFinalChain || dockerfile.stages.some((s) => s.runs.length > 0 && (s === stage || stageRoot(dockerfile, s) === stage));
+      if (major !== undefined && runsNode) stages.push({ major, text: stage.from.raw, loc: stage.from.loc, index: stage.index, inFinalChain });
     }
     if (stages.length === 0) continue;
-    const last = finalStage(dockerfile);
     let final: NodePin | undefined;
     if (last && !last.rootImage.unresolved) {
       const major = nodeMajorOfImage(last.rootImage);
@@ -163,9 +189,60 @@ function dockerNodeImages(model: DeploymentModel): DockerNode[] {
     }
     const copiedByFinal = new Set<number>();
     for (const copy of last?.copies ?? []) if (copy.fromStage !== undefined) copiedByFinal.add(copy.fromStage);
-    out.push({ path: dockerfile.path, final, stages, copiedByFinal });
+    out.push({
+      dockerfile,
+      path: dockerfile.path,
+      production: scope.production || scope.role === 'base',
+      reason: scope.reason,
+      runtime: scope.runtime,
+      final,
+      stages,
+      copiedByFinal,
+    });
   }
   return out;
+}
+
+/** The stage of the Dockerfile that starts from an external image and that `stage` is built on. */
+function stageRoot(dockerfile: Dockerfile, stage: Stage): Stage {
+  const seen = new Set<Stage>();
+  let current = stage;
+  while (current.from.stageRef !== undefined && !seen.has(current)) {
+    seen.add(current);
+    current = dockerfile.stages[current.from.stageRef];
+  }
+  return current;
+}
+
+/**
+ * What a CI job exercises: the folders it installs or runs scripts in, and the Dockerfiles it
+ * builds. Its Node version is compared with an image only when it tests or builds that image's code.
+ */
+function jobExercises(job: WorkflowJob): { folders: Set<string>; dockerfiles: Set<string> } {
+  const folders = new Set<string>();
+  const dockerfiles = new Set<string>();
+  for (const step of job.steps) {
+    if ((step.installs.length > 0 || step.scripts.length > 0) && step.cwd !== undefined) folders.add(step.cwd);
+    for (const build of step.dockerBuilds) {
+      for (const path of [...build.dockerfilePaths, ...build.targets.map((t) => t.dockerfilePath)]) dockerfiles.add(path);
+    }
+  }
+  return { folders, dockerfiles };
+}
+
+/** Two folders hold the same code: the same project, or (outside any package) one inside the other. */
+function sameCode(model: DeploymentModel, a: string, b: string): boolean {
+  const pa = projectFor(model.projects, a);
+  const pb = projectFor(model.projects, b);
+  if (pa || pb) return pa === pb;
+  return a === b || a === '' || b === '' || a.startsWith(b + '/') || b.startsWith(a + '/');
+}
+
+/** The job tests or builds the image's code: it builds the Dockerfile, or runs in the project of one of its build contexts. */
+function jobTestsImage(model: DeploymentModel, exercised: { folders: Set<string>; dockerfiles: Set<string> }, image: DockerNode): boolean {
+  if (exercised.dockerfiles.has(image.path)) return true;
+  const dirs = [image.dockerfile.dir, ...image.dockerfile.contexts.map((c) => c.dir)];
+  return [...exercised.folders].some((folder) => dirs.some((dir) => sameCode(model, folder, dir)));
 }
 
 function enginesRelated(pkg: PackageJson): RelatedLocation {
@@ -182,7 +259,7 @@ export default defineRule({
   title: 'Node.js versions disagree or are past end of life',
   messages: {
     endOfLife: {
-      message: '{{what}} runs Node {{major}}, which reached end of life on {{date}}: no security fixes, and current releases of dependencies drop it',
+      message: '{{what}} runs Node {{major}}{{where}}, which reached end of life on {{date}}: no security fixes, and current releases of dependencies drop it',
       fix: 'move to a supported LTS major ({{supported}}; see https://nodejs.org/en/about/previous-releases) here and in every other place that names the version (.nvmrc, engines, CI setup-node, Dockerfile FROM)',
     },
     enginesEndOfLife: {
@@ -214,23 +291,26 @@ export default defineRule({
       fix: 'build and run on the same Node major: FROM node:{{finalMajor}}-<variant> in both stages',
     },
   },
-  check(model, report) {
+  check(model, report, analysis) {
     const { today } = model;
     // Even majors become LTS; odd ones never do and are no target to move to.
     const supportedMajors = Object.keys(NODE_END_OF_LIFE).map(Number).filter((m) => m % 2 === 0 && !nodeEndOfLifePassed(m, today));
     const supported = supportedMajors.join(', ');
     const versionFiles = versionFilePins(model);
     const ci = ciNodeVersions(model);
-    const docker = dockerNodeImages(model);
+    const docker = dockerNodeImages(model, analysis);
 
-    // End of life: every place that fixes the major that actually runs.
+    // End of life: every place that names the major, as one finding per major (one upgrade moves
+    // them all). What runs in production is medium; developer pins (.nvmrc, Volta), CI jobs,
+    // development images and build-only stages are low: nothing in ECS runs them.
+    const eol = (major: number, label: string) => ({ group: { key: `end-of-life:${major}`, label } });
     for (const pin of versionFiles) {
       const date = nodeEndOfLifePassed(pin.major, today);
-      if (date) report('endOfLife', pin.loc, { what: `${pin.label} ("${pin.text}")`, major: pin.major, date, supported });
+      if (date) report('endOfLife', pin.loc, { what: `${pin.label} ("${pin.text}")`, major: pin.major, date, supported, where: ' (a developer pin: what ECS runs is decided by the image)' }, { severity: 'low', ...eol(pin.major, pin.label) });
     }
     for (const pin of ci.pins) {
       const date = nodeEndOfLifePassed(pin.major, today);
-      if (date) report('endOfLife', pin.loc, { what: `CI (setup-node node-version "${pin.text}")`, major: pin.major, date, supported });
+      if (date) report('endOfLife', pin.loc, { what: `CI (setup-node node-version "${pin.text}")`, major: pin.major, date, supported, where: ' (a CI job: what ECS runs is decided by the image)' }, { severity: 'low', ...eol(pin.major, `${pin.loc.file}:${pin.loc.line}`) });
     }
     for (const image of docker) {
       // One finding per Dockerfile and major: the other FROM lines of that major are named as related.
@@ -240,11 +320,22 @@ export default defineRule({
         if (!date || reported.has(stage.major)) continue;
         reported.add(stage.major);
         const others = image.stages.filter((o) => o !== stage && o.major === stage.major);
+        // The shipped image holds this Node when its final stage is built on it (whatever it then starts).
+        const runsInProduction = image.production && image.stages.some((o) => o.major === stage.major && o.inFinalChain);
+        const where = runsInProduction
+          ? ''
+          : !image.production
+            ? ` (not a production image: ${image.reason})`
+            : ` (a build stage only: the image ${image.final ? `runs Node ${image.final.major}` : image.runtime === 'static' ? 'serves static files' : 'runs something else'})`;
         report(
           'endOfLife',
           stage.loc,
-          { what: others.length ? `FROM ${stage.text} (and ${others.length} more FROM line${others.length > 1 ? 's' : ''} of this Dockerfile)` : `FROM ${stage.text}`, major: stage.major, date, supported },
-          { related: others.map((o) => ({ ...o.loc, message: `FROM ${o.text}: also Node ${o.major}` })) },
+          { what: others.length ? `FROM ${stage.text} (and ${others.length} more FROM line${others.length > 1 ? 's' : ''} of this Dockerfile)` : `FROM ${stage.text}`, major: stage.major, date, supported, where },
+          {
+            related: others.map((o) => ({ ...o.loc, message: `FROM ${o.text}: also Node ${o.major}` })),
+            ...(runsInProduction ? {} : { severity: 'low' as const }),
+            ...eol(stage.major, image.path),
+          },
         );
       }
     }
@@ -264,7 +355,7 @@ export default defineRule({
           date,
           supported,
           oldestSupported: supportedMajors[0] ?? NEWEST_KNOWN_MAJOR,
-        });
+        }, eol(newest, `${pkg.path} engines`));
       }
     }
 
@@ -301,15 +392,17 @@ export default defineRule({
       );
     }
 
-    // CI against engines, version files and images.
+    // CI against engines, version files and images: only a job that installs, tests or builds the
+    // code in question says anything about it (an issue-labelling bot's Node is nobody's runtime).
     const rootPackage = packages.find((p) => p.dir === '');
     const rootVersionFile = nearestVersionFile(versionFiles, '');
     const ciMajors = new Set([...ci.pins.map((p) => p.major), ...ci.matrixMajors]);
-    const finals = docker.filter((d) => d.final);
-    const imagesCoveredByCi = finals.some((d) => ciMajors.has(d.final!.major));
+    const finals = docker.filter((d) => d.final && d.production && (d.runtime === 'node' || d.runtime === 'unknown'));
     for (const pin of ci.pins) {
+      const exercised = jobExercises(pin.job);
       const range = rootPackage?.engines.node;
-      if (range && inRange(pin.text, pin.major, range.value) === false) {
+      const testsRoot = [...exercised.folders].some((folder) => sameCode(model, folder, ''));
+      if (range && testsRoot && inRange(pin.text, pin.major, range.value) === false) {
         const min = minMajor(range.value);
         report(
           'ciOutsideEngines',
@@ -328,16 +421,18 @@ export default defineRule({
       const others: string[] = [];
       const related: RelatedLocation[] = [];
       // Other CI jobs may cover the other major: only a major that no CI job runs is drift.
-      if (rootVersionFile && rootVersionFile.major !== pin.major && !ciMajors.has(rootVersionFile.major)) {
+      if (exercised.folders.size > 0 && rootVersionFile && rootVersionFile.major !== pin.major && !ciMajors.has(rootVersionFile.major)) {
         others.push(`${rootVersionFile.label} says ${rootVersionFile.text}`);
         related.push({ ...rootVersionFile.loc, message: `${rootVersionFile.label}: ${rootVersionFile.text}` });
       }
-      if (finals.length > 0 && !imagesCoveredByCi) {
-        others.push(`the images run Node ${majorsList(finals.map((d) => d.final!.major))}`);
-        for (const d of finals.slice(0, 3)) related.push({ ...d.final!.loc, message: `FROM ${d.final!.text}` });
+      // The images whose code this job tests or builds, and that no CI job runs on their major.
+      const imagesTested = finals.filter((d) => jobTestsImage(model, exercised, d));
+      const imagesDiffer = imagesTested.filter((d) => !ciMajors.has(d.final!.major));
+      if (imagesDiffer.length > 0) {
+        others.push(`the images it tests run Node ${majorsList(imagesDiffer.map((d) => d.final!.major))}`);
+        for (const d of imagesDiffer.slice(0, 3)) related.push({ ...d.final!.loc, message: `FROM ${d.final!.text}` });
       }
       if (others.length > 0) {
-        const imagesDiffer = finals.length > 0 && !imagesCoveredByCi;
         report(
           'ciDrift',
           pin.loc,
@@ -345,7 +440,7 @@ export default defineRule({
             version: pin.text,
             others: others.join(', and '),
             versionFile: rootVersionFile?.file.kind === 'volta' ? '.nvmrc' : rootVersionFile?.file.path ?? '.nvmrc',
-            consequence: imagesDiffer
+            consequence: imagesDiffer.length > 0
               ? 'tests pass on one Node major and production runs another'
               : 'CI tests on another Node major than developers run, so "works on my machine" and "green in CI" mean different things',
           },
@@ -357,8 +452,9 @@ export default defineRule({
     // Images against the version file of their folder, and build stages against the final stage.
     for (const image of docker) {
       const final = image.final;
-      if (!final) continue;
-      const dockerfile = model.dockerfiles.find((d) => d.path === image.path)!;
+      // Only an image that ships Node to production is held to the version the project declares.
+      if (!final || !image.production) continue;
+      const dockerfile = image.dockerfile;
       const pin = nearestVersionFile(versionFiles, dockerfile.dir) ?? nearestVersionFile(versionFiles, dockerfile.contexts[0]?.dir ?? dockerfile.dir);
       if (pin && pin.major !== final.major) {
         report(
