@@ -281,6 +281,68 @@ function readBuildInputs(model: DeploymentModel, inputs: DockerBuildInputs): voi
     });
     if (facts.omitDev || facts.includeDev) inputs.npmrcs.set(path, facts);
   }
+  inputs.viteSsrNoExternal = readViteSsrNoExternal(model);
+}
+
+type AstNode = { type?: string; [key: string]: unknown };
+
+/**
+ * `ssr: { noExternal: … }` in the vite.config of each package: Vite's SSR build then inlines those
+ * dependencies (workspace packages included) into the server bundle.
+ */
+function readViteSsrNoExternal(model: DeploymentModel): Map<string, { all: boolean; names: string[]; patterns: string[]; loc: Loc }> {
+  const found = new Map<string, { all: boolean; names: string[]; patterns: string[]; loc: Loc }>();
+  const configs = model.files.paths.filter((p) => /(^|\/)vite\.config\.[cm]?[jt]s$/.test(p));
+  if (configs.length === 0) return found;
+  let parseSync: (file: string, text: string, options: object) => { program: AstNode };
+  try {
+    parseSync = createRequire(import.meta.url)('oxc-parser').parseSync;
+  } catch {
+    return found;
+  }
+  for (const path of configs) {
+    const text = model.files.read(path);
+    if (text === undefined || !text.includes('noExternal')) continue;
+    let program: AstNode;
+    try {
+      program = parseSync(path, text, { astType: 'ts', sourceType: 'module' }).program;
+    } catch {
+      continue;
+    }
+    const value = { all: false, names: [] as string[], patterns: [] as string[] };
+    let at: number | undefined;
+    const read = (node: AstNode | undefined) => {
+      if (!node) return;
+      if (node.type === 'Literal' && node.value === true) value.all = true;
+      else if (node.type === 'Literal' && typeof node.value === 'string') value.names.push(node.value);
+      else if (node.type === 'Literal' && isRecord(node.regex)) {
+        const pattern = String(node.regex.pattern);
+        if (pattern === '.*' || pattern === '.+' || pattern === '') value.all = true;
+        else value.patterns.push(pattern);
+      } else if (node.type === 'ArrayExpression') for (const element of (node.elements as AstNode[]) ?? []) read(element);
+      // `process.env.NODE_ENV === 'production' ? [/.*/] : []`: the production build takes the bundling branch.
+      else if (node.type === 'ConditionalExpression') {
+        read(node.consequent as AstNode);
+        read(node.alternate as AstNode);
+      }
+    };
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const n = node as AstNode;
+      const key = n.key as AstNode | undefined;
+      if (n.type === 'Property' && key && (key.name === 'noExternal' || key.value === 'noExternal')) {
+        read(n.value as AstNode);
+        at = typeof n.start === 'number' ? n.start : at;
+      }
+      for (const [k, child] of Object.entries(n)) if (k !== 'parent' && child && typeof child === 'object') walk(child);
+    };
+    walk(program);
+    if (at === undefined || (!value.all && value.names.length === 0 && value.patterns.length === 0)) continue;
+    const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    found.set(dir, { ...value, loc: { file: path, line: text.slice(0, at).split('\n').length } });
+  }
+  return found;
 }
 
 const TS_INPUT = /\.(ts|tsx|mts|cts)$/;

@@ -209,6 +209,12 @@ export interface DockerBuildInputs {
    * (`production=true`, `omit=dev`) when the file is copied into the image before an install.
    */
   npmrcs?: Map<string, { omitDev?: Located<string>; includeDev?: Loc }>;
+  /**
+   * Packages (by folder) whose vite.config sets `ssr.noExternal`: the SSR build bundles those
+   * dependencies into its output instead of loading them from node_modules. `all` for `true` or a
+   * catch-all pattern (`[/.*\/]`, or either branch of a conditional), else the names and patterns listed.
+   */
+  viteSsrNoExternal?: Map<string, { all: boolean; names: string[]; patterns: string[]; loc: Loc }>;
 }
 
 /** A .dockerignore and its patterns, with Docker's matching semantics. */

@@ -101,7 +101,8 @@ export default defineRule({
             manager,
             copyNote,
             workspaceFile: project.pnpmWorkspace ? ', pnpm-workspace.yaml' : '',
-          }, { related: [{ file: lockfile.path, line: 1, message: 'the lockfile the install should use' }, ...related.filter((r) => r.file !== lockfile.path)], group });
+          // The right manager without its lockfile resolves afresh: drift, as with an unfrozen install, not a broken build.
+          }, { related: [{ file: lockfile.path, line: 1, message: 'the lockfile the install should use' }, ...related.filter((r) => r.file !== lockfile.path)], group, severity: 'medium' });
         }
       }
     }

@@ -64,12 +64,21 @@ export default defineRule({
       if (commands.some((c) => effectiveArgv(c.argv)[0] === 'pnpm' && c.argv.includes('deploy'))) continue;
       const build = [...service.scripts.values()].map((s) => s.value).join(' ');
       if (BUNDLERS.test(build) || commands.some((c) => BUNDLERS.test(c.argv.join(' ')))) continue;
+      // Vite's SSR build with ssr.noExternal inlines those dependencies into the server bundle.
+      const viteInlined = dockerfile.buildInputs.viteSsrNoExternal?.get(service.dir);
+      const inlined = (name: string) => viteInlined !== undefined && (viteInlined.all || viteInlined.names.includes(name) || viteInlined.patterns.some((p) => {
+        try {
+          return new RegExp(p).test(name);
+        } catch {
+          return false;
+        }
+      }));
       // Next.js standalone output traces every file the server imports, workspace packages included, into .next/standalone.
       if (final.copies.some((c) => c.sources.some((src) => /(^|\/)\.next\/standalone\/?$/.test(src.value)))) continue;
       const members = new Map<string, PackageJson>();
       for (const pkg of [project.rootPackage, ...project.members]) if (pkg.name) members.set(pkg.name.value, pkg);
       const workspaceDeps = [...service.dependencies.values()].filter((d) =>
-        d.kind === 'dependencies' && members.has(d.name) && members.get(d.name) !== service &&
+        d.kind === 'dependencies' && members.has(d.name) && members.get(d.name) !== service && !inlined(d.name) &&
         (d.range.startsWith('workspace:') || project.manager !== 'pnpm'));
       if (workspaceDeps.length === 0) continue;
       for (const context of facts.contexts) {
