@@ -266,3 +266,72 @@ jobs:
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('branch and path filters of push and pull_request, and the comment beside continue-on-error', () => {
+  const wf = workflow(`name: CI
+on:
+  push:
+    branches-ignore: [main]
+    tags: ['v*']
+  pull_request:
+    paths-ignore:
+      - '**.md'
+jobs:
+  flaky:
+    runs-on: ubuntu-latest
+    # Non-blocking while the adapter suite is incomplete.
+    continue-on-error: true
+    steps:
+      - run: npm test
+        continue-on-error: true # upstream outage
+      - run: npm run lint
+        continue-on-error: true
+`);
+  assert.deepEqual(wf.pushBranches, []);
+  assert.deepEqual(wf.pushBranchesIgnore.map((b) => b.value), ['main']);
+  assert.deepEqual(wf.pushTags.map((t) => t.value), ['v*']);
+  assert.deepEqual(wf.pullRequestPaths, []);
+  assert.deepEqual(wf.pullRequestPathsIgnore.map((p) => p.value), ['**.md']);
+  const [job] = wf.jobs;
+  assert.equal(job.continueOnErrorNote, 'Non-blocking while the adapter suite is incomplete.');
+  assert.equal(job.steps[0].continueOnErrorNote, 'upstream outage');
+  assert.equal(job.steps[1].continueOnErrorNote, undefined);
+});
+
+test("what a composite action does under its own step's if: keeps that condition", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'shipready-action-'));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  try {
+    write('.github/actions/setup/action.yml', `name: setup
+runs:
+  using: composite
+  steps:
+    - run: pnpm install --frozen-lockfile
+      shell: bash
+    - name: Fallback build on a cache miss
+      if: steps.cache.outputs.cache-hit != 'true'
+      run: pnpm run build:all
+      shell: bash
+`);
+    write('.github/workflows/ci.yml', `on: pull_request
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/setup
+`);
+    const { model } = await discover(root);
+    const step = model.workflows[0].jobs[0].steps[1];
+    assert.deepEqual(step.activities.map((a) => [a.kind, a.condition]), [
+      ['install', undefined],
+      ['script', "steps.cache.outputs.cache-hit != 'true'"],
+      ['build', "steps.cache.outputs.cache-hit != 'true'"],
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

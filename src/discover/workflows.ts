@@ -122,6 +122,16 @@ export class YamlFile {
     return { value, loc: this.locOf(e.keyNode) };
   }
 
+  /** The comment written on the lines above a key or at the end of its line (without the `#`), if any. */
+  commentOf(node: unknown, key: string): string | undefined {
+    const e = this.entry(node, key);
+    if (!e) return undefined;
+    const parts = [(e.keyNode as { commentBefore?: string | null }).commentBefore, (e.value as { comment?: string | null } | null)?.comment]
+      .filter((c): c is string => !!c && c.trim() !== '')
+      .map((c) => c.trim());
+    return parts.length > 0 ? parts.join('\n') : undefined;
+  }
+
   /** Scalars of a sequence (or a single scalar), each at its own line. */
   list(node: unknown): Located<string>[] {
     const n = this.resolve(node);
@@ -228,6 +238,8 @@ function includeLocalAction(model: DeploymentModel, cache: Map<string, WorkflowS
       }
       cache.set(path, inner);
       for (const s of inner) includeLocalAction(model, cache, workflow, bareJob, s, depth + 1);
+      // A step of the action that runs only under a condition (a cache-miss fallback) is not what every run of the job does.
+      for (const s of inner) if (s.if) for (const a of s.activities) a.condition ??= s.if.value;
     }
   }
   for (const inner of cache.get(path) ?? []) {
@@ -254,6 +266,10 @@ export function parseWorkflow(text: string, path: string): { workflow?: Workflow
     name: y.located(root, 'name'),
     triggers: [],
     pushBranches: [],
+    pushBranchesIgnore: [],
+    pushTags: [],
+    pullRequestPaths: [],
+    pullRequestPathsIgnore: [],
     permissions: readPermissions(y, root),
     concurrency: readConcurrency(y, root),
     env: y.scalarMap(y.get(root, 'env')),
@@ -274,7 +290,15 @@ function readTriggers(y: YamlFile, root: YamlNode, workflow: Workflow): void {
   if (isMap(on.value)) {
     for (const e of y.entries(on.value)) {
       workflow.triggers.push({ value: e.key, loc: y.locOf(e.keyNode) });
-      if (e.key === 'push') workflow.pushBranches.push(...y.list(y.get(e.value, 'branches')));
+      if (e.key === 'push') {
+        workflow.pushBranches.push(...y.list(y.get(e.value, 'branches')));
+        workflow.pushBranchesIgnore.push(...y.list(y.get(e.value, 'branches-ignore')));
+        workflow.pushTags.push(...y.list(y.get(e.value, 'tags')), ...y.list(y.get(e.value, 'tags-ignore')));
+      }
+      if (e.key === 'pull_request' || e.key === 'pull_request_target') {
+        workflow.pullRequestPaths.push(...y.list(y.get(e.value, 'paths')));
+        workflow.pullRequestPathsIgnore.push(...y.list(y.get(e.value, 'paths-ignore')));
+      }
     }
   } else {
     workflow.triggers.push(...y.list(on.value));
@@ -344,6 +368,7 @@ function readJob(y: YamlFile, workflow: Workflow, id: string, keyNode: YamlNode,
       return e ? { value: y.str(e.value) ?? '(map)', loc: y.locOf(e.keyNode) } : undefined;
     })(),
     continueOnError: y.located(node, 'continue-on-error'),
+    continueOnErrorNote: y.commentOf(node, 'continue-on-error'),
     env: y.scalarMap(y.get(node, 'env')),
     workingDirectory: y.located(y.get(y.get(node, 'defaults'), 'run'), 'working-directory'),
     matrix,
@@ -377,6 +402,7 @@ function readStep(y: YamlFile, workflow: Workflow, job: WorkflowJob, node: YamlN
     if: y.located(node, 'if'),
     workingDirectory: y.located(node, 'working-directory'),
     continueOnError: y.located(node, 'continue-on-error'),
+    continueOnErrorNote: y.commentOf(node, 'continue-on-error'),
     env: y.scalarMap(y.get(node, 'env')),
     commands: [],
     activities: [],

@@ -13,6 +13,14 @@ export interface Workflow {
   triggers: Located<string>[];
   /** Branch filters of `on.push.branches`, when written. */
   pushBranches: Located<string>[];
+  /** `on.push.branches-ignore`, when written. */
+  pushBranchesIgnore: Located<string>[];
+  /** `on.push.tags` / `tags-ignore`: with tags and no branch filter, a push of a branch does not start the workflow. */
+  pushTags: Located<string>[];
+  /** `paths` filters of `on.pull_request`: only pull requests changing such files start the workflow. */
+  pullRequestPaths: Located<string>[];
+  /** `paths-ignore` filters of `on.pull_request`: pull requests changing only such files do not start it. */
+  pullRequestPathsIgnore: Located<string>[];
   permissions?: Permissions;
   concurrency?: Located<string>;
   env: Map<string, Located<string>>;
@@ -50,6 +58,8 @@ export interface WorkflowJob {
   /** `secrets: inherit` or the secrets passed to a reusable workflow. */
   secrets?: Located<string>;
   continueOnError?: Located<string>;
+  /** The comment written above `continue-on-error:` or at the end of its line: the maintainers' reason for it. */
+  continueOnErrorNote?: string;
   env: Map<string, Located<string>>;
   /** `defaults.run.working-directory` of the job. */
   workingDirectory?: Located<string>;
@@ -77,6 +87,8 @@ export interface WorkflowStep {
   /** The step's own `working-directory:`. */
   workingDirectory?: Located<string>;
   continueOnError?: Located<string>;
+  /** The comment written above `continue-on-error:` or at the end of its line: the maintainers' reason for it. */
+  continueOnErrorNote?: string;
   env: Map<string, Located<string>>;
   /** Repo-relative folder the `run:` script starts in ('' for the root); undefined when it depends on an expression. */
   cwd?: string;
@@ -129,6 +141,11 @@ export interface StepActivity {
   loc: Loc;
   /** What was written (action or command), for messages. */
   text: string;
+  /**
+   * For what a local composite action does: the `if:` of the action's own step it comes from. Such a
+   * step runs only when that holds (a cache-miss fallback that builds), not on every run of the job.
+   */
+  condition?: string;
 }
 
 /** An image build: docker/build-push-action, `docker build`, `docker buildx build`. */

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { allSteps, runsOnPullRequests } from './_pipeline.js';
+import { allSteps, runsBeforeMerge } from './_pipeline.js';
 
 export default defineRule({
   id: 'ci/docker-build-untested',
@@ -7,15 +7,16 @@ export default defineRule({
   title: 'Pull requests never build the image that deploys build',
   messages: {
     untested: {
-      message: '{{dockerfile}} is built and pushed here, but no pull-request workflow builds it: a broken Dockerfile or build context is found only after merge, by the deploy',
+      message: '{{dockerfile}} is built and pushed here, but no workflow that runs before merge (on pull requests, or on pushes to other branches) builds it: a broken Dockerfile or build context is found only after merge, by the deploy',
       fix: 'build the same Dockerfile with the same context in a workflow that runs on pull_request (docker/build-push-action with push: false is enough)',
     },
   },
   check(model, report) {
     const prBuilt = new Set<string>();
     let prBuildsUnknown = false;
-    for (const { workflow, step } of allSteps(model)) {
-      if (!runsOnPullRequests(workflow)) continue;
+    // Pull requests, and pushes to feature branches, build before the change reaches the default branch.
+    for (const { workflow, job, step } of allSteps(model)) {
+      if (!runsBeforeMerge(workflow, job, step)) continue;
       for (const build of step.dockerBuilds) {
         if (build.dockerfilePaths.length === 0) prBuildsUnknown = true;
         for (const p of build.dockerfilePaths) prBuilt.add(p);
@@ -26,8 +27,8 @@ export default defineRule({
     }
     if (prBuildsUnknown) return;
     const reported = new Set<string>();
-    for (const { workflow, step } of allSteps(model)) {
-      if (runsOnPullRequests(workflow)) continue;
+    for (const { workflow, job, step } of allSteps(model)) {
+      if (runsBeforeMerge(workflow, job, step)) continue;
       for (const build of step.dockerBuilds) {
         if (!build.push) continue;
         const untested = build.dockerfilePaths.filter((p) => !prBuilt.has(p) && model.files.has(p));

@@ -1,4 +1,4 @@
-import type { StepActivityKind, WorkflowStep } from '../../model/workflow.js';
+import type { StepActivity, StepActivityKind, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 import { defineRule } from '../rule.js';
 
 /** What a failing gate must stop: lint, tests, the build, the dependency audit. */
@@ -33,8 +33,10 @@ export default defineRule({
       for (const job of workflow.jobs) {
         // A job named as allowed to fail says so on purpose.
         const optional = /unstable|experimental|allow[-_ ]?fail|optional|canary|nightly|flaky|bleeding/i.test(`${job.id.value} ${job.name?.value ?? ''}`);
-        if (job.continueOnError?.value === 'true' && !optional) {
-          const gate = job.steps.flatMap((s) => s.activities).find((a) => GATES.includes(a.kind));
+        const jobAllowedToFail = job.continueOnError?.value === 'true';
+        // A comment beside it (`# Non-blocking while coverage is incomplete`) is the maintainers' written decision, not an accident.
+        if (job.continueOnError && jobAllowedToFail && !optional && !job.continueOnErrorNote) {
+          const gate = job.steps.flatMap((s) => s.activities).find(isGate);
           if (gate) report('jobContinueOnError', job.continueOnError.loc, { job: job.id.value, what: describe(gate.kind), command: gate.text });
         }
         for (const step of job.steps) {
@@ -58,8 +60,9 @@ export default defineRule({
             const gate = gateAt(step, command.loc.line, command.text);
             if (gate) report('orTrue', command.loc, { command: command.text, fallback: fallback.text, what: describe(gate) });
           }
-          if (step.continueOnError?.value === 'true') {
-            const gate = step.activities.find((a) => GATES.includes(a.kind));
+          // Inside a job that may fail as a whole, the step's own continue-on-error changes nothing.
+          if (step.continueOnError?.value === 'true' && !jobAllowedToFail && !step.continueOnErrorNote && !outcomeRead(job, step)) {
+            const gate = step.activities.find(isGate);
             if (gate) report('continueOnError', step.continueOnError.loc, { what: describe(gate.kind), command: gate.text });
           }
         }
@@ -68,13 +71,38 @@ export default defineRule({
   },
 });
 
+/**
+ * A check the job runs every time. What a local composite action does only under its own `if:`
+ * (a `pnpm run build` fallback when the build cache misses) is not the job's build.
+ */
+function isGate(activity: StepActivity): boolean {
+  return GATES.includes(activity.kind) && activity.condition === undefined;
+}
+
+/**
+ * A later step or output reads this step's `steps.<id>.outcome` or `conclusion`: its failure is a
+ * branch of the workflow (`if: steps.compile.outcome == 'failure'` pulls missing translations),
+ * handled on purpose rather than hidden.
+ */
+function outcomeRead(job: WorkflowJob, step: WorkflowStep): boolean {
+  const id = step.id?.value;
+  if (!id) return false;
+  const read = new RegExp(`steps\\.${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(outcome|conclusion)\\b`);
+  const later = job.steps.slice(job.steps.indexOf(step) + 1);
+  const texts = [
+    ...later.flatMap((s) => [s.if?.value, s.run?.value, ...[...s.env.values(), ...s.with.values()].map((v) => v.value)]),
+    ...[...job.outputs.values()].map((v) => v.value),
+  ];
+  return texts.some((t) => t !== undefined && read.test(t));
+}
+
 /** `true`, `:`, `echo …`, `exit 0`: commands that turn a failure into success. */
 function isSwallow(argv: string[]): boolean {
   return argv[0] === 'true' || argv[0] === ':' || argv[0] === 'echo' || (argv[0] === 'exit' && (argv[1] ?? '0') === '0');
 }
 
 function gateAt(step: WorkflowStep, line: number, text: string): StepActivityKind | undefined {
-  return step.activities.find((a) => GATES.includes(a.kind) && a.loc.line === line && a.text === text)?.kind;
+  return step.activities.find((a) => isGate(a) && a.loc.line === line && a.text === text)?.kind;
 }
 
 function describe(kind: StepActivityKind): string {

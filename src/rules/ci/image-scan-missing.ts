@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { allSteps, findActivity, stepActivity } from './_pipeline.js';
+import { allSteps, findActivity, abandonedDockerfile, stepActivity, unreachable } from './_pipeline.js';
 
 export default defineRule({
   id: 'ci/image-scan-missing',
@@ -15,9 +15,11 @@ export default defineRule({
   check(model, report) {
     if (findActivity(model, 'image-scan')) return;
     let chosen: { loc: { file: string; line: number }; dockerfile: string; deploys: boolean } | undefined;
-    for (const { job, step } of allSteps(model)) {
+    for (const { workflow, job, step } of allSteps(model)) {
       for (const build of step.dockerBuilds) {
         if (!build.push) continue;
+        // An abandoned build (its Dockerfile exists nowhere in the repository) pushes nothing; ci/path-not-found reports it.
+        if (abandonedDockerfile(model, job, step, build) || unreachable(model, workflow, job, step)) continue;
         const deploys = job.steps.some((s) => stepActivity(s, 'ecs-deploy', 'ecs-render'));
         const candidate = { loc: build.file?.loc ?? build.loc, dockerfile: build.dockerfilePaths.join(', ') || build.file?.value || 'Dockerfile', deploys };
         // Prefer the build that feeds a deploy: that is the image that must be scanned.

@@ -1,5 +1,6 @@
 import type { Located } from '../../model/location.js';
-import type { WorkflowJob } from '../../model/workflow.js';
+import type { DeploymentModel } from '../../model/index.js';
+import type { WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -17,7 +18,12 @@ export default defineRule({
     },
   },
   check(model, report) {
+    const versioned = versionedImages(model);
     for (const workflow of model.workflows) {
+      // A moving channel (`edge` on every master push, `nightly`) published beside versioned releases of
+      // the same image is a choice offered to users; it matters only when this workflow deploys it.
+      const deploys = workflow.jobs.some((j) => j.steps.some((s) => s.activities.some((a) => a.kind === 'ecs-deploy' || a.kind === 'ecs-render' || a.kind === 'iac-deploy')));
+      const channel = (images: string[]) => !deploys && images.length > 0 && images.every((i) => versioned.has(i));
       for (const job of workflow.jobs) {
         for (const step of job.steps) {
           for (const build of step.dockerBuilds) {
@@ -26,7 +32,9 @@ export default defineRule({
             if (build.via !== 'build-push-action') continue;
             const tags = actionTags(job, build.tags);
             if (!tags || tags.length === 0) continue;
-            if (tags.every((t) => isMutable(t.value))) report('onlyMutable', tags[0].loc, { tags: tags.map((t) => t.value).join(', ') });
+            if (!tags.every((t) => isMutable(t.value))) continue;
+            if (channel(imagesOf(job, build.tags))) continue;
+            report('onlyMutable', tags[0].loc, { tags: tags.map((t) => t.value).join(', ') });
           }
           if (step.uses && /^aws-actions\/amazon-ecs-render-task-definition@/i.test(step.uses.value)) {
             const image = step.with.get('image');
@@ -35,11 +43,65 @@ export default defineRule({
         }
         // `docker push` commands: what they push is what the registry gets, whatever `-t` said at build time.
         const pushed = pushedRefs(job);
-        if (pushed.length > 0 && pushed.every((r) => isMutable(r.ref))) report('onlyMutable', pushed[0].loc, { tags: pushed.map((r) => r.ref).join(', ') });
+        if (pushed.length > 0 && pushed.every((r) => isMutable(r.ref)) && !channel(pushed.map((r) => repositoryOf(r.ref))))
+          report('onlyMutable', pushed[0].loc, { tags: pushed.map((r) => r.ref).join(', ') });
       }
     }
   },
 });
+
+/**
+ * Images (repository names, without tag) the repository's workflows push with at least one tag that
+ * does not move. Any action with `push: true` and `tags:` counts (docker/build-push-action and its
+ * look-alikes, such as depot/build-push-action).
+ */
+function versionedImages(model: DeploymentModel): Set<string> {
+  const out = new Set<string>();
+  for (const workflow of model.workflows) {
+    for (const job of workflow.jobs) {
+      for (const step of job.steps) {
+        const push = step.with.get('push');
+        const input = step.with.get('tags');
+        if (!step.uses || !push || push.value === 'false' || !input) continue;
+        const written = input.value.split(/[\n,]/).map((t) => t.trim()).filter(Boolean).map((value) => ({ value, loc: input.loc }));
+        const tags = actionTags(job, written);
+        // undefined: docker/metadata-action writes version or sha tags.
+        if (tags === undefined || tags.some((t) => !isMutable(t.value))) for (const image of imagesOf(job, written)) out.add(image);
+      }
+      for (const r of pushedRefs(job)) if (!isMutable(r.ref)) out.add(repositoryOf(r.ref));
+    }
+  }
+  return out;
+}
+
+/** The image names a build-push-action step's tags belong to: written tags without their tag, or the `images:` of the metadata step they come from. */
+function imagesOf(job: WorkflowJob, tags: Located<string>[]): string[] {
+  const out: string[] = [];
+  for (const tag of tags) {
+    const m = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.tags\s*\}\}$/.exec(tag.value);
+    if (!m) {
+      out.push(repositoryOf(tag.value));
+      continue;
+    }
+    const meta: WorkflowStep | undefined = job.steps.find((s) => s.id?.value === m[1]);
+    for (const line of (meta?.with.get('images')?.value ?? '').split('\n')) {
+      // `name=ghcr.io/x/y,enable=…` is the long form of an entry; otherwise a line may list several, comma-separated.
+      const long = /(?:^|,)\s*name=([^,]+)/.exec(line);
+      const images = long ? [long[1]] : line.split(',');
+      for (const image of images.map((i) => i.trim()).filter(Boolean)) out.push(image);
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** `ghcr.io/acme/api:edge` → `ghcr.io/acme/api` (a registry port is not a tag). */
+function repositoryOf(ref: string): string {
+  const at = ref.indexOf('@');
+  const noDigest = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
 
 /** Tags of a build-push-action step, following `${{ steps.meta.outputs.tags }}` to docker/metadata-action's `tags:`. */
 function actionTags(job: WorkflowJob, tags: Located<string>[]): Located<string>[] | undefined {

@@ -1,11 +1,12 @@
 import { posix } from 'node:path';
-import { SKIPPED_DIRS, normalize } from '../../discover/files.js';
+import { normalize } from '../../discover/files.js';
 import { expandMatrix } from '../../discover/workflows.js';
 import type { DeploymentModel } from '../../model/index.js';
 import type { Loc } from '../../model/location.js';
 import { effectiveArgv } from '../../model/shell.js';
-import type { WorkflowJob, WorkflowStep } from '../../model/workflow.js';
+import type { WorkflowStep } from '../../model/workflow.js';
 import { defineRule, type RelatedLocation, type Report } from '../rule.js';
+import { checkoutLayout, isGenerated, mayBeCreatedBy, namedBefore } from './_pipeline.js';
 
 type Kind = 'Dockerfile' | 'build context' | 'working-directory' | 'script' | 'cache-dependency-path' | 'node-version-file' | 'local action' | 'reusable workflow';
 
@@ -36,10 +37,10 @@ export default defineRule({
             if (layout === 'other' || (layout === 'none' && build.via !== 'build-push-action')) continue;
             const loc = build.file?.loc ?? build.context?.loc ?? build.loc;
             for (const dir of build.contextDirs) {
-              if (dir !== '' && !model.files.isDir(dir) && !created(dir, build.loc.line)) emit(model, report, 'build context', dir, build.context?.loc ?? loc, 'critical');
+              if (dir !== '' && !outsideCheckout(dir) && !model.files.isDir(dir) && !created(dir, build.loc.line)) emit(model, report, 'build context', dir, build.context?.loc ?? loc, 'critical');
             }
             for (const path of build.dockerfilePaths) {
-              if (model.files.has(path) || created(path, build.loc.line)) continue;
+              if (outsideCheckout(path) || model.files.has(path) || created(path, build.loc.line)) continue;
               // A missing context is already reported; a Dockerfile inside it would only repeat it.
               if (build.contextDirs.some((d) => d !== '' && !model.files.isDir(d) && (!build.file || path.startsWith(d + '/')))) continue;
               emit(model, report, 'Dockerfile', path, loc, 'critical');
@@ -145,50 +146,16 @@ function likelyIntended(model: DeploymentModel, kind: Kind, path: string): strin
   return best;
 }
 
-/** Where the job's workspace comes from: this repository at the root, another layout, or no checkout. */
-function checkoutLayout(job: WorkflowJob): 'root' | 'other' | 'none' {
-  let layout: 'root' | 'other' | 'none' = 'none';
-  for (const step of job.steps) {
-    if (!step.uses || !/^actions\/checkout@/i.test(step.uses.value)) continue;
-    const repository = step.with.get('repository')?.value;
-    const path = step.with.get('path')?.value;
-    const other = (repository && !repository.includes('github.repository')) || (path && normalize(path) !== '');
-    if (other) return 'other';
-    layout = 'root';
-  }
-  return layout;
+function outsideCheckout(path: string): boolean {
+  return path.split('/').includes('..');
 }
 
+/**
+ * A path the repository must hold. Absolute, home and expression paths are the runner's; `..` leaves
+ * the checkout ($GITHUB_WORKSPACE is the repository itself), so `working-directory: ..` is the
+ * runner's folder above it, and what a step creates there is not in the repository either.
+ */
 function isCheckablePath(value: string): boolean {
-  return !value.includes('$') && !value.startsWith('/') && !value.startsWith('~') && !/^[a-z]+:\/\//i.test(value);
-}
-
-/** Build output, installed dependencies and ignored files are made by the pipeline, not committed. */
-function isGenerated(model: DeploymentModel, path: string): boolean {
-  if (path.split('/').some((seg) => SKIPPED_DIRS.has(seg))) return true;
-  return model.files.isGitignored(path);
-}
-
-/** An earlier step that writes or fetches the path (names it, downloads artifacts, generates files). */
-function mayBeCreatedBy(earlier: WorkflowStep[], path: string): boolean {
-  const base = posix.basename(path);
-  const top = path.split('/')[0];
-  for (const step of earlier) {
-    // Another build of the same Dockerfile does not create it.
-    if (step.dockerBuilds.length > 0) continue;
-    if (step.uses && /download-artifact|cache\/restore|actions\/cache@|checkout@/i.test(step.uses.value) && !/checkout@/i.test(step.uses.value)) return true;
-    if (step.run && (step.run.value.includes(base) || new RegExp(`(^|[\\s/'"])${escapeRe(top)}(/|\\s|$)`).test(step.run.value))) return true;
-    for (const v of step.with.values()) if (v.value.includes(base)) return true;
-  }
-  return false;
-}
-
-/** A command earlier in the same script names the path (`cp x build.Dockerfile && docker build -f build.Dockerfile .`). */
-function namedBefore(step: WorkflowStep, path: string, line: number): boolean {
-  const base = posix.basename(path);
-  return step.commands.some((c) => c.loc.line < line && c.argv.slice(1).some((w) => w.includes(base)));
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (value.includes('$') || value.startsWith('/') || value.startsWith('~') || /^[a-z]+:\/\//i.test(value)) return false;
+  return !outsideCheckout(normalize(value));
 }

@@ -1,6 +1,9 @@
 import { posix } from 'node:path';
 import { projectFor } from '../../discover/packages.js';
 import type { DeploymentModel } from '../../model/index.js';
+import { toolArgv } from '../../model/shell.js';
+import type { Loc } from '../../model/location.js';
+import type { StepCommand, WorkflowJob, WorkflowStep } from '../../model/workflow.js';
 import { defineRule } from '../rule.js';
 
 export default defineRule({
@@ -19,6 +22,8 @@ export default defineRule({
         for (const step of job.steps) {
           for (const { command, loc } of step.installs) {
             if (command.frozen) continue;
+            // After a version bump the manifests name versions the lockfile does not have yet: the install must rewrite it.
+            if (versionBumpBefore(job, step, loc)) continue;
             const project = step.cwd === undefined ? undefined : projectFor(model.projects, step.cwd);
             // Without the project and its lockfile there is nothing to freeze to (repo/lockfile-mismatch reports a missing lockfile).
             const lockfile = project?.lockfiles.find((l) => l.manager === command.manager);
@@ -37,6 +42,28 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * A command of the job, before this line, that rewrites the workspace's package versions:
+ * `changeset version`, `npm version`, `lerna version`, `yarn version`, `nx release version`. A
+ * snapshot or release publish then installs to bring the lockfile in line, on purpose.
+ */
+function versionBumpBefore(job: WorkflowJob, step: WorkflowStep, at: Loc): boolean {
+  const earlier = job.steps.slice(0, job.steps.indexOf(step)).flatMap((s) => s.commands);
+  const sameStep = step.commands.filter((c) => c.loc.file === at.file && c.loc.line < at.line);
+  return [...earlier, ...sameStep].some(bumpsVersions);
+}
+
+function bumpsVersions(command: StepCommand): boolean {
+  let argv = toolArgv(command.argv);
+  // `yarn changeset version`, `pnpm changeset version`, `npm run`-less package bins.
+  if (['yarn', 'pnpm', 'bun'].includes(argv[0]) && ['changeset', 'lerna', 'nx'].includes(argv[1])) argv = argv.slice(1);
+  const [tool, verb, sub] = argv;
+  if ((tool === 'changeset' || tool === '@changesets/cli') && verb === 'version') return true;
+  if (tool === 'lerna' && verb === 'version') return true;
+  if (tool === 'nx' && verb === 'release' && (sub === 'version' || sub === undefined)) return true;
+  return ['npm', 'yarn', 'pnpm'].includes(tool) && verb === 'version' && argv.length > 2;
+}
 
 /** yarn 1: a yarn.lock without .yarnrc.yml, and no packageManager naming yarn 2 or later. */
 function isYarnClassic(model: DeploymentModel, dir: string | undefined): boolean {

@@ -10,13 +10,16 @@ function isAppService(service: ComposeService): boolean {
   return !!service.image && !BACKING_IMAGE.test(service.image.value);
 }
 
+/** Compose files named or placed for tests and CI: `docker-compose.test.yml`, `compose.ci.yaml`, `docker-compose.override.yml`, `ci/compose.yml`. */
+const TEST_NAME = /(^|\/)(fixture|ci)\/|[.-](test|ci|e2e|override)\.ya?ml$/i;
+
 export default defineRule({
   id: 'compose/production-readiness',
   severity: 'medium',
   title: 'Compose file not fit for production',
   messages: {
     noProductionCompose: {
-      message: 'the only compose file ({{file}}) is a development one that mounts source code into "{{service}}" ("{{volume}}"), and there is no production compose file: running it anywhere but a laptop runs unbuilt code',
+      message: '{{which}} a development one that mounts source code into "{{service}}" ("{{volume}}" in {{file}}), and there is no production compose file: running it anywhere but a laptop runs unbuilt code',
       fix: 'add a production compose file (e.g. docker-compose.prod.yml) that uses the built images with no source mounts, NODE_ENV=production, `restart: unless-stopped`, resource limits and health checks',
     },
     sourceMount: {
@@ -40,8 +43,11 @@ export default defineRule({
       fix: 'set NODE_ENV=production',
     },
   },
-  check(model, report) {
-    const production = model.compose.filter((c) => c.production);
+  check(model, report, analysis) {
+    // Compose files for tests, CI, examples and dev containers are not what anyone runs in production.
+    const outside = (path: string) => !!analysis.scope.nonProductionPath(path) || TEST_NAME.test(path);
+    // A file named for production inside a test folder is that test's; one a workflow deploys is production wherever it is.
+    const production = model.compose.filter((c) => c.production && !(c.production.startsWith('its name') && outside(c.path)));
     for (const file of production) {
       for (const service of file.services) {
         if (!isAppService(service)) continue;
@@ -55,18 +61,20 @@ export default defineRule({
       }
     }
     if (production.length > 0 || !deployEvidence(model)) return;
-    // No production compose: a dev compose that mounts source is what someone will reach for.
-    for (const file of model.compose) {
-      // Compose files for tests, CI and examples are not what anyone runs in production.
-      if (/(^|\/)(tests?|e2e|__tests__|fixtures?|examples?|ci)\/|[.-](test|ci|e2e|override)\.ya?ml$/i.test(file.path)) continue;
+    // No production compose: when every compose file left mounts source into the app, that dev file is what someone will reach for.
+    // Any other compose file (a self-host file with built images, one that only runs databases) means the repository has more than the dev one.
+    const candidates = model.compose.filter((c) => !outside(c.path));
+    const mounts = candidates.map((file) => {
       for (const service of file.services) {
         if (!isAppService(service)) continue;
         const mount = service.volumes.find((v) => v.sourceMount);
-        if (mount) {
-          report('noProductionCompose', mount.loc, { file: file.path, service: service.name.value, volume: mount.text }, { key: 'no-production-compose' });
-          return;
-        }
+        if (mount) return { file, service, mount };
       }
-    }
+      return undefined;
+    });
+    const first = mounts[0];
+    if (!first || mounts.some((m) => !m)) return;
+    const which = candidates.length === 1 ? `the only compose file (${first.file.path}) is` : `every compose file (${candidates.map((c) => c.path).join(', ')}) is`;
+    report('noProductionCompose', first.mount.loc, { which, file: first.file.path, service: first.service.name.value, volume: first.mount.text }, { key: 'no-production-compose' });
   },
 });
