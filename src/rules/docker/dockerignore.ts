@@ -26,6 +26,8 @@ interface Risk {
    * later install in the image replaces or merges; cache: tool caches (size only).
    */
   kind: 'git' | 'env' | 'workspace-modules' | 'modules-over-install' | 'modules' | 'cache';
+  /** The install whose node_modules the host's land on top of. */
+  over?: Loc;
 }
 
 /**
@@ -122,7 +124,7 @@ function risksOf(model: DeploymentModel, dockerfile: Dockerfile, context: BuildC
     const install = installUnderCopy(dockerfile, context, copies, dir);
     const kind: Risk['kind'] = member ? 'workspace-modules' : install ? 'modules-over-install' : 'modules';
     const entry = rel(modules) || 'node_modules';
-    add({ entry: install ? `${entry} (over what the install at line ${install.line} built)` : entry, pattern: dir === context.dir ? 'node_modules' : '**/node_modules', kind });
+    add({ entry, pattern: dir === context.dir ? 'node_modules' : '**/node_modules', kind, over: install });
   }
   // Env files: the ones in the tree, and the names git ignores where developers keep them.
   for (const path of model.files.paths) {
@@ -154,7 +156,9 @@ function severityOf(risks: Risk[]): Severity {
 
 function listed(risks: Risk[]): string {
   const entries = risks.map((r) => r.entry);
-  return entries.length > 5 ? `${entries.slice(0, 5).join(', ')} and ${entries.length - 5} more` : entries.join(', ');
+  const text = entries.length > 5 ? `${entries.slice(0, 5).join(', ')} and ${entries.length - 5} more` : entries.join(', ');
+  const over = [...new Set(risks.map((r) => r.over?.line).filter((l): l is number => l !== undefined))];
+  return over.length ? `${text} (the node_modules land over what the install at line ${over.join(', ')} built)` : text;
 }
 
 export default defineRule({
@@ -167,7 +171,7 @@ export default defineRule({
       fix: 'add {{where}} with at least: {{patterns}}',
     },
     incomplete: {
-      message: '{{path}} does not exclude {{entries}}, which the folder copies ({{copy}}) put into the final image',
+      message: '{{path}} does not exclude {{entries}}, which the folder copies of {{dockerfile}} ({{copy}}) put into the final image',
       fix: 'add {{patterns}} to {{path}} (Docker matches "node_modules" only at the context root; "**/node_modules" matches every level)',
     },
   },
@@ -223,9 +227,10 @@ export default defineRule({
         report('incomplete', firstLine, {
           path: ignore.path,
           entries: listed(risks),
+          dockerfile: dockerfile.path,
           copy: copyText,
           patterns: patterns.join(', '),
-        }, { severity: severityOf(risks), related, key: `incomplete ${ignore.path}` });
+        }, { severity: severityOf(risks), related: [...related, { ...copies[0].loc, message: 'copies the folder into the image' }], key: `incomplete ${ignore.path}` });
       }
     }
     for (const [dir, missing] of missingByContext) {
