@@ -49,7 +49,7 @@ test('a statement several rules object to is one finding under the worst rule', 
   ]);
   assert.equal(grouped.length, 1);
   assert.equal(grouped[0].ruleId, 'migrations/drop-column');
-  assert.match(grouped[0].message, /\(the same statement also: migrations\/adding-required-field; see related\)$/);
+  assert.match(grouped[0].message, /\(the same cause also triggers migrations\/adding-required-field; see related\)$/);
 });
 
 test('a finding that rests on an assumption is at most medium and says what it assumed', async () => {

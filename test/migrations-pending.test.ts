@@ -136,7 +136,7 @@ test('one statement several rules object to is one finding; --no-group lists eac
     assert.equal(swap.length, 1);
     assert.equal(swap[0].ruleId, 'migrations/drop-column');
     assert.equal(swap[0].occurrences, 2);
-    assert.match(swap[0].message, /\(the same statement also: migrations\/adding-required-field; see related\)$/);
+    assert.match(swap[0].message, /\(the same cause also triggers migrations\/adding-required-field; see related\)$/);
     assert.deepEqual(swap[0].related.map((r) => [r.file, r.line, r.message.split(':')[0]]), [
       ['prisma/migrations/20240101000000_swap/migration.sql', 1, 'also migrations/adding-required-field'],
     ]);

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { ComposeFile, ComposeService } from '../model/compose.js';
 import type { DeploymentModel } from '../model/index.js';
 import { contextCopies, contextPath, dockerignoreFor, finalStage, isGlob, type BaseImage, type CopyInstruction, type Dockerfile, type Stage } from '../model/docker.js';
@@ -481,25 +480,9 @@ export class ProductionScope {
     return undefined;
   }
 
-  private readonly profileCache = new Map<string, Map<string, string[]>>();
-
-  /** `profiles:` of a compose service (the compose model does not keep them). */
+  /** `profiles:` of a compose service. */
   private profilesOf(file: ComposeFile, service: string): string[] {
-    let byService = this.profileCache.get(file.path);
-    if (!byService) {
-      byService = new Map();
-      this.profileCache.set(file.path, byService);
-      try {
-        const doc = parseYaml(this.model.files.read(file.path) ?? '') as { services?: Record<string, { profiles?: unknown }> } | null;
-        for (const [name, body] of Object.entries(doc?.services ?? {})) {
-          const profiles = body?.profiles;
-          if (Array.isArray(profiles)) byService.set(name, profiles.filter((p): p is string => typeof p === 'string'));
-        }
-      } catch {
-        // The compose discoverer reports files that do not parse.
-      }
-    }
-    return byService.get(service) ?? [];
+    return file.services.find((s) => s.name.value === service)?.profiles ?? [];
   }
 
   /**

@@ -54,6 +54,7 @@ function readService(model: DeploymentModel, y: YamlFile, dir: string, name: str
     environment: new Map(),
     envFiles: [],
     command: y.located(node, 'command'),
+    profiles: y.list(y.get(node, 'profiles')).map((p) => p.value),
     loc: y.locOf(keyNode),
   };
   const build = y.entry(node, 'build');

@@ -55,7 +55,8 @@ async function readDependabot(model: DeploymentModel, path: string, text: string
       const directories = [...y.list(y.get(node, 'directories'))];
       const single = y.located(node, 'directory');
       if (single) directories.push(single);
-      config.updates.push({ ecosystem, directories, loc: y.locOf(node) });
+      const limit = y.located(node, 'open-pull-requests-limit');
+      config.updates.push({ ecosystem, directories, ...(limit ? { openPullRequestsLimit: limit } : {}), loc: y.locOf(node) });
     }
   }
   const validate = await dependabotValidator();

@@ -555,11 +555,13 @@ function classifyAction(step: WorkflowStep, job: WorkflowJob): void {
   const input = (key: string) => step.with.get(key);
   if (name === 'actions/checkout') add(step, 'checkout', at, uses.value);
   else if (name === 'actions/setup-node') add(step, 'setup-node', at, uses.value);
-  else if (name === 'docker/build-push-action' || name === 'docker/bake-action') {
-    if (name === 'docker/build-push-action') step.dockerBuilds.push(buildPushAction(step, job));
+  else if (BUILD_PUSH_ACTIONS.has(name) || name === 'docker/bake-action') {
+    if (BUILD_PUSH_ACTIONS.has(name)) step.dockerBuilds.push(buildPushAction(step, job));
     add(step, 'docker-build', at, uses.value);
     const push = input('push')?.value;
+    const outputs = input('outputs');
     if (push && push !== 'false') add(step, 'docker-push', input('push')!.loc, `push: ${push}`);
+    else if (outputs && /(^|,)\s*push=true\b/.test(outputs.value)) add(step, 'docker-push', outputs.loc, `outputs: ${outputs.value}`);
   } else if (name === 'docker/login-action' || name === 'aws-actions/amazon-ecr-login') add(step, 'registry-login', at, uses.value);
   else if (name === 'aquasecurity/trivy-action') {
     const scanType = input('scan-type')?.value ?? 'image';
@@ -580,6 +582,12 @@ function classifyAction(step: WorkflowStep, job: WorkflowJob): void {
   else if (/url-health-check|wait[_-]for[_-]response|http-status|smoke|health-?check/.test(name)) add(step, 'smoke-test', at, uses.value);
 }
 
+/**
+ * docker/build-push-action and the drop-in replacements that take the same inputs (Blacksmith's and
+ * Depot's builders, run on their own infrastructure).
+ */
+const BUILD_PUSH_ACTIONS = new Set(['docker/build-push-action', 'useblacksmith/build-push-action', 'depot/build-push-action', 'warpbuilds/build-push-action']);
+
 function buildPushAction(step: WorkflowStep, job: WorkflowJob): DockerBuildStep {
   const context = step.with.get('context');
   const file = step.with.get('file');
@@ -598,7 +606,8 @@ function buildPushAction(step: WorkflowStep, job: WorkflowJob): DockerBuildStep 
     contextDirs: unique(targets.map((t) => t.contextDir)),
     targets,
     tags: tags ? splitList(tags) : [],
-    push: !!push && push.value !== 'false',
+    // `outputs: type=image,push-by-digest=true,push=true` pushes as `push: true` does.
+    push: (!!push && push.value !== 'false') || /(^|,)\s*push=true\b/.test(step.with.get('outputs')?.value ?? ''),
     platforms: step.with.get('platforms'),
     loc: step.uses!.loc,
   };

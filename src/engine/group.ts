@@ -64,7 +64,7 @@ function mergeGroup(key: string, members: Finding[]): Finding {
   const listed = otherLabels.slice(0, LABELS_IN_MESSAGE).join(', ') + (otherLabels.length > LABELS_IN_MESSAGE ? ', …' : '');
   const otherRules = acrossRules ? unique(others.map((o) => o.ruleId).filter((r) => r !== primary.ruleId)) : [];
   const suffix = acrossRules && otherRules.length > 0
-    ? ` (the same statement also: ${otherRules.join(', ')}; see related)`
+    ? ` (the same cause also triggers ${otherRules.join(', ')}; see related)`
     : ` (and ${more} more of the same cause${listed ? `: ${listed}` : ''}; each is listed under related)`;
   const { group: _group, ...rest } = primary;
   return {

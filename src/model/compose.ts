@@ -23,6 +23,8 @@ export interface ComposeService {
   environment: Map<string, Located<string>>;
   envFiles: Located<string>[];
   command?: Located<string>;
+  /** `profiles:`: the service starts only when one of them is asked for (`deprecated`, `debug`, …). */
+  profiles: string[];
   loc: Loc;
 }
 
@@ -61,5 +63,7 @@ export interface DependencyUpdateEntry {
   ecosystem: Located<string>;
   /** `directory:` or `directories:` entries, as written (`/`, `/packages/*`). */
   directories: Located<string>[];
+  /** `open-pull-requests-limit`: 0 means the team keeps only security updates and opens no version PRs. */
+  openPullRequestsLimit?: Located<string>;
   loc: Loc;
 }

@@ -144,7 +144,8 @@ export function effectiveArgv(argv: string[]): string[] {
   let i = 0;
   while (i < argv.length) {
     const w = argv[i];
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
+    // `then npm ci`, `else yarn install`: the command after a shell keyword of an if/for/while.
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || w === 'then' || w === 'else' || w === 'do' || w === '!') i++;
     else if (w === 'env' || w === 'sudo' || w === 'exec' || w === 'time' || w === 'nohup') {
       i++;
       while (i < argv.length && argv[i].startsWith('-')) i++;

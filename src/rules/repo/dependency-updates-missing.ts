@@ -94,13 +94,15 @@ export default defineRule({
     // An unparsable file is reported by repo/parse-error; what it would cover is unknown.
     const dependabot = configs.find((c) => c.tool === 'dependabot' && c.parsed && c.errors.every((e) => RETIRED_DEPENDABOT_KEYS.has(/additional properties \("([^"]+)"\)$/.exec(e.message)?.[1] ?? '')));
     if (!dependabot) return;
+    // Every entry at `open-pull-requests-limit: 0`: the team takes security updates only, by choice.
+    const securityOnly = dependabot.updates.length > 0 && dependabot.updates.every((u) => u.openPullRequestsLimit?.value === '0');
     for (const [eco, dirs] of needs) {
       const missing = dirs.filter((d) => !covered(dependabot, eco, d));
       if (missing.length === 0) continue;
       const entries = missing.slice(0, 6).map((d) => `{ package-ecosystem: ${eco}, directory: "/${d}" }`).join(', ');
       // Actions referenced by a major tag (`@v4`) already get that major's fixes; only commit-pinned
       // ones stay frozen without update pull requests.
-      const minor = eco === 'github-actions' && !actionsPinnedToCommits(model);
+      const minor = (eco === 'github-actions' && !actionsPinnedToCommits(model)) || securityOnly;
       report('uncovered', dependabot.loc, { path: dependabot.path, ecosystem: eco, dirs: listDirs(missing), entries }, { key: `uncovered:${eco}:${missing.join(',')}`, ...(minor ? { severity: 'low' as const } : {}) });
     }
   },

@@ -46,7 +46,7 @@ export default defineRule({
         const key = `${use.loc.file}:${use.kind}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        report('missing', use.loc, { text: use.text, lb: lb.where, setting, consequence: CONSEQUENCE[use.kind] }, { key: `${use.kind}`, related: [{ file: lb.loc.file, line: lb.loc.line, message: `load balancer ${lb.where}` }] });
+        report('missing', use.loc, { text: use.text, lb: lb.where, setting, consequence: CONSEQUENCE[use.kind] }, { key: `${use.kind}`, related: [{ file: lb.loc.file, line: lb.loc.line, message: `load balancer ${lb.where}` }], ...(lb.assumed ? { assumes: lb.assumed } : {}) });
       }
     }
   },
