@@ -270,3 +270,16 @@ Resources:
   assert.match(found[0].message, /"shop-api"\) is not one the repository defines/);
   assert.deepEqual(found[0].related, []);
 });
+
+test('compose/production-readiness: one finding per service; a repository that deploys to ECS makes the compose file hygiene', async () => {
+  const standalone = await audited({}, 'compose/production-readiness', 'compose/production-readiness/fires-prod-file');
+  assert.ok(standalone.some((f) => (f.occurrences ?? 1) > 1 || f.severity === 'medium'), standalone.map(toLine).join('\n'));
+  const withEcs = await audited({
+    '.aws/task-definition.json': JSON.stringify({ family: 'api', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'api', image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.0.0', essential: true }] }),
+  }, 'compose/production-readiness', 'compose/production-readiness/fires-prod-file');
+  assert.ok(withEcs.length > 0);
+  assert.deepEqual([...new Set(withEcs.map((f) => f.severity))], ['low']);
+  // Restart policy, limits and health check of one service: one finding, the others under related.
+  const services = new Set(withEcs.map((f) => f.line));
+  assert.equal(withEcs.length, services.size);
+});

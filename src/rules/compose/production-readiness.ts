@@ -48,16 +48,21 @@ export default defineRule({
     const outside = (path: string) => !!analysis.scope.nonProductionPath(path) || TEST_NAME.test(path);
     // A file named for production inside a test folder is that test's; one a workflow deploys is production wherever it is.
     const production = model.compose.filter((c) => c.production && !(c.production.startsWith('its name') && outside(c.path)));
+    // A repository that deploys to ECS runs its services from task definitions: a compose file named for
+    // production is then a self-hosting option or a leftover, and its gaps are hygiene (low).
+    const runsOnEcs = model.infra.taskDefinitions.length > 0 || model.infra.ecsServices.length > 0 || deployEvidence(model)?.kind === 'deploy';
     for (const file of production) {
       for (const service of file.services) {
         if (!isAppService(service)) continue;
         const data = { service: service.name.value };
-        for (const volume of service.volumes) if (volume.sourceMount) report('sourceMount', volume.loc, { ...data, volume: volume.text }, { severity: 'high' });
-        if (!service.restart) report('noRestart', service.loc, data);
-        if (!service.limits) report('noLimits', service.loc, data);
-        if (!service.healthcheck || service.healthcheck.value === 'disabled') report('noHealthcheck', service.healthcheck?.loc ?? service.loc, { ...data, state: service.healthcheck ? 'its' : 'no' });
+        // One service's missing settings are one finding (restart, limits, health check), listed under related.
+        const gaps = { group: { key: `${file.path}\u0000${service.name.value}` }, ...(runsOnEcs ? { severity: 'low' as const } : {}) };
+        for (const volume of service.volumes) if (volume.sourceMount) report('sourceMount', volume.loc, { ...data, volume: volume.text }, { severity: runsOnEcs ? 'low' : 'high' });
+        if (!service.restart) report('noRestart', service.loc, data, gaps);
+        if (!service.limits) report('noLimits', service.loc, data, gaps);
+        if (!service.healthcheck || service.healthcheck.value === 'disabled') report('noHealthcheck', service.healthcheck?.loc ?? service.loc, { ...data, state: service.healthcheck ? 'its' : 'no' }, gaps);
         const nodeEnv = service.environment.get('NODE_ENV');
-        if (nodeEnv && nodeEnv.value && !nodeEnv.value.includes('$') && nodeEnv.value !== 'production') report('nodeEnv', nodeEnv.loc, { ...data, value: nodeEnv.value });
+        if (nodeEnv && nodeEnv.value && !nodeEnv.value.includes('$') && nodeEnv.value !== 'production') report('nodeEnv', nodeEnv.loc, { ...data, value: nodeEnv.value }, runsOnEcs ? { severity: 'low' } : {});
       }
     }
     if (production.length > 0 || !deployEvidence(model)) return;

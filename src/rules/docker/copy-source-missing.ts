@@ -64,7 +64,8 @@ export default defineRule({
       const facts = buildFacts(model, dockerfile);
       for (const context of facts.contexts) {
         const ignore = dockerignoreFor(model, dockerfile, context.dir);
-        const severity = context.assumed ? 'high' : undefined;
+        // A context nothing names is a guess (the Dockerfile's folder, or the folder its COPYs fit): medium, and the message says so.
+        const severity = context.assumed ? 'medium' : undefined;
         const related: RelatedLocation[] = context.ref.source ? [{ ...context.ref.source, message: `builds ${dockerfile.path} with context "${context.dir || '.'}"` }] : [];
         for (const stage of facts.reachable) {
           // RUN --mount=type=bind,source=package-lock.json,… reads from the context like a COPY.

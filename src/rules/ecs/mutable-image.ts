@@ -33,8 +33,9 @@ export default defineRule({
       const ref = container.imageRef;
       // An image the deploy workflow renders into the task definition is a placeholder in the file.
       if (!container.image || !ref || container.imageRenderedBy || ref.assetDir !== undefined || ref.digest || ref.tagUnresolved) continue;
-      // `<IMAGE1_NAME>` (CodePipeline's ECS deploy action), `{{IMAGE}}`, `__IMAGE__`: filled in at deploy time.
-      if (/<[^>]+>|\{\{[^}]*\}\}|__[A-Z0-9_]+__|#\{[^}]*\}/.test(ref.text)) continue;
+      // `<IMAGE1_NAME>` (CodePipeline's ECS deploy action), `{{IMAGE}}`, `__IMAGE__`, `REPLACE_WITH_ECR_URI`
+      // (image names are lower case: capitals mean a stand-in): filled in at deploy time.
+      if (/<[^>]+>|\{\{[^}]*\}\}|__[A-Z0-9_]+__|#\{[^}]*\}/.test(ref.text) || /[A-Z]/.test(ref.repository ?? '')) continue;
       // No tag means latest, but only a literal image name proves there is no tag.
       const implicitLatest = ref.tag === undefined && ref.repository !== undefined && !ref.text.includes('${');
       if (!implicitLatest && ref.tag !== 'latest') continue;
